@@ -1,0 +1,5 @@
+import { CoreEnv } from '@app/common';
+import { IdentityEnv } from '@app/identity';
+import { IntersectionType } from '@nestjs/mapped-types';
+
+export class CliEnv extends IntersectionType(CoreEnv, IdentityEnv) {}

@@ -1,0 +1,22 @@
+import { CoreModule } from '@app/common';
+import { IdentityEnv, IdentityModule } from '@app/identity';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MIGRATIONS } from '@migrations';
+import { CliEnv } from './cli.env';
+
+/**
+ * Every feature lib, so the DataSource knows every entity: migrations are generated and checked
+ * for drift against the union of all libs' entities.
+ */
+@Module({})
+export class CliModule {
+  static forRoot(rawEnv?: Record<string, unknown>): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
+        IdentityModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import type { Config } from 'jest';
+
+const transform: Config['transform'] = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
+};
+
+const moduleNameMapper = {
+  '^@app/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing',
+  '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  '^@migrations$': '<rootDir>/migrations/index.ts',
+};
+
+const shared = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/**
+ * Three projects: unit (`*.spec.ts`, no stores), integration (`*.int-spec.ts`, the machine's real
+ * PostgreSQL and Redis) and e2e (`test/*.e2e-spec.ts`, apps booted and driven over HTTP).
+ * The global setup makes one database and one Redis key prefix for this run and removes both after.
+ */
+const config: Config = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test,scripts}/**/*.spec.ts'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'], slowTestThreshold: 20 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 30 },
+  ],
+  testTimeout: 30_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,13 @@
+import { Transform } from 'class-transformer';
+
+/** Parses "true"/"false"/"1"/"0" env strings into booleans; anything else stays as is and fails @IsBoolean. */
+export function BooleanEnv(): PropertyDecorator {
+  return Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+    const raw = obj[key];
+    if (typeof raw === 'boolean' || raw === undefined) return raw;
+    const text = String(raw).toLowerCase();
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+    return raw;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Every machine-readable error code Portico answers with, its HTTP status and title.
+ * The comment on each line says where it is raised. Codes are part of the public contract
+ * (DESIGN §4): never rename one, add a new one instead.
+ */
+export const ERROR_CODES = {
+  // raised by the api's validation pipe and by any service rejecting a well-typed but invalid value
+  validation_failed: { status: 400, title: 'Validation failed' },
+  // raised by the api's JSON body parser when the body is not JSON
+  malformed_body: { status: 400, title: 'Malformed request body' },
+  // raised by the session guard when no valid session cookie is present
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  // raised by login when the email/password pair does not match
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  // raised by the gateway when the key is malformed, fails its checksum or is unknown
+  invalid_api_key: { status: 401, title: 'Invalid API key' },
+  // raised by the gateway when the key has been revoked (or its rotation grace ended)
+  key_revoked: { status: 401, title: 'API key revoked' },
+  // raised by the gateway when the key is past its expiry
+  key_expired: { status: 401, title: 'API key expired' },
+  // raised by guards and services when the caller may not do this
+  forbidden: { status: 403, title: 'Forbidden' },
+  // raised by the session guard's CSRF check on cookie-authenticated mutations
+  csrf_failed: { status: 403, title: 'CSRF check failed' },
+  // raised by the gateway when a key's scopes do not cover the API
+  scope_denied: { status: 403, title: 'Scope denied' },
+  // raised by the gateway when the consumer has no subscription to the API
+  not_subscribed: { status: 403, title: 'Not subscribed' },
+  // raised by the gateway when the subscription exists but is not active or trialing
+  subscription_inactive: { status: 403, title: 'Subscription inactive' },
+  // raised by the gateway when the plan does not include the endpoint
+  endpoint_not_in_plan: { status: 403, title: 'Endpoint not in plan' },
+  // raised by repositories/services when a record does not exist or is not the caller's
+  not_found: { status: 404, title: 'Not found' },
+  // raised by the gateway when no API has this slug
+  api_not_found: { status: 404, title: 'API not found' },
+  // raised by routing for unknown routes
+  route_not_found: { status: 404, title: 'Route not found' },
+  // raised for a method the route does not allow (gateway: TRACE)
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  // raised when a unique business key is already taken (email, slug)
+  conflict: { status: 409, title: 'Conflict' },
+  // raised when an Idempotency-Key is reused with a different request
+  idempotency_conflict: { status: 409, title: 'Idempotency key reused' },
+  // raised by the body parser and the gateway when the body is over the limit
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  // raised when the Content-Type is not one the route accepts
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  // raised by the gateway limiter and by the api's login/signup throttle
+  rate_limit_exceeded: { status: 429, title: 'Rate limit exceeded' },
+  // raised by the gateway when the period quota of a hard-quota plan is used up
+  quota_exceeded: { status: 429, title: 'Quota exceeded' },
+  // raised by the exception filters for anything unexpected; never carries internals
+  internal_error: { status: 500, title: 'Internal error' },
+  // raised by the gateway on connection refused/reset or a bad upstream response
+  upstream_unavailable: { status: 502, title: 'Upstream unavailable' },
+  // raised by the gateway when the upstream answers something unusable
+  upstream_error: { status: 502, title: 'Upstream error' },
+  // raised by /ready and by fail-closed paths when a dependency is down
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+  // raised by the gateway when the upstream does not answer in time
+  upstream_timeout: { status: 504, title: 'Upstream timeout' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_TYPE_BASE = 'https://portico.dev/errors/';

@@ -1,0 +1,10 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
+
+/**
+ * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
+ * a unit test fails if a file in this folder is missing from it.
+ */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  InitialIdentity1795856757200,
+];
