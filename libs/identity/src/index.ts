@@ -1,5 +1,10 @@
+export * from './accounts/accounts.service';
+export * from './applications/applications.service';
 export * from './identity.env';
 export * from './identity.module';
 export * from './keys/api-key.format';
-export type { Role } from './accounts/account.entity';
-export type { ApiKeyKind, ApiKeyMode } from './keys/api-key.entity';
+export * from './keys/api-keys.service';
+export * from './sessions/sessions.service';
+export type { AccountEntity, Role } from './accounts/account.entity';
+export type { ApplicationEntity } from './applications/application.entity';
+export type { ApiKeyEntity, ApiKeyKind, ApiKeyMode } from './keys/api-key.entity';

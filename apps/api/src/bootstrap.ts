@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './app.module';
+import { buildOpenApiDocument } from './openapi';
+
+export const API_BODY_LIMIT = '1mb';
+
+/** Builds the api application (used by main.ts, the standalone process and the tests). */
+export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(rawEnv), {
+    bufferLogs: true,
+    rawBody: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: API_BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: API_BODY_LIMIT, extended: false });
+  app.use(cookieParser());
+  app.enableShutdownHooks();
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+  return app;
+}

@@ -1,0 +1,93 @@
+import { AppError, isUniqueViolation, notFound } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ApplicationEntity } from '../applications/application.entity';
+import { ApplicationsService } from '../applications/applications.service';
+import { ApiKeysService, type CreatedApiKey } from '../keys/api-keys.service';
+import { SessionsService } from '../sessions/sessions.service';
+import type { AccountEntity } from './account.entity';
+import { AccountRepository } from './account.repository';
+import { AuthThrottle } from './auth-throttle';
+import { PasswordHasher } from './password-hasher';
+
+export interface SignUpInput {
+  email: string;
+  password: string;
+  displayName?: string;
+}
+
+/** Everything a new consumer needs to make a first call: the account, a default app and a test key. */
+export interface SignUpResult {
+  account: AccountEntity;
+  application: ApplicationEntity;
+  key: CreatedApiKey;
+}
+
+export const DEFAULT_APPLICATION_NAME = 'Default application';
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accounts: AccountRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly applications: ApplicationsService,
+    private readonly keys: ApiKeysService,
+    private readonly sessions: SessionsService,
+    private readonly throttle: AuthThrottle,
+  ) {}
+
+  async get(accountId: string): Promise<AccountEntity> {
+    const account = await this.accounts.findById(accountId);
+    if (!account) throw notFound('Account');
+    return account;
+  }
+
+  async signUp(input: SignUpInput, ip: string): Promise<SignUpResult> {
+    const email = input.email.trim().toLowerCase();
+    await this.throttle.signup(ip, email);
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const account = await this.accounts.insert(manager, {
+          email,
+          passwordHash,
+          displayName: input.displayName?.trim() || email.split('@')[0]!.slice(0, 100),
+        });
+        const application = await this.applications.createIn(manager, account.id, { name: DEFAULT_APPLICATION_NAME });
+        const key = await this.keys.createIn(manager, account.id, application.id, { kind: 'secret', mode: 'test', label: 'First test key' });
+        return { account, application, key };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_accounts__email')) {
+        throw new AppError('conflict', 'An account with this email already exists. Log in instead.', { field: 'email' });
+      }
+      throw error;
+    }
+  }
+
+  /** Email + password login. The same error for an unknown email and a wrong password. */
+  async logIn(emailInput: string, password: string, ip: string): Promise<AccountEntity> {
+    const email = emailInput.trim().toLowerCase();
+    await this.throttle.login(ip, email);
+    const account = await this.accounts.findByEmail(email);
+    const ok = await this.hasher.verify(account?.passwordHash ?? null, password);
+    if (!account || !ok) {
+      throw new AppError('invalid_credentials', 'The email or password is not correct. Check both, or sign in with GitHub if that is how you signed up.');
+    }
+    await this.throttle.loginSucceeded(email);
+    return account;
+  }
+
+  /** Changes the password and ends every other session of the account. */
+  async changePassword(accountId: string, currentSessionId: string, currentPassword: string | undefined, newPassword: string): Promise<void> {
+    const account = await this.get(accountId);
+    if (account.passwordHash !== null) {
+      if (currentPassword === undefined || !(await this.hasher.verify(account.passwordHash, currentPassword))) {
+        throw new AppError('invalid_credentials', 'currentPassword is not correct.', { field: 'currentPassword' });
+      }
+    }
+    await this.accounts.update(accountId, { passwordHash: await this.hasher.hash(newPassword) });
+    await this.sessions.revokeAll(accountId, currentSessionId);
+  }
+}
