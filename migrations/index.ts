@@ -1,4 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
+import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
+import { CatalogAndStripeInbox1795858360071 } from './1795858360071-catalog-and-stripe-inbox';
 import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
 
 /**
@@ -7,4 +9,6 @@ import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
  */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialIdentity1795856757200,
+  CatalogAndStripeInbox1795858360071,
+  SeedCategories1795858367665,
 ];

@@ -1,4 +1,6 @@
 import { CoreModule } from '@app/common';
+import { BillingModule } from '@app/billing';
+import { CatalogModule } from '@app/catalog';
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MIGRATIONS } from '@migrations';
@@ -16,6 +18,8 @@ export class CliModule {
       imports: [
         CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
         IdentityModule,
+        CatalogModule,
+        BillingModule,
       ],
     };
   }

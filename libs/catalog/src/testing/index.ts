@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ApiListingEntity } from '../listings/api-listing.entity';
+import { ProviderEntity } from '../providers/provider.entity';
+
+/** Test factories for catalog rows (tests only: `@app/catalog/testing`). */
+export async function insertProvider(dataSource: DataSource, ownerAccountId: string, overrides: Partial<ProviderEntity> = {}): Promise<ProviderEntity> {
+  const repo = dataSource.getRepository(ProviderEntity);
+  const slug = `provider-${randomUUID().slice(0, 8)}`;
+  return repo.save(
+    repo.create({
+      ownerAccountId,
+      displayName: `Provider ${slug}`,
+      slug,
+      supportEmail: `support@${slug}.example.com`,
+      websiteUrl: null,
+      payoutStatus: 'ready',
+      chargesEnabled: true,
+      payoutsEnabled: true,
+      payoutRequirements: [],
+      stripeAccountId: null,
+      feeBpsOverride: null,
+      ...overrides,
+    }),
+  );
+}
+
+export async function insertListing(dataSource: DataSource, providerId: string, overrides: Partial<ApiListingEntity> = {}): Promise<ApiListingEntity> {
+  const repo = dataSource.getRepository(ApiListingEntity);
+  const slug = `api-${randomUUID().slice(0, 8)}`;
+  return repo.save(
+    repo.create({
+      providerId,
+      slug,
+      name: `API ${slug}`,
+      summary: 'A test API',
+      description: '',
+      categorySlug: 'data',
+      tags: [],
+      logoUrl: null,
+      websiteUrl: null,
+      termsUrl: null,
+      visibility: 'public',
+      status: 'draft',
+      publishedAt: null,
+      sunsetAt: null,
+      deprecationMessage: null,
+      upstreamLiveUrl: 'https://api.example.com',
+      upstreamSandboxUrl: null,
+      upstreamTimeoutMs: 30_000,
+      credentialLocation: null,
+      credentialName: null,
+      credentialCiphertext: null,
+      credentialLastFour: null,
+      currentVersionId: null,
+      ...overrides,
+    }),
+  );
+}
