@@ -10,7 +10,14 @@ const moduleNameMapper = {
   '^@migrations$': '<rootDir>/migrations/index.ts',
 };
 
-const shared = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const shared = {
+  rootDir: __dirname,
+  transform,
+  moduleNameMapper,
+  setupFiles: ['reflect-metadata'],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 /**
  * Three projects: unit (`*.spec.ts`, no stores), integration (`*.int-spec.ts`, the machine's real
@@ -21,7 +28,7 @@ const config: Config = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test,scripts}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test,scripts,migrations}/**/*.spec.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'], slowTestThreshold: 20 },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 30 },
   ],

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
@@ -36,7 +37,12 @@ export default async function globalSetup(): Promise<void> {
     REDIS_PREFIX: `portico-test-${runId}`,
     PORTICO_TEST_DATABASE: database,
     SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+    // a fresh key per run: secrets encrypted at rest (upstream credentials, proxy secrets) live as long as the run's database
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     PUBLIC_URL: 'http://localhost:3000',
     GATEWAY_URL: 'http://localhost:8080',
+    // every test request comes from 127.0.0.1: the per-IP throttles get their own tests with their own limits
+    AUTH_SIGNUPS_PER_IP_PER_HOUR: '100000',
+    AUTH_LOGINS_PER_IP_PER_15_MIN: '100000',
   });
 }

@@ -1,9 +1,13 @@
-import { CoreEnv } from '@app/common';
+import { Type } from 'class-transformer';
+import { BillingEnv } from '@app/billing';
+import { CatalogEnv } from '@app/catalog';
+import { CoreEnv, EncryptionEnv, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv } from '@app/identity';
 import { IntersectionType } from '@nestjs/mapped-types';
 import { IsInt, IsUrl, Max, Min } from 'class-validator';
 
 export class ApiHttpEnv {
+  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -14,4 +18,4 @@ export class ApiHttpEnv {
   GATEWAY_URL = 'http://localhost:8080';
 }
 
-export class ApiEnv extends IntersectionType(CoreEnv, IdentityEnv, ApiHttpEnv) {}
+export class ApiEnv extends IntersectionType(CoreEnv, IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv) {}

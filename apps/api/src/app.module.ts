@@ -1,4 +1,6 @@
-import { CoreModule, HealthModule } from '@app/common';
+import { BillingEnv, BillingModule } from '@app/billing';
+import { CatalogEnv, CatalogModule } from '@app/catalog';
+import { CoreModule, EncryptionEnv, HealthModule, IdempotencyModule, ProblemFilter, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -6,8 +8,15 @@ import { MIGRATIONS } from '@migrations';
 import { ApiEnv, ApiHttpEnv } from './api.env';
 import { AppsController } from './apps/apps.controller';
 import { AuthController } from './auth/auth.controller';
+import { GithubAuthModule } from './auth/github-auth.module';
 import { MeController } from './auth/me.controller';
-import { ProblemFilter } from './http/problem.filter';
+import { API_IDEMPOTENCY } from './http/idempotency-scope';
+import { KeysController } from './keys/keys.controller';
+import { StripeWebhookController } from './billing/stripe-webhook.controller';
+import { ProviderPayoutsController } from './catalog/provider-payouts.controller';
+import { ProviderController } from './catalog/provider.controller';
+import { PlansController } from './catalog/plans.controller';
+
 import { SessionGuard } from './http/session.guard';
 import { createValidationPipe } from './http/validation.pipe';
 
@@ -17,11 +26,15 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        CoreModule.forRoot({ app: 'api', env: ApiEnv, envFragments: [IdentityEnv, ApiHttpEnv], migrations: MIGRATIONS, rawEnv }),
+        CoreModule.forRoot({ app: 'api', env: ApiEnv, envFragments: [IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv], migrations: MIGRATIONS, rawEnv }),
         HealthModule,
         IdentityModule,
+        IdempotencyModule.forRootAsync(API_IDEMPOTENCY),
+        GithubAuthModule,
+        CatalogModule,
+        BillingModule,
       ],
-      controllers: [AuthController, MeController, AppsController],
+      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

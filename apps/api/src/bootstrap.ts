@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { preflightEnv } from '@app/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
+import { ApiEnv } from './api.env';
 import { ApiModule } from './app.module';
 import { buildOpenApiDocument } from './openapi';
 
@@ -11,6 +13,7 @@ export const API_BODY_LIMIT = '1mb';
 
 /** Builds the api application (used by main.ts, the standalone process and the tests). */
 export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<NestExpressApplication> {
+  preflightEnv(ApiEnv, rawEnv);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(rawEnv), {
     bufferLogs: true,
     rawBody: true,
@@ -21,7 +24,6 @@ export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<Ne
   app.useBodyParser('json', { limit: API_BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: API_BODY_LIMIT, extended: false });
   app.use(cookieParser());
-  app.enableShutdownHooks();
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;

@@ -1,5 +1,6 @@
+import { BillingEnv } from '@app/billing';
 import { CoreEnv } from '@app/common';
 import { IdentityEnv } from '@app/identity';
 import { IntersectionType } from '@nestjs/mapped-types';
 
-export class CliEnv extends IntersectionType(CoreEnv, IdentityEnv) {}
+export class CliEnv extends IntersectionType(CoreEnv, IdentityEnv, BillingEnv) {}

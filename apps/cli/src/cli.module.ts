@@ -1,5 +1,5 @@
 import { CoreModule } from '@app/common';
-import { BillingModule } from '@app/billing';
+import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogModule } from '@app/catalog';
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { type DynamicModule, Module } from '@nestjs/common';
@@ -16,7 +16,7 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [
-        CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
+        CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv, BillingEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
         IdentityModule,
         CatalogModule,
         BillingModule,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { EnvValidationError } from '@app/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { ADMIN_USAGE, runAdminCommand } from './admin.command';
 import { CliModule } from './cli.module';
 import { schemaDiff, writeMigration } from './migrations.command';
 
@@ -11,10 +12,11 @@ const USAGE = `Usage: portico <command>
   migrate revert           revert the last applied migration
   migrate generate <name>  write a migration for the difference between entities and database
   migrate check            exit 1 if the entities and the migrated database differ (drift)
-`;
+${ADMIN_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, arg] = argv;
+  if (command === 'seed-admin' || command === 'grant-admin') return runAdminCommand(command, sub);
   if (command !== 'migrate') {
     process.stdout.write(USAGE);
     return command === undefined || command === 'help' ? 0 : 2;

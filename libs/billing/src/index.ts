@@ -1,1 +1,21 @@
+export * from './billing.env';
 export * from './billing.module';
+export type { ApplyOutcome, ReceivedEvent } from './inbox/stripe-inbox.service';
+export { StripeInboxService } from './inbox/stripe-inbox.service';
+export { derivePayoutState, derivePayoutStatus } from './onboarding/payout-state';
+export {
+  ProviderOnboardingService,
+  type AccountSyncOutcome,
+  type OnboardingLinkResult,
+  type OnboardingUrls,
+  type PayoutsOverview,
+} from './onboarding/provider-onboarding.service';
+export type {
+  AccountRequirements,
+  ConnectedAccount,
+  ConnectedAccountRequest,
+  OnboardingLink,
+  VerifiedPaymentEvent,
+} from './payments/payments.port';
+export { PaymentsPort } from './payments/payments.port';
+export { WEBHOOK_TOLERANCE_SECONDS } from './payments/stripe-payments.adapter';

@@ -5,9 +5,17 @@ import { ApiInvitationEntity } from './listings/api-invitation.entity';
 import { ApiListingEntity } from './listings/api-listing.entity';
 import { ProxySecretEntity } from './listings/proxy-secret.entity';
 import { PlanEntity } from './plans/plan.entity';
+import { PlanRepository } from './plans/plan.repository';
+import { PlanSubscribers } from './plans/plan-subscribers.port';
+import { PlansService } from './plans/plans.service';
 import { ProviderEntity } from './providers/provider.entity';
 import { ProviderRepository } from './providers/provider.repository';
+import { ProvidersService } from './providers/providers.service';
 import { ApiEndpointEntity } from './versions/api-endpoint.entity';
+import { ApiVersionRepository } from './versions/api-version.repository';
+import { ApiVersionsService } from './versions/api-versions.service';
+import { EndpointsService } from './versions/endpoints.service';
+import { OpenApiImporter } from './versions/openapi-importer.service';
 import { ApiVersionEntity } from './versions/api-version.entity';
 
 export const CATALOG_ENTITIES = [
@@ -23,7 +31,7 @@ export const CATALOG_ENTITIES = [
 
 @Module({
   imports: [TypeOrmModule.forFeature(CATALOG_ENTITIES)],
-  providers: [ProviderRepository],
-  exports: [],
+  providers: [ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService],
+  exports: [ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers],
 })
 export class CatalogModule {}

@@ -1,9 +1,14 @@
 export * from './accounts/accounts.service';
+export * from './admin/admin-seed.service';
 export * from './applications/applications.service';
+export * from './github/github-login.service';
 export * from './identity.env';
 export * from './identity.module';
 export * from './keys/api-key.format';
+export * from './keys/api-key.rules';
 export * from './keys/api-keys.service';
+export * from './keys/key-resolver.service';
+export * from './keys/key-usage-recorder.service';
 export * from './sessions/sessions.service';
 export type { AccountEntity, Role } from './accounts/account.entity';
 export type { ApplicationEntity } from './applications/application.entity';

@@ -1,6 +1,6 @@
 import type { ApplicationEntity } from '@app/identity';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 export class CreateApplicationDto {
   @ApiProperty({ maxLength: 100, example: 'Weather dashboard' })
@@ -14,6 +14,22 @@ export class CreateApplicationDto {
   @IsString()
   @MaxLength(1000)
   description?: string;
+}
+
+/** Only the fields sent change; `description: null` clears it. */
+export class UpdateApplicationDto {
+  @ApiPropertyOptional({ maxLength: 100 })
+  @ValidateIf((_: object, value: unknown) => value !== undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true, type: String })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
 }
 
 export class ApplicationDto {

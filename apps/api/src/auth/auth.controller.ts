@@ -5,13 +5,10 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { Request, Response } from 'express';
 import { ApplicationDto } from '../apps/apps.dto';
 import type { SessionRequest } from '../http/current-session.decorator';
+import { requestMeta as meta } from '../http/request-meta';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
 import { CreatedApiKeyDto } from '../keys/keys.dto';
 import { AccountDto, LogInDto, SessionDto, SignUpDto, SignUpResponseDto } from './auth.dto';
-
-function meta(req: Request): { ip: string; userAgent: string | null } {
-  return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.header('user-agent') ?? null };
-}
 
 @ApiTags('auth')
 @Controller('v1/auth')

@@ -57,3 +57,4 @@ export async function insertListing(dataSource: DataSource, providerId: string, 
     }),
   );
 }
+export * from './openapi-fixtures';

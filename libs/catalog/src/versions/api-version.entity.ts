@@ -40,8 +40,12 @@ export class ApiVersionEntity {
   @Column({ type: 'varchar', length: 16 })
   sourceFormat!: string;
 
-  /** The document as uploaded (parsed, not dereferenced), served at GET /v1/apis/:slug/openapi. */
-  @Column({ type: 'jsonb' })
+  /**
+   * The document as uploaded (parsed, not dereferenced), served at GET /v1/apis/:slug/openapi.
+   * `json`, not `jsonb`: jsonb reorders object keys (paths, operations, `openapi` before `info`…)
+   * and rejects `\u0000`; json keeps the text as written.
+   */
+  @Column({ type: 'json' })
   document!: Record<string, unknown>;
 
   @Column({ type: 'integer' })

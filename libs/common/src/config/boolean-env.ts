@@ -4,8 +4,8 @@ import { Transform } from 'class-transformer';
 export function BooleanEnv(): PropertyDecorator {
   return Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
     const raw = obj[key];
-    if (typeof raw === 'boolean' || raw === undefined) return raw;
-    const text = String(raw).toLowerCase();
+    if (typeof raw !== 'string') return raw;
+    const text = raw.toLowerCase();
     if (text === 'true' || text === '1') return true;
     if (text === 'false' || text === '0') return false;
     return raw;

@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   // raised by the api's validation pipe and by any service rejecting a well-typed but invalid value
   validation_failed: { status: 400, title: 'Validation failed' },
+  // raised by POST /v1/webhooks/stripe (libs/billing PaymentsPort.verifyWebhook) when the Stripe-Signature header is missing, wrong or outside ±300 s
+  webhook_signature_invalid: { status: 400, title: 'Webhook signature invalid' },
   // raised by the api's JSON body parser when the body is not JSON
   malformed_body: { status: 400, title: 'Malformed request body' },
   // raised by the session guard when no valid session cookie is present
@@ -30,17 +32,27 @@ export const ERROR_CODES = {
   subscription_inactive: { status: 403, title: 'Subscription inactive' },
   // raised by the gateway when the plan does not include the endpoint
   endpoint_not_in_plan: { status: 403, title: 'Endpoint not in plan' },
+  // raised by the api's GitHub callback when the state parameter does not match the state cookie (login CSRF)
+  github_state_invalid: { status: 403, title: 'GitHub sign-in state invalid' },
+  // raised by the api's GitHub callback when the user declined the authorization on GitHub
+  github_access_denied: { status: 403, title: 'GitHub authorization denied' },
+  // raised by GitHub login (libs/identity) when GitHub reports no verified email for the user
+  github_email_unverified: { status: 403, title: 'No verified GitHub email' },
   // raised by repositories/services when a record does not exist or is not the caller's
   not_found: { status: 404, title: 'Not found' },
   // raised by the gateway when no API has this slug
   api_not_found: { status: 404, title: 'API not found' },
   // raised by routing for unknown routes
   route_not_found: { status: 404, title: 'Route not found' },
+  // raised by GET /v1/auth/github (and its callback) when GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET are not set
+  github_login_disabled: { status: 404, title: 'GitHub sign-in disabled' },
   // raised for a method the route does not allow (gateway: TRACE)
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   // raised when a unique business key is already taken (email, slug)
   conflict: { status: 409, title: 'Conflict' },
-  // raised when an Idempotency-Key is reused with a different request
+  // raised by PlansService (libs/catalog) when a paid plan would become subscribable on a published listing (create, new version, publishing the listing) before the provider's payoutStatus is ready; carries onboardingUrl
+  payouts_not_ready: { status: 409, title: 'Payouts not ready' },
+  // raised by IdempotencyService (libs/common) when an Idempotency-Key is reused with a different request, or while its first request still runs
   idempotency_conflict: { status: 409, title: 'Idempotency key reused' },
   // raised by the body parser and the gateway when the body is over the limit
   payload_too_large: { status: 413, title: 'Payload too large' },
@@ -56,6 +68,10 @@ export const ERROR_CODES = {
   upstream_unavailable: { status: 502, title: 'Upstream unavailable' },
   // raised by the gateway when the upstream answers something unusable
   upstream_error: { status: 502, title: 'Upstream error' },
+  // raised by libs/billing's Stripe adapter when Stripe refuses or fails a call (payout onboarding, later charges)
+  payments_provider_error: { status: 502, title: 'Payments provider error' },
+  // raised by the api's GitHub callback when GitHub's token or user API fails or answers something unusable
+  github_login_failed: { status: 502, title: 'GitHub sign-in failed' },
   // raised by /ready and by fail-closed paths when a dependency is down
   service_unavailable: { status: 503, title: 'Service unavailable' },
   // raised by the gateway when the upstream does not answer in time

@@ -1,9 +1,11 @@
-import { AppError, internalProblem, PROBLEM_CONTENT_TYPE, toProblem, type ProblemDocument } from '@app/common';
+import { AppError } from '../errors/app-error';
+import { internalProblem, PROBLEM_CONTENT_TYPE, toProblem, type ProblemDocument } from '../errors/problem';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
 interface BodyParserError {
   type?: string;
+  limit?: number;
   status?: number;
   expose?: boolean;
 }
@@ -15,7 +17,10 @@ function fromFramework(exception: unknown, req: Request): AppError | null {
     return new AppError('malformed_body', 'The request body is not valid JSON. Check for trailing commas and unquoted keys.');
   }
   if (parserError?.type === 'entity.too.large') {
-    return new AppError('payload_too_large', 'The request body is larger than this endpoint accepts (1 MB).');
+    // body-parser reports the limit of the parser that refused (1 MB in general, more on upload routes)
+    const limit = typeof parserError.limit === 'number' ? parserError.limit : 1024 * 1024;
+    const megabytes = Math.round((limit / (1024 * 1024)) * 10) / 10;
+    return new AppError('payload_too_large', `The request body is larger than this endpoint accepts (${megabytes} MB).`, { limitBytes: limit });
   }
   if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', 'Send the body as UTF-8 JSON.');
@@ -33,7 +38,7 @@ function fromFramework(exception: unknown, req: Request): AppError | null {
   return null;
 }
 
-/** The api's one exception filter: everything leaves as DESIGN §4 problem+json with the request id. */
+/** The exception filter of each Nest HTTP app (api, worker): everything leaves as DESIGN §4 problem+json with the request id. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');

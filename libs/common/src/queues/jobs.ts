@@ -8,6 +8,8 @@ import { QueueName } from './queue-names';
 export interface JobPayloads {
   /** Key ids seen by the gateway since the last flush, with the latest use of each. */
   'identity.record-key-usage': { uses: { keyId: string; usedAt: string }[] };
+  /** A verified Stripe webhook event stored in libs/billing's inbox (`stripe_events`); job id = event id. */
+  'billing.apply-stripe-event': { eventId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -15,6 +17,7 @@ export type JobName = keyof JobPayloads;
 /** Which queue carries each job. */
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'identity.record-key-usage': QueueName.Metering,
+  'billing.apply-stripe-event': QueueName.Billing,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];

@@ -32,6 +32,9 @@ export class EventBus implements OnModuleDestroy {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
+      // SUBSCRIBE sent while the connection is still handshaking makes ioredis' ready check fail
+      // and the subscription is silently lost on the reconnect that follows: wait for ready
+      if (this.subscriber.status !== 'ready') await new Promise<void>((resolve) => this.subscriber.once('ready', () => resolve()));
       await this.subscriber.subscribe(channel);
     }
     set.add(listener);

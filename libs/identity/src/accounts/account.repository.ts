@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
-import { AccountEntity } from './account.entity';
+import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { AccountEntity, type Role } from './account.entity';
 
+export type NewAccount = Pick<AccountEntity, 'email' | 'passwordHash' | 'displayName'> &
+  Partial<Pick<AccountEntity, 'roles' | 'githubId' | 'githubLogin'>>;
+
+/**
+ * Accounts are the owners themselves: every method is keyed by the account's own id, email or
+ * GitHub id (the identities a caller proves), never an open-ended query.
+ */
 @Injectable()
 export class AccountRepository {
   constructor(@InjectRepository(AccountEntity) private readonly repo: Repository<AccountEntity>) {}
@@ -19,11 +26,29 @@ export class AccountRepository {
     return this.repo.findOneBy({ githubId });
   }
 
-  insert(manager: EntityManager, values: Pick<AccountEntity, 'email' | 'passwordHash' | 'displayName'> & Partial<AccountEntity>): Promise<AccountEntity> {
-    return manager.getRepository(AccountEntity).save(manager.getRepository(AccountEntity).create({ roles: [], ...values, email: values.email.toLowerCase() }));
+  insert(manager: EntityManager, values: NewAccount): Promise<AccountEntity> {
+    const repo = manager.getRepository(AccountEntity);
+    return repo.save(repo.create({ roles: [], githubId: null, githubLogin: null, ...values, email: values.email.toLowerCase() }));
   }
 
-  async update(id: string, values: Partial<Pick<AccountEntity, 'passwordHash' | 'displayName' | 'githubId' | 'githubLogin' | 'roles'>>): Promise<void> {
+  async update(id: string, values: Partial<Pick<AccountEntity, 'passwordHash' | 'displayName' | 'githubLogin'>>): Promise<void> {
     await this.repo.update({ id }, values);
+  }
+
+  /** Links a GitHub identity to an account that has none yet; false when it already had one (a concurrent link). */
+  async linkGithub(id: string, githubId: string, githubLogin: string): Promise<boolean> {
+    const result = await this.repo.update({ id, githubId: IsNull() }, { githubId, githubLogin });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Adds a role atomically; false when the account already had it (or does not exist). */
+  async addRole(id: string, role: Role): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(AccountEntity)
+      .set({ roles: () => 'array_append(roles, :role)' })
+      .where('id = :id AND NOT (:role = ANY(roles))', { id, role })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 }

@@ -1,14 +1,13 @@
 import { AppError, isUniqueViolation, notFound } from '@app/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { ApplicationEntity } from '../applications/application.entity';
-import { ApplicationsService } from '../applications/applications.service';
-import { ApiKeysService, type CreatedApiKey } from '../keys/api-keys.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AccountEntity } from './account.entity';
+import { AccountOpeningService, defaultDisplayName, type OpenedAccount } from './account-opening.service';
 import { AccountRepository } from './account.repository';
 import { AuthThrottle } from './auth-throttle';
 import { PasswordHasher } from './password-hasher';
+
+export { DEFAULT_APPLICATION_NAME } from './account-opening.service';
 
 export interface SignUpInput {
   email: string;
@@ -17,22 +16,14 @@ export interface SignUpInput {
 }
 
 /** Everything a new consumer needs to make a first call: the account, a default app and a test key. */
-export interface SignUpResult {
-  account: AccountEntity;
-  application: ApplicationEntity;
-  key: CreatedApiKey;
-}
-
-export const DEFAULT_APPLICATION_NAME = 'Default application';
+export type SignUpResult = OpenedAccount;
 
 @Injectable()
 export class AccountsService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly accounts: AccountRepository,
+    private readonly opening: AccountOpeningService,
     private readonly hasher: PasswordHasher,
-    private readonly applications: ApplicationsService,
-    private readonly keys: ApiKeysService,
     private readonly sessions: SessionsService,
     private readonly throttle: AuthThrottle,
   ) {}
@@ -48,16 +39,7 @@ export class AccountsService {
     await this.throttle.signup(ip, email);
     const passwordHash = await this.hasher.hash(input.password);
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const account = await this.accounts.insert(manager, {
-          email,
-          passwordHash,
-          displayName: input.displayName?.trim() || email.split('@')[0]!.slice(0, 100),
-        });
-        const application = await this.applications.createIn(manager, account.id, { name: DEFAULT_APPLICATION_NAME });
-        const key = await this.keys.createIn(manager, account.id, application.id, { kind: 'secret', mode: 'test', label: 'First test key' });
-        return { account, application, key };
-      });
+      return await this.opening.open({ email, passwordHash, displayName: input.displayName?.trim() || defaultDisplayName(email) });
     } catch (error) {
       if (isUniqueViolation(error, 'uq_accounts__email')) {
         throw new AppError('conflict', 'An account with this email already exists. Log in instead.', { field: 'email' });

@@ -30,7 +30,7 @@ describe('api key format', () => {
           const prefixLength = key.indexOf('_', key.indexOf('_') + 1) + 1;
           // change one character of the random body or the checksum to another base62 character
           const index = prefixLength + (position % (key.length - prefixLength));
-          const replaced = ALPHABET[(ALPHABET.indexOf(key[index]!) + shift) % 62]!;
+          const replaced = ALPHABET[(ALPHABET.indexOf(key[index]) + shift) % 62];
           const tampered = key.slice(0, index) + replaced + key.slice(index + 1);
           expect(tampered).not.toBe(key);
           expect(parseApiKey(tampered)).toBeNull();

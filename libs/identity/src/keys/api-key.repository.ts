@@ -1,33 +1,139 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { Brackets, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 
 export type NewApiKey = Pick<
   ApiKeyEntity,
-  'applicationId' | 'kind' | 'mode' | 'keyHash' | 'prefix' | 'lastFour' | 'label' | 'scopes' | 'ipAllowlist' | 'allowedOrigins' | 'expiresAt'
+  | 'applicationId'
+  | 'kind'
+  | 'mode'
+  | 'keyHash'
+  | 'prefix'
+  | 'lastFour'
+  | 'label'
+  | 'scopes'
+  | 'ipAllowlist'
+  | 'allowedOrigins'
+  | 'expiresAt'
 >;
 
-/** Keys are consumer-owned: every method a user can reach takes the owner's account id. */
+export type ApiKeyChanges = Partial<
+  Pick<
+    ApiKeyEntity,
+    'label' | 'scopes' | 'ipAllowlist' | 'allowedOrigins' | 'expiresAt' | 'revokedAt' | 'replacedByKeyId'
+  >
+>;
+
+/** A key as the gateway's resolver needs it: the record plus whether its application was deleted. */
+export interface KeyForResolution {
+  key: ApiKeyEntity;
+  applicationDeleted: boolean;
+}
+
+export interface KeyUse {
+  keyId: string;
+  usedAt: Date;
+}
+
+/**
+ * Keys are consumer-owned: every method a user can reach takes the owner's account id, and keys of
+ * a deleted application are invisible to them. `findByHash` and `recordUsage` are system paths
+ * (the gateway and the worker), named as such.
+ */
 @Injectable()
 export class ApiKeyRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
 
+  private owned(repo: Repository<ApiKeyEntity>, accountId: string): SelectQueryBuilder<ApiKeyEntity> {
+    return repo
+      .createQueryBuilder('k')
+      .innerJoin('k.application', 'a', 'a.deletedAt IS NULL')
+      .where('k.accountId = :accountId', { accountId });
+  }
+
   listForApplication(accountId: string, applicationId: string): Promise<ApiKeyEntity[]> {
-    return this.repo.find({ where: { accountId, applicationId }, order: { createdAt: 'ASC' } });
+    return this.owned(this.repo, accountId)
+      .andWhere('k.applicationId = :applicationId', { applicationId })
+      .orderBy('k.createdAt', 'ASC')
+      .addOrderBy('k.id', 'ASC')
+      .getMany();
   }
 
   get(accountId: string, id: string): Promise<ApiKeyEntity | null> {
-    return this.repo.findOneBy({ accountId, id });
+    return this.owned(this.repo, accountId).andWhere('k.id = :id', { id }).getOne();
+  }
+
+  /** Reads the key and locks it (and its application row) until the transaction ends. */
+  lockForUpdate(manager: EntityManager, accountId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.owned(manager.getRepository(ApiKeyEntity), accountId)
+      .andWhere('k.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getOne();
   }
 
   insert(manager: EntityManager, accountId: string, values: NewApiKey): Promise<ApiKeyEntity> {
     const repo = manager.getRepository(ApiKeyEntity);
-    return repo.save(repo.create({ ...values, accountId, lastUsedAt: null, revokedAt: null, replacedByKeyId: null }));
+    return repo.save(
+      repo.create({ ...values, accountId, lastUsedAt: null, revokedAt: null, replacedByKeyId: null }),
+    );
+  }
+
+  async update(manager: EntityManager, accountId: string, id: string, changes: ApiKeyChanges): Promise<void> {
+    await manager.getRepository(ApiKeyEntity).update({ accountId, id }, changes);
+  }
+
+  /**
+   * Revokes every key of the application that is not revoked yet (or only scheduled to be, by a
+   * rotation) and answers their hashes, so caches can be told.
+   */
+  async revokeAllForApplication(
+    manager: EntityManager,
+    accountId: string,
+    applicationId: string,
+    now: Date,
+  ): Promise<string[]> {
+    const result = await manager
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: now })
+      .where('account_id = :accountId AND application_id = :applicationId', { accountId, applicationId })
+      .andWhere(new Brackets((qb) => qb.where('revoked_at IS NULL').orWhere('revoked_at > :now', { now })))
+      .returning('key_hash')
+      .execute();
+    return (result.raw as { key_hash: string }[]).map((row) => row.key_hash);
   }
 
   /** System read for key resolution (the gateway): by hash, not owner-scoped. */
-  findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.repo.findOneBy({ keyHash });
+  async findByHash(keyHash: string): Promise<KeyForResolution | null> {
+    const key = await this.repo.findOne({ where: { keyHash }, relations: { application: true } });
+    if (!key) return null;
+    return { key, applicationDeleted: key.application?.deletedAt != null };
+  }
+
+  /**
+   * System write for the worker: moves last_used_at forward (never back) for each key, in one
+   * statement. Rows are locked in primary-key order first, so two batches touching the same keys
+   * cannot deadlock. `uses` must hold each key once. Returns how many keys moved.
+   */
+  async recordUsage(uses: readonly KeyUse[]): Promise<number> {
+    if (uses.length === 0) return 0;
+    const [, moved] = await this.repo.query<[unknown[], number]>(
+      `WITH u AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
+       ), locked AS (
+         SELECT k.id FROM api_keys k JOIN u ON u.id = k.id
+          WHERE k.last_used_at IS NULL OR k.last_used_at < u.used_at
+          ORDER BY k.id
+          FOR UPDATE OF k
+       )
+       UPDATE api_keys AS k SET last_used_at = u.used_at
+         FROM u, locked
+        WHERE k.id = locked.id AND u.id = k.id
+          AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)`,
+      [uses.map((use) => use.keyId), uses.map((use) => use.usedAt.toISOString())],
+    );
+    return moved;
   }
 }

@@ -1,0 +1,24 @@
+import { Type } from 'class-transformer';
+import { BillingEnv } from '@app/billing';
+import { CoreEnv, EncryptionEnv } from '@app/common';
+import { IdentityEnv } from '@app/identity';
+import { IntersectionType } from '@nestjs/mapped-types';
+import { IsInt, Max, Min } from 'class-validator';
+
+export class WorkerHttpEnv {
+  /** Port of the worker's /health and /ready endpoints. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  WORKER_PORT = 3001;
+
+  /** Jobs processed in parallel per queue. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_CONCURRENCY = 4;
+}
+
+export class WorkerEnv extends IntersectionType(CoreEnv, IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv) {}

@@ -1,0 +1,28 @@
+import { BillingEnv, BillingModule } from '@app/billing';
+import { CoreModule, EncryptionEnv, HealthModule, ProblemFilter } from '@app/common';
+import { IdentityEnv, IdentityModule } from '@app/identity';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { MIGRATIONS } from '@migrations';
+import { JobDispatcher } from './job-dispatcher';
+import { BillingProcessor } from './processors/billing.processor';
+import { IdentityProcessor } from './processors/identity.processor';
+import { WorkerEnv, WorkerHttpEnv } from './worker.env';
+
+/** The worker: BullMQ processors (apps/worker/src/processors) and its health endpoints. */
+@Module({})
+export class WorkerModule {
+  static forRoot(rawEnv?: Record<string, unknown>): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        CoreModule.forRoot({ app: 'worker', env: WorkerEnv, envFragments: [IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv], migrations: MIGRATIONS, poolSize: 10, rawEnv }),
+        DiscoveryModule,
+        HealthModule,
+        IdentityModule,
+        BillingModule,
+      ],
+      providers: [JobDispatcher, IdentityProcessor, BillingProcessor, { provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+}

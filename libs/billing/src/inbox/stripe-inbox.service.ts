@@ -1,0 +1,102 @@
+import { Clock, JobQueue } from '@app/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ProviderOnboardingService } from '../onboarding/provider-onboarding.service';
+import { PaymentsPort } from '../payments/payments.port';
+import type { StripeEventEntity } from './stripe-event.entity';
+import { StripeEventRepository } from './stripe-event.repository';
+
+export interface ReceivedEvent {
+  eventId: string;
+  /** True when this event id was stored before (a redelivery): nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** What applying an inbox event came to (the worker's job result). */
+export type ApplyOutcome =
+  | 'applied'
+  /** A type no handler exists for yet: marked processed without effect. */
+  | 'ignored'
+  /** About a connected account that is no provider's here: marked processed without effect. */
+  | 'unknown_account'
+  | 'already_processed'
+  | 'missing';
+
+function objectId(payload: Record<string, unknown>): string | null {
+  const data = payload.data as { object?: { id?: unknown } } | undefined;
+  return typeof data?.object?.id === 'string' ? data.object.id : null;
+}
+
+/**
+ * Incoming payment webhooks, exactly once (STYLE: incoming webhooks):
+ *  1. the api verifies the signature on the raw body, stores the event keyed by its id (a
+ *     redelivery stores nothing), enqueues `billing.apply-stripe-event` with job id = event id and
+ *     answers 2xx — if storing or enqueueing fails it answers 5xx and Stripe delivers again;
+ *  2. the worker applies the stored event once: the row is locked, the effect and `processed_at`
+ *     commit in one transaction, and a processed row is never applied again.
+ */
+@Injectable()
+export class StripeInboxService {
+  private readonly logger = new Logger(StripeInboxService.name);
+
+  constructor(
+    private readonly payments: PaymentsPort,
+    private readonly events: StripeEventRepository,
+    private readonly jobs: JobQueue,
+    private readonly dataSource: DataSource,
+    private readonly onboarding: ProviderOnboardingService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** api side: verify → store → enqueue. Throws `webhook_signature_invalid` before storing anything. */
+  async receive(rawBody: Buffer | undefined, signatureHeader: string | undefined): Promise<ReceivedEvent> {
+    const event = this.payments.verifyWebhook(rawBody, signatureHeader);
+    const stored = await this.events.insertIfAbsent(event, this.clock.now());
+    // enqueue on a redelivery too (the first enqueue may have failed after the insert); the job id
+    // makes it a no-op while the first job exists, and the handler skips processed events anyway
+    const row = stored ? null : await this.events.find(event.id);
+    if (stored || row?.processedAt === null) {
+      await this.jobs.enqueue('billing.apply-stripe-event', { eventId: event.id }, { jobId: event.id });
+    }
+    this.logger.log({ eventId: event.id, type: event.type, duplicate: !stored }, 'stripe event received');
+    return { eventId: event.id, duplicate: !stored };
+  }
+
+  /** worker side: applies the stored event once. Failures are recorded on the row and rethrown (the job retries). */
+  async apply(eventId: string): Promise<ApplyOutcome> {
+    const row = await this.events.find(eventId);
+    if (!row) {
+      this.logger.warn({ eventId }, 'stripe event not in the inbox');
+      return 'missing';
+    }
+    if (row.processedAt !== null) return 'already_processed';
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const locked = await this.events.lockForApply(manager, eventId);
+        if (!locked || locked.processedAt !== null) return 'already_processed';
+        const outcome = await this.applyEffect(manager, locked);
+        await this.events.markProcessed(manager, eventId, this.clock.now());
+        this.logger.log({ eventId, type: locked.type, outcome }, 'stripe event applied');
+        return outcome;
+      });
+    } catch (error) {
+      await this.events.recordFailure(eventId, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  private async applyEffect(manager: EntityManager, event: StripeEventEntity): Promise<ApplyOutcome> {
+    switch (event.type) {
+      case 'account.updated': {
+        const accountId = objectId(event.payload) ?? event.account;
+        if (accountId === null) return 'ignored';
+        // one applier per connected account at a time: each re-reads the account, so the last to
+        // commit always writes the newest state
+        await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`stripe-account:${accountId}`]);
+        return this.onboarding.syncConnectedAccount(accountId, manager);
+      }
+      default:
+        return 'ignored';
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import type { PayoutState } from '@app/catalog';
+import { AppError } from '@app/common';
+import {
+  PaymentsPort,
+  type ConnectedAccount,
+  type ConnectedAccountRequest,
+  type OnboardingLink,
+  type VerifiedPaymentEvent,
+} from './payments.port';
+
+/**
+ * The embedded default (`PAYMENTS=local`): no external service. Providers can be paid at once —
+ * what they are owed is recorded in Portico's ledger (billing issue) and paid out by the operator.
+ * There are no connected accounts and no incoming webhooks.
+ */
+export class LocalPaymentsAdapter extends PaymentsPort {
+  readonly mode = 'local' as const;
+  readonly requiresOnboarding = false;
+
+  initialPayoutState(): PayoutState {
+    return { payoutStatus: 'ready', chargesEnabled: true, payoutsEnabled: true, payoutRequirements: [] };
+  }
+
+  createConnectedAccount(_request: ConnectedAccountRequest): Promise<ConnectedAccount> {
+    return Promise.reject(
+      new Error('PAYMENTS=local has no connected accounts (check requiresOnboarding first)'),
+    );
+  }
+
+  retrieveConnectedAccount(_accountId: string): Promise<ConnectedAccount> {
+    return Promise.reject(
+      new Error('PAYMENTS=local has no connected accounts (check requiresOnboarding first)'),
+    );
+  }
+
+  createOnboardingLink(_accountId: string, _returnUrl: string, _refreshUrl: string): Promise<OnboardingLink> {
+    return Promise.reject(
+      new Error('PAYMENTS=local has no hosted onboarding (check requiresOnboarding first)'),
+    );
+  }
+
+  verifyWebhook(_rawBody: Buffer | undefined, _signatureHeader: string | undefined): VerifiedPaymentEvent {
+    throw new AppError(
+      'not_found',
+      'This Portico install does not take Stripe webhooks (PAYMENTS=local). Set PAYMENTS=stripe and the Stripe variables to use Stripe.',
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import type { PayoutState } from '@app/catalog';
+import type { PaymentsMode } from '../billing.env';
+
+/**
+ * Onboarding requirements of a connected account, as Stripe reports them (`requirements.*`).
+ * Field names are the payment provider's (`individual.verification.document`, `external_account`).
+ */
+export interface AccountRequirements {
+  /** Due now: the provider must supply these to (keep) receiving charges and payouts. */
+  currentlyDue: string[];
+  /** Due and past their deadline: capabilities are (being) disabled. */
+  pastDue: string[];
+  /** Due later (a future deadline, or when volume grows). */
+  eventuallyDue: string[];
+  /** Submitted and being verified. */
+  pendingVerification: string[];
+  /** Why charges/payouts are disabled (`requirements.past_due`, `under_review`, `rejected.fraud`, …), or null. */
+  disabledReason: string | null;
+  currentDeadline: Date | null;
+}
+
+/** The account a provider is paid into (a Stripe Connect account), as the port reports it. */
+export interface ConnectedAccount {
+  id: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  /** The provider finished (submitted) the hosted onboarding form at least once. */
+  detailsSubmitted: boolean;
+  requirements: AccountRequirements;
+}
+
+/** Who the connected account is for: its business key (idempotency keys derive from it). */
+export interface ConnectedAccountRequest {
+  providerId: string;
+}
+
+/** A single-use link to the payment provider's hosted onboarding. */
+export interface OnboardingLink {
+  url: string;
+  expiresAt: Date;
+}
+
+/** A webhook event whose signature and timestamp were verified. */
+export interface VerifiedPaymentEvent {
+  /** The provider's event id (`evt_…`): the inbox key and the job id. */
+  id: string;
+  type: string;
+  /** Connected account the event is about (Connect events), else null. */
+  account: string | null;
+  createdAt: Date;
+  /** The whole event as received, stored in the inbox. */
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Everything Portico asks of a payment provider, behind one interface with two adapters chosen by
+ * `PAYMENTS` in one factory (payments.factory.ts): `local` (built in, no external service) and
+ * `stripe` (Stripe Connect through the official SDK).
+ *
+ * Contract every method keeps, now and when later issues add customers, checkout, subscriptions,
+ * usage, invoices and refunds:
+ *  - Writes take the business key of what they create (here the provider id) and the adapter sends
+ *    an idempotency key derived from it (`portico:<operation>:<business key>`), so a retried job or
+ *    request creates nothing twice. Never rely on an SDK's random keys.
+ *  - Inputs and outputs are Portico's own types (camelCase, Dates, integer minor units); provider
+ *    objects never leak past the adapter.
+ *  - Failures of the provider surface as `AppError('payments_provider_error')` (502); programming
+ *    errors (calling an operation the adapter cannot do) are plain Errors.
+ *  - State is derived from the provider's current objects, never from the order events arrive in.
+ */
+export abstract class PaymentsPort {
+  abstract readonly mode: PaymentsMode;
+
+  /** Whether providers must finish hosted onboarding (a connected account) before they can be paid. */
+  abstract readonly requiresOnboarding: boolean;
+
+  /** The payout state a new provider starts in (`ready` at once with local payments). */
+  abstract initialPayoutState(): PayoutState;
+
+  /** Creates the provider's connected account (idempotent per provider id). */
+  abstract createConnectedAccount(request: ConnectedAccountRequest): Promise<ConnectedAccount>;
+
+  /** The connected account as it is now (the source of truth for payout state). */
+  abstract retrieveConnectedAccount(accountId: string): Promise<ConnectedAccount>;
+
+  /** A new single-use onboarding link. `refreshUrl` is visited when it expired or was used. */
+  abstract createOnboardingLink(
+    accountId: string,
+    returnUrl: string,
+    refreshUrl: string,
+  ): Promise<OnboardingLink>;
+
+  /**
+   * Verifies a webhook delivery on its raw body (signature and a ±300 s timestamp window) and
+   * returns the event. Throws `AppError('webhook_signature_invalid')` when it does not verify.
+   */
+  abstract verifyWebhook(
+    rawBody: Buffer | undefined,
+    signatureHeader: string | undefined,
+  ): VerifiedPaymentEvent;
+}

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type InsertQueryBuilder } from 'typeorm';
+import { ApiListingEntity, type ListingStatus, type ListingVisibility } from '../listings/api-listing.entity';
+import { ProviderEntity } from '../providers/provider.entity';
+import type { ExtractedEndpoint } from './endpoint-extraction';
+import { ApiEndpointEntity } from './api-endpoint.entity';
+import { ApiVersionEntity, type EndpointChange, type VersionChangelog } from './api-version.entity';
+
+/** A listing as the versions code needs it. */
+export interface OwnedListing {
+  id: string;
+  currentVersionId: string | null;
+}
+
+/** A version row without its (possibly large) document. */
+export type VersionSummary = Omit<ApiVersionEntity, 'document' | 'api'>;
+
+export interface NewVersion {
+  apiId: string;
+  number: number;
+  label: string;
+  sourceFormat: string;
+  document: Record<string, unknown>;
+  endpointCount: number;
+}
+
+export interface PublishedDocument {
+  apiId: string;
+  status: ListingStatus;
+  visibility: ListingVisibility;
+  ownerAccountId: string;
+  versionId: string;
+  versionNumber: number;
+  /** The stored JSON text of the document, byte for byte. */
+  documentText: string;
+}
+
+const VERSION_SUMMARY_COLUMNS = [
+  'v.id',
+  'v.apiId',
+  'v.number',
+  'v.label',
+  'v.sourceFormat',
+  'v.endpointCount',
+  'v.changelog',
+  'v.publishedAt',
+  'v.createdAt',
+];
+
+type EndpointInsertValues = Parameters<InsertQueryBuilder<ApiEndpointEntity>['values']>[0];
+
+/** Rows per INSERT of endpoints: bounded statements even for ~1 MB of JSON per endpoint. */
+const ENDPOINT_INSERT_CHUNK = 100;
+
+const CHANGE_FIELDS = ['operationId', 'summary', 'description', 'tags', 'deprecated', 'parameters', 'requestBody', 'responses'] as const;
+
+interface DiffRow extends Record<(typeof CHANGE_FIELDS)[number], boolean> {
+  method: string;
+  path: string;
+  added: boolean;
+  removed: boolean;
+}
+
+/**
+ * Versions and endpoints of provider-owned listings. Methods over a provider's rows take the owner
+ * account id and join api_listings → providers on it, so an unscoped read does not type-check;
+ * methods taking an EntityManager run inside the caller's transaction after an owner check there.
+ */
+@Injectable()
+export class ApiVersionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** The listing if the account owns its provider, else null (unknown id and someone else's alike). */
+  findOwnedListing(ownerAccountId: string, apiId: string, manager: EntityManager = this.dataSource.manager): Promise<OwnedListing | null> {
+    return this.ownedListingQuery(manager, ownerAccountId, apiId).getOne();
+  }
+
+  /** As findOwnedListing, locking the listing row until the transaction ends (serialises imports and publishes per API). */
+  lockOwnedListing(manager: EntityManager, ownerAccountId: string, apiId: string): Promise<OwnedListing | null> {
+    return this.ownedListingQuery(manager, ownerAccountId, apiId).setLock('pessimistic_write', undefined, ['l']).getOne();
+  }
+
+  private ownedListingQuery(manager: EntityManager, ownerAccountId: string, apiId: string) {
+    return manager
+      .createQueryBuilder(ApiListingEntity, 'l')
+      .select(['l.id', 'l.currentVersionId'])
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.providerId')
+      .where('l.id = :apiId AND p.ownerAccountId = :ownerAccountId', { apiId, ownerAccountId });
+  }
+
+  async nextNumber(manager: EntityManager, apiId: string): Promise<number> {
+    const [row] = await manager.query<{ next: number }[]>(
+      'SELECT COALESCE(MAX(number), 0) + 1 AS next FROM api_versions WHERE api_id = $1',
+      [apiId],
+    );
+    return Number(row.next);
+  }
+
+  async insertVersion(manager: EntityManager, values: NewVersion): Promise<VersionSummary> {
+    const repo = manager.getRepository(ApiVersionEntity);
+    const saved = await repo.save(repo.create({ ...values, changelog: null, publishedAt: null }));
+    const { document: _document, ...summary } = saved;
+    return summary;
+  }
+
+  async insertEndpoints(manager: EntityManager, apiId: string, versionId: string, endpoints: readonly ExtractedEndpoint[]): Promise<void> {
+    for (let start = 0; start < endpoints.length; start += ENDPOINT_INSERT_CHUNK) {
+      const rows = endpoints.slice(start, start + ENDPOINT_INSERT_CHUNK).map((endpoint) => ({ ...endpoint, apiId, versionId }));
+      await manager.createQueryBuilder().insert().into(ApiEndpointEntity).values(rows as EndpointInsertValues).updateEntity(false).execute();
+    }
+  }
+
+  /**
+   * What changed from `fromVersionId` (null: nothing, every endpoint is added) to `toVersionId`,
+   * endpoints keyed by METHOD + path template. Compared in PostgreSQL: jsonb equality ignores key
+   * order, so only real differences count.
+   */
+  async diff(manager: EntityManager, fromVersionId: string | null, toVersionId: string): Promise<VersionChangelog> {
+    const rows = await manager.query<DiffRow[]>(
+      `SELECT COALESCE(n.method, o.method) AS method, COALESCE(n.path, o.path) AS path,
+              o.id IS NULL AS added, n.id IS NULL AS removed,
+              n.operation_id IS DISTINCT FROM o.operation_id AS "operationId",
+              n.summary IS DISTINCT FROM o.summary AS summary,
+              n.description IS DISTINCT FROM o.description AS description,
+              n.tags IS DISTINCT FROM o.tags AS tags,
+              n.deprecated IS DISTINCT FROM o.deprecated AS deprecated,
+              n.parameters IS DISTINCT FROM o.parameters AS parameters,
+              n.request_body IS DISTINCT FROM o.request_body AS "requestBody",
+              n.responses IS DISTINCT FROM o.responses AS responses
+         FROM (SELECT * FROM api_endpoints WHERE version_id = $1) n
+         FULL OUTER JOIN (SELECT * FROM api_endpoints WHERE version_id = $2::uuid) o
+           ON o.method = n.method AND o.path = n.path
+        ORDER BY 2, 1`,
+      [toVersionId, fromVersionId],
+    );
+    const changelog: VersionChangelog = { added: [], removed: [], changed: [] };
+    for (const row of rows) {
+      const key: EndpointChange = { method: row.method, path: row.path };
+      if (row.added) changelog.added.push(key);
+      else if (row.removed) changelog.removed.push(key);
+      else {
+        const fields = CHANGE_FIELDS.filter((field) => row[field]);
+        if (fields.length > 0) changelog.changed.push({ ...key, fields });
+      }
+    }
+    return changelog;
+  }
+
+  listVersions(ownerAccountId: string, apiId: string): Promise<VersionSummary[]> {
+    return this.ownedVersionQuery(this.dataSource.manager, ownerAccountId, apiId).orderBy('v.number', 'DESC').getMany();
+  }
+
+  findVersion(ownerAccountId: string, apiId: string, versionId: string, manager: EntityManager = this.dataSource.manager): Promise<VersionSummary | null> {
+    return this.ownedVersionQuery(manager, ownerAccountId, apiId).andWhere('v.id = :versionId', { versionId }).getOne();
+  }
+
+  private ownedVersionQuery(manager: EntityManager, ownerAccountId: string, apiId: string) {
+    return manager
+      .createQueryBuilder(ApiVersionEntity, 'v')
+      .select(VERSION_SUMMARY_COLUMNS)
+      .innerJoin(ApiListingEntity, 'l', 'l.id = v.apiId')
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.providerId')
+      .where('v.apiId = :apiId AND p.ownerAccountId = :ownerAccountId', { apiId, ownerAccountId });
+  }
+
+  listEndpoints(ownerAccountId: string, apiId: string, versionId: string): Promise<ApiEndpointEntity[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(ApiEndpointEntity, 'e')
+      .innerJoin(ApiListingEntity, 'l', 'l.id = e.apiId')
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.providerId')
+      .where('e.apiId = :apiId AND e.versionId = :versionId AND p.ownerAccountId = :ownerAccountId', { apiId, versionId, ownerAccountId })
+      .orderBy('e.path', 'ASC')
+      .addOrderBy('e.method', 'ASC')
+      .getMany();
+  }
+
+  async markPublished(manager: EntityManager, apiId: string, versionId: string, changelog: VersionChangelog, at: Date): Promise<void> {
+    await manager.update(ApiVersionEntity, { id: versionId, apiId }, { publishedAt: at, changelog });
+    await manager.update(ApiListingEntity, { id: apiId }, { currentVersionId: versionId });
+  }
+
+  /** System read (gateway routing, plans, the public catalog): the current version's endpoints. */
+  listCurrentEndpoints(apiId: string): Promise<ApiEndpointEntity[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(ApiEndpointEntity, 'e')
+      .innerJoin(ApiListingEntity, 'l', 'l.id = e.apiId AND l.currentVersionId = e.versionId')
+      .where('e.apiId = :apiId', { apiId })
+      .orderBy('e.path', 'ASC')
+      .addOrderBy('e.method', 'ASC')
+      .getMany();
+  }
+
+  /** Public read by slug: the current document with what decides who may see it. */
+  async findCurrentDocument(slug: string): Promise<PublishedDocument | null> {
+    const [row] = await this.dataSource.query<PublishedDocument[]>(
+      `SELECT l.id AS "apiId", l.status, l.visibility, p.owner_account_id AS "ownerAccountId",
+              v.id AS "versionId", v.number AS "versionNumber", v.document::text AS "documentText"
+         FROM api_listings l
+         JOIN providers p ON p.id = l.provider_id
+         JOIN api_versions v ON v.id = l.current_version_id AND v.api_id = l.id
+        WHERE l.slug = $1`,
+      [slug],
+    );
+    return row ?? null;
+  }
+}

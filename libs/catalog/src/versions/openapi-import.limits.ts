@@ -1,0 +1,37 @@
+/**
+ * Bounds of an OpenAPI import. An uploaded document is untrusted input handled in the api process:
+ * every stage is bounded in size, depth or time so one upload cannot exhaust it.
+ */
+export const OPENAPI_IMPORT_LIMITS = {
+  /** Largest document accepted in any form (JSON body, YAML body or multipart file): 20 MiB. */
+  maxDocumentBytes: 20 * 1024 * 1024,
+  /**
+   * Largest YAML document: 8 MiB. The `yaml` parser needs about a second per MiB (a 10 MiB document
+   * takes ~11 s and ~450 MB); JSON parses ~30× faster, so large documents should be sent as JSON.
+   */
+  maxYamlBytes: 8 * 1024 * 1024,
+  /** Deepest object/array nesting accepted in the document itself (the parsers recurse). */
+  maxNestingDepth: 200,
+  /** Per-stage time limit of the parser's validation and dereferencing. */
+  parserTimeoutMs: 60_000,
+  /** Stored per-endpoint JSON (parameters, request body, responses): nesting deeper than this is cut. */
+  maxStoredDepth: 24,
+  /**
+   * Size budget of the stored JSON of one endpoint, in units: every value costs 1, a string 1 more
+   * per 64 characters. ~16k units is ~1 MB at worst; what does not fit is cut with a marker.
+   */
+  maxStoredUnitsPerEndpoint: 16_000,
+  /** Strings in stored JSON and endpoint descriptions are clipped to this many characters. */
+  maxStoredStringLength: 20_000,
+  /** Imports running at once in one process (each is CPU-bound and can take hundreds of MB). */
+  maxConcurrentImports: 1,
+  /** Imports waiting for a slot before new ones are turned away with 503 + Retry-After. */
+  maxQueuedImports: 4,
+} as const;
+
+/** Marker left where stored JSON was cut: `{ "x-portico-truncated": "depth" | "size" }`. */
+export const TRUNCATED_MARKER_KEY = 'x-portico-truncated';
+
+export function formatMegabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}

@@ -1,0 +1,196 @@
+import { Clock, sha256Hex } from '@app/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { ApiKeyKind, ApiKeyMode } from './api-key.entity';
+import { parseApiKey } from './api-key.format';
+import { ApiKeyRepository } from './api-key.repository';
+import { keyRejection } from './api-key.rules';
+import { KeyInvalidationService } from './key-invalidation.service';
+
+/** What the gateway needs to know about a usable key. */
+export interface ResolvedApiKey {
+  keyId: string;
+  accountId: string;
+  applicationId: string;
+  kind: ApiKeyKind;
+  mode: ApiKeyMode;
+  scopes: string[];
+  ipAllowlist: string[];
+  allowedOrigins: string[];
+  expiresAt: Date | null;
+}
+
+export type KeyRejectionCode = 'invalid_api_key' | 'key_revoked' | 'key_expired';
+
+export type KeyResolution = { ok: true; key: ResolvedApiKey } | { ok: false; code: KeyRejectionCode };
+
+export interface KeyResolverOptions {
+  /** How long an answer is reused without asking Postgres; bounds staleness when pub/sub is down. */
+  ttlMs: number;
+  maxKnown: number;
+  /** Unknown hashes are kept in their own, smaller cache so a flood of made-up keys cannot evict real ones. */
+  maxUnknown: number;
+}
+
+export const DEFAULT_KEY_RESOLVER_OPTIONS: KeyResolverOptions = {
+  ttlMs: 60_000,
+  maxKnown: 50_000,
+  maxUnknown: 10_000,
+};
+
+/** A cached key record: lifecycle fields are kept raw so revocation/expiry are decided at read time. */
+interface KnownKey {
+  key: ResolvedApiKey;
+  revokedAt: Date | null;
+  applicationDeleted: boolean;
+}
+
+const UNKNOWN = { unknown: true } as const;
+
+/** A Postgres lookup in progress; `stale` once an invalidation for its hash arrived meanwhile. */
+interface PendingLookup {
+  promise: Promise<KnownKey | null>;
+  stale: boolean;
+}
+
+/**
+ * Resolves a raw key for the gateway (DESIGN §3 steps 1–2).
+ *
+ * 1. Malformed or bad checksum → `invalid_api_key`, decided offline: no cache, no store.
+ * 2. Otherwise by SHA-256 of the key from an in-process LRU (TTL 60 s, negative entries too),
+ *    filled from Postgres. Revocation (including the end of a rotation grace period) and expiry
+ *    are evaluated against `now` on every call, so time passing needs no message.
+ * 3. Revoke, rotate, update and application deletion publish the affected hashes on Redis; every
+ *    instance drops them on receipt. When the subscriber reconnects (messages may have been lost)
+ *    the whole cache is dropped. A lookup that overlaps an invalidation is answered but not cached,
+ *    and nothing is cached before the subscription is confirmed.
+ */
+@Injectable()
+export class KeyResolver implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(KeyResolver.name);
+  private readonly options: KeyResolverOptions = DEFAULT_KEY_RESOLVER_OPTIONS;
+  private readonly known = new LRUCache<string, KnownKey>({
+    max: this.options.maxKnown,
+    ttl: this.options.ttlMs,
+  });
+  private readonly unknown = new LRUCache<string, typeof UNKNOWN>({
+    max: this.options.maxUnknown,
+    ttl: this.options.ttlMs,
+  });
+  /** Concurrent misses for one hash share one query; a lookup overlapping an invalidation must not fill the cache. */
+  private readonly inFlight = new Map<string, PendingLookup>();
+  private unsubscribe?: () => void;
+  private destroyed = false;
+  /** Nothing is cached until the invalidation subscription is confirmed: before that, every call reads Postgres. */
+  private subscribed?: Promise<void>;
+  private listening = false;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly invalidations: KeyInvalidationService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Subscribes in the background: a process whose Redis is not up yet still boots and resolves keys
+   * (from Postgres on every call) until the subscription is confirmed.
+   */
+  onModuleInit(): void {
+    this.invalidations.onReconnect(() => this.clear());
+    this.subscribed = this.invalidations
+      .subscribe((hashes) => this.drop(hashes))
+      .then((unsubscribe) => {
+        if (this.destroyed) return unsubscribe();
+        this.unsubscribe = unsubscribe;
+        this.clear();
+        this.listening = true;
+      })
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, 'could not subscribe to key invalidations; keys are read uncached'),
+      );
+  }
+
+  /** Resolves once invalidations are being received (and answers are cached). */
+  async whenListening(): Promise<void> {
+    await this.subscribed;
+  }
+
+  onModuleDestroy(): void {
+    this.destroyed = true;
+    this.listening = false;
+    this.unsubscribe?.();
+    this.clear();
+  }
+
+  async resolve(rawKey: string, now: Date = this.clock.now()): Promise<KeyResolution> {
+    if (!parseApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
+    const hash = sha256Hex(rawKey);
+    const record = await this.lookup(hash);
+    if (!record) return { ok: false, code: 'invalid_api_key' };
+    const rejection = keyRejection(
+      { revokedAt: record.revokedAt, expiresAt: record.key.expiresAt },
+      now,
+      record.applicationDeleted,
+    );
+    return rejection ? { ok: false, code: rejection } : { ok: true, key: record.key };
+  }
+
+  /** Drops these hashes (an invalidation message). */
+  drop(hashes: readonly string[]): void {
+    for (const hash of hashes) {
+      this.known.delete(hash);
+      this.unknown.delete(hash);
+      const pending = this.inFlight.get(hash);
+      if (pending) pending.stale = true;
+      this.inFlight.delete(hash);
+    }
+  }
+
+  /** Drops everything (the subscriber reconnected, so invalidations may have been missed). */
+  clear(): void {
+    this.known.clear();
+    this.unknown.clear();
+    for (const pending of this.inFlight.values()) pending.stale = true;
+    this.inFlight.clear();
+  }
+
+  private async lookup(hash: string): Promise<KnownKey | null> {
+    const cached = this.known.get(hash);
+    if (cached) return cached;
+    if (this.unknown.has(hash)) return null;
+    const joined = this.inFlight.get(hash);
+    if (joined) return joined.promise;
+    const pending: PendingLookup = { promise: Promise.resolve(null), stale: false };
+    pending.promise = this.load(hash, pending).finally(() => {
+      if (this.inFlight.get(hash) === pending) this.inFlight.delete(hash);
+    });
+    this.inFlight.set(hash, pending);
+    return pending.promise;
+  }
+
+  private async load(hash: string, pending: PendingLookup): Promise<KnownKey | null> {
+    const found = await this.keys.findByHash(hash);
+    const record: KnownKey | null = found && {
+      key: {
+        keyId: found.key.id,
+        accountId: found.key.accountId,
+        applicationId: found.key.applicationId,
+        kind: found.key.kind,
+        mode: found.key.mode,
+        scopes: found.key.scopes,
+        ipAllowlist: found.key.ipAllowlist,
+        allowedOrigins: found.key.allowedOrigins,
+        expiresAt: found.key.expiresAt,
+      },
+      revokedAt: found.key.revokedAt,
+      applicationDeleted: found.applicationDeleted,
+    };
+    if (this.listening && !pending.stale) {
+      if (record) this.known.set(hash, record);
+      else this.unknown.set(hash, UNKNOWN);
+    } else {
+      this.logger.debug('key lookup overlapped an invalidation; answer not cached');
+    }
+    return record;
+  }
+}

@@ -1,0 +1,614 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+/**
+ * A FAKE of the few Stripe API endpoints Portico calls, for tests only. It listens on an ephemeral
+ * 127.0.0.1 port; the real `stripe` SDK is pointed at it with STRIPE_API_URL (see `env`), so the
+ * SDK's own encoding, headers, retries and error classes are exercised.
+ *
+ *   POST /v1/accounts            create a connected account (controller properties, capabilities, metadata)
+ *   GET  /v1/accounts/:id        retrieve it (tests change it with `updateAccount` / `completeOnboarding`)
+ *   POST /v1/account_links       a single-use onboarding link for an existing account
+ *
+ * Like Stripe: v1 bodies are form-encoded with bracket notation (`controller[fees][payer]=application`,
+ * `expand[0]=x`; every scalar arrives as a string); a bad `Authorization: Bearer` key is a 401; errors
+ * are `{error: {type, code, message, param}}`; a POST repeated with the same Idempotency-Key replays
+ * the first successful response (with `Idempotent-Replayed: true`; requests that failed validation
+ * are not saved, so they can be retried), and reusing a key with other parameters is a 400
+ * `idempotency_error`. Every request is recorded (`requests`) for assertions.
+ *
+ * To grow it (customers, checkout sessions, subscriptions, invoices, refunds): add a collection to
+ * `objects`, a `this.route(method, pattern, handler)` line in the constructor and a handler that
+ * validates like Stripe and answers the object; event builders go next to `accountUpdatedEvent`.
+ */
+
+export type FormValue = string | FormValue[] | { [key: string]: FormValue };
+export type FormBody = Record<string, FormValue>;
+
+export interface FakeStripeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: FormBody;
+  headers: IncomingHttpHeaders;
+  idempotencyKey: string | undefined;
+  /** True when the fake replayed the stored response of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+export interface StripeErrorBody {
+  type: 'invalid_request_error' | 'api_error' | 'idempotency_error' | 'card_error' | 'rate_limit_error';
+  code?: string;
+  message: string;
+  param?: string;
+}
+
+export interface FakeStripeEnv {
+  PAYMENTS: 'stripe';
+  STRIPE_SECRET_KEY: string;
+  STRIPE_WEBHOOK_SECRET: string;
+  STRIPE_API_URL: string;
+}
+
+/** The parts of a Stripe Account object the fake keeps (a subset of the real one, same names). */
+export interface FakeAccount {
+  id: string;
+  object: 'account';
+  type: 'express' | 'standard' | 'custom' | 'none';
+  created: number;
+  country: string;
+  default_currency: string;
+  email: string | null;
+  business_type: string | null;
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+  capabilities: Record<string, 'active' | 'inactive' | 'pending'>;
+  controller: {
+    type: 'application' | 'account';
+    is_controller: boolean;
+    requirement_collection: 'stripe' | 'application';
+    fees: { payer: string };
+    losses: { payments: string };
+    stripe_dashboard: { type: string };
+  };
+  metadata: Record<string, string>;
+  requirements: {
+    alternatives: unknown[];
+    current_deadline: number | null;
+    currently_due: string[];
+    disabled_reason: string | null;
+    errors: unknown[];
+    eventually_due: string[];
+    past_due: string[];
+    pending_verification: string[];
+  };
+  tos_acceptance: { date: number | null; ip: string | null; user_agent: string | null };
+}
+
+export interface FakeAccountLink {
+  object: 'account_link';
+  created: number;
+  expires_at: number;
+  url: string;
+  /** Not in Stripe's answer: kept so tests can check where the link sends the browser back. */
+  account: string;
+  type: string;
+  return_url: string;
+  refresh_url: string;
+}
+
+export interface FakeStripeEvent {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  type: string;
+  account?: string;
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
+}
+
+/** What a fresh Express account is asked for (Stripe lists them as currently and past due at once). */
+export const INITIAL_ACCOUNT_REQUIREMENTS = [
+  'business_profile.mcc',
+  'business_profile.url',
+  'business_type',
+  'external_account',
+  'representative.first_name',
+  'representative.last_name',
+  'tos_acceptance.date',
+  'tos_acceptance.ip',
+];
+
+type Handler = (req: FakeStripeRequest) => { status: number; body: unknown };
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: (req: FakeStripeRequest, params: string[]) => { status: number; body: unknown };
+}
+
+interface StoredResponse {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+}
+
+class StripeFakeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: StripeErrorBody,
+  ) {
+    super(error.message);
+  }
+}
+
+const now = (): number => Math.floor(Date.now() / 1000);
+const randomId = (prefix: string, bytes = 12): string =>
+  `${prefix}_${randomBytes(bytes).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/** Parses a form body in Stripe's bracket notation into nested objects and arrays. */
+export function parseStripeForm(text: string): FormBody {
+  const root: Record<string, FormValue> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const parts = key
+      .match(/^[^[\]]+|\[[^[\]]*\]/g)
+      ?.map((part) => (part.startsWith('[') ? part.slice(1, -1) : part)) ?? [key];
+    let node: Record<string, FormValue> | FormValue[] = root;
+    parts.forEach((part, index) => {
+      const last = index === parts.length - 1;
+      const slot = part === '' && Array.isArray(node) ? String(node.length) : part;
+      if (last) {
+        (node as Record<string, FormValue>)[slot] = value;
+        return;
+      }
+      const nextIsArray = parts[index + 1] === '' || /^\d+$/.test(parts[index + 1]);
+      const container = node as Record<string, FormValue>;
+      container[slot] ??= nextIsArray ? [] : {};
+      node = container[slot] as Record<string, FormValue> | FormValue[];
+    });
+  }
+  return root;
+}
+
+function asObject(value: FormValue | undefined, param: string): Record<string, FormValue> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' || Array.isArray(value)) {
+    throw new StripeFakeError(400, {
+      type: 'invalid_request_error',
+      code: 'parameter_invalid_string_object',
+      message: `Invalid object`,
+      param,
+    });
+  }
+  return value;
+}
+
+function asString(value: FormValue | undefined, param: string, required = false): string | undefined {
+  if (value === undefined || value === '') {
+    if (required) throw missing(param);
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    throw new StripeFakeError(400, {
+      type: 'invalid_request_error',
+      code: 'parameter_invalid_string',
+      message: `Invalid string: ${JSON.stringify(value)}`,
+      param,
+    });
+  }
+  return value;
+}
+
+function missing(param: string): StripeFakeError {
+  return new StripeFakeError(400, {
+    type: 'invalid_request_error',
+    code: 'parameter_missing',
+    message: `Missing required param: ${param}.`,
+    param,
+  });
+}
+
+function noSuch(kind: string, id: string, param: string): StripeFakeError {
+  return new StripeFakeError(404, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    message: `No such ${kind}: '${id}'`,
+    param,
+  });
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export class FakeStripe {
+  /** Every request the fake received, oldest first. */
+  readonly requests: FakeStripeRequest[] = [];
+  /** The fake's objects by id; tests read them, and change them through the helpers below. */
+  readonly objects = {
+    accounts: new Map<string, FakeAccount>(),
+    accountLinks: [] as FakeAccountLink[],
+  };
+
+  private readonly routes: Route[] = [];
+  private readonly idempotent = new Map<string, StoredResponse>();
+  private readonly failures: { method: string; path: string; status: number; error: StripeErrorBody }[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly secretKey: string,
+    readonly webhookSecret: string,
+  ) {
+    this.route('POST', /^\/v1\/accounts$/, (req) => this.createAccount(req));
+    this.route('GET', /^\/v1\/accounts\/([^/]+)$/, (_req, [id]) => ({
+      status: 200,
+      body: this.account(id, 'id'),
+    }));
+    this.route('POST', /^\/v1\/account_links$/, (req) => this.createAccountLink(req));
+  }
+
+  static async start(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<FakeStripe> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const fake = new FakeStripe(
+      server,
+      `http://127.0.0.1:${port}`,
+      options.secretKey ?? 'sk_test_fake_portico',
+      options.webhookSecret ?? 'whsec_fake_portico',
+    );
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      fake.handle(req, res).catch((error: unknown) => {
+        send(res, 500, { error: { type: 'api_error', message: `fake failure: ${String(error)}` } });
+      });
+    });
+    return fake;
+  }
+
+  /** The BillingEnv variables that point Portico's Stripe adapter at this fake. */
+  get env(): FakeStripeEnv {
+    return {
+      PAYMENTS: 'stripe',
+      STRIPE_SECRET_KEY: this.secretKey,
+      STRIPE_WEBHOOK_SECRET: this.webhookSecret,
+      STRIPE_API_URL: this.url,
+    };
+  }
+
+  requestsTo(method: string, path: string | RegExp): FakeStripeRequest[] {
+    return this.requests.filter(
+      (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+    );
+  }
+
+  /** The next `method path` request answers this Stripe error (once). */
+  failNext(method: string, path: string, status: number, error: StripeErrorBody): void {
+    this.failures.push({ method, path, status, error });
+  }
+
+  // ---- account state, as the provider's progress through onboarding changes it -------------------
+
+  account(id: string, param = 'account'): FakeAccount {
+    const account = this.objects.accounts.get(id);
+    if (!account) throw noSuch('account', id, param);
+    return account;
+  }
+
+  updateAccount(id: string, change: (account: FakeAccount) => void): FakeAccount {
+    const account = this.account(id);
+    change(account);
+    return structuredClone(account);
+  }
+
+  /** The provider submitted the form and Stripe verified everything: charges and payouts enabled. */
+  completeOnboarding(id: string): FakeAccount {
+    return this.updateAccount(id, (account) => {
+      account.details_submitted = true;
+      account.charges_enabled = true;
+      account.payouts_enabled = true;
+      account.business_type = 'individual';
+      for (const capability of Object.keys(account.capabilities)) account.capabilities[capability] = 'active';
+      account.tos_acceptance = { date: now(), ip: '203.0.113.7', user_agent: 'fake-browser' };
+      account.requirements = {
+        ...account.requirements,
+        currently_due: [],
+        past_due: [],
+        eventually_due: [],
+        disabled_reason: null,
+        pending_verification: [],
+      };
+    });
+  }
+
+  // ---- webhooks --------------------------------------------------------------------------------------
+
+  /** An `account.updated` event (Connect) carrying the account as it is now, or as `snapshot`. */
+  accountUpdatedEvent(
+    accountId: string,
+    snapshot: FakeAccount = structuredClone(this.account(accountId)),
+  ): FakeStripeEvent {
+    return this.event('account.updated', snapshot as unknown as Record<string, unknown>, {
+      account: accountId,
+    });
+  }
+
+  event(
+    type: string,
+    object: Record<string, unknown>,
+    options: { account?: string; created?: number } = {},
+  ): FakeStripeEvent {
+    return {
+      id: randomId('evt', 14),
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created: options.created ?? now(),
+      type,
+      ...(options.account ? { account: options.account } : {}),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object },
+    };
+  }
+
+  /** The body and Stripe-Signature header of a delivery, signed like Stripe does (or with another secret/time). */
+  signedDelivery(
+    event: FakeStripeEvent,
+    options: { timestamp?: number; secret?: string } = {},
+  ): { body: string; signature: string } {
+    const body = JSON.stringify(event, null, 2);
+    const signature = Stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: options.secret ?? this.webhookSecret,
+      ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+    });
+    return { body, signature };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------------
+
+  private route(method: string, pattern: RegExp, handler: Route['handler']): void {
+    this.routes.push({ method, pattern, handler });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const idempotencyKey = header(req.headers['idempotency-key']);
+    const request: FakeStripeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: parseStripeForm(req.method === 'GET' ? url.search.slice(1) : text),
+      headers: req.headers,
+      idempotencyKey,
+      replayed: false,
+    };
+    this.requests.push(request);
+    const requestId = randomId('req', 8);
+    res.setHeader('request-id', requestId);
+
+    if (header(req.headers.authorization) !== `Bearer ${this.secretKey}`) {
+      send(res, 401, {
+        error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_****' },
+      });
+      return;
+    }
+
+    const fingerprint = `${request.method} ${request.path} ${stableStringify(request.body)}`;
+    if (request.method === 'POST' && idempotencyKey) {
+      const stored = this.idempotent.get(idempotencyKey);
+      if (stored) {
+        if (stored.fingerprint !== fingerprint) {
+          send(res, 400, {
+            error: {
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            },
+          });
+          return;
+        }
+        request.replayed = true;
+        res.setHeader('idempotent-replayed', 'true');
+        send(res, stored.status, stored.body);
+        return;
+      }
+    }
+
+    const { status, body } = this.dispatch(request);
+    // Stripe saves a result against the key only once an endpoint began executing: requests that
+    // failed validation (every error this fake raises, injected ones included) can be retried
+    if (request.method === 'POST' && idempotencyKey && status < 300)
+      this.idempotent.set(idempotencyKey, { fingerprint, status, body });
+    send(res, status, body);
+  }
+
+  private dispatch(request: FakeStripeRequest): { status: number; body: unknown } {
+    const failure = this.failures.findIndex((f) => f.method === request.method && f.path === request.path);
+    if (failure >= 0) {
+      const [{ status, error }] = this.failures.splice(failure, 1);
+      return { status, body: { error } };
+    }
+    for (const route of this.routes) {
+      if (route.method !== request.method) continue;
+      const match = route.pattern.exec(request.path);
+      if (!match) continue;
+      try {
+        return route.handler(request, match.slice(1).map(decodeURIComponent));
+      } catch (error) {
+        if (error instanceof StripeFakeError) return { status: error.status, body: { error: error.error } };
+        throw error;
+      }
+    }
+    return {
+      status: 404,
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          message: `Unrecognized request URL (${request.method}: ${request.path}). This Stripe fake (test/fakes/stripe.fake.ts) does not serve it yet.`,
+        },
+      },
+    };
+  }
+
+  // ---- endpoints ---------------------------------------------------------------------------------------
+
+  private createAccount: Handler = (req) => {
+    const body = req.body;
+    const controller = asObject(body.controller, 'controller');
+    if (controller && body.type !== undefined) {
+      throw new StripeFakeError(400, {
+        type: 'invalid_request_error',
+        message: 'You cannot specify `type` when using `controller`. Use `controller` properties instead.',
+        param: 'type',
+      });
+    }
+    const dashboard =
+      asString(
+        asObject(controller?.stripe_dashboard, 'controller[stripe_dashboard]')?.type,
+        'controller[stripe_dashboard][type]',
+      ) ?? 'full';
+    const feesPayer =
+      asString(asObject(controller?.fees, 'controller[fees]')?.payer, 'controller[fees][payer]') ?? 'account';
+    const losses =
+      asString(
+        asObject(controller?.losses, 'controller[losses]')?.payments,
+        'controller[losses][payments]',
+      ) ?? 'stripe';
+    if (dashboard === 'express' && feesPayer !== 'application') {
+      throw new StripeFakeError(400, {
+        type: 'invalid_request_error',
+        message: 'An Express dashboard requires `controller[fees][payer]=application`.',
+        param: 'controller[fees][payer]',
+      });
+    }
+    const capabilities: Record<string, 'inactive'> = {};
+    for (const [name, value] of Object.entries(asObject(body.capabilities, 'capabilities') ?? {})) {
+      const requested = asString(
+        asObject(value, `capabilities[${name}]`)?.requested,
+        `capabilities[${name}][requested]`,
+      );
+      if (requested === 'true') capabilities[name] = 'inactive';
+    }
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries(asObject(body.metadata, 'metadata') ?? {})) {
+      metadata[key] = asString(value, `metadata[${key}]`) ?? '';
+    }
+    const account: FakeAccount = {
+      id: randomId('acct', 8),
+      object: 'account',
+      type: dashboard === 'express' ? 'express' : dashboard === 'full' ? 'standard' : 'custom',
+      created: now(),
+      country: asString(body.country, 'country') ?? 'US',
+      default_currency: 'usd',
+      email: asString(body.email, 'email') ?? null,
+      business_type: null,
+      charges_enabled: false,
+      payouts_enabled: false,
+      details_submitted: false,
+      capabilities,
+      controller: {
+        type: 'application',
+        is_controller: true,
+        requirement_collection: 'stripe',
+        fees: { payer: feesPayer },
+        losses: { payments: losses },
+        stripe_dashboard: { type: dashboard },
+      },
+      metadata,
+      requirements: {
+        alternatives: [],
+        current_deadline: null,
+        currently_due: [...INITIAL_ACCOUNT_REQUIREMENTS],
+        disabled_reason: 'requirements.past_due',
+        errors: [],
+        eventually_due: [...INITIAL_ACCOUNT_REQUIREMENTS],
+        past_due: [...INITIAL_ACCOUNT_REQUIREMENTS],
+        pending_verification: [],
+      },
+      tos_acceptance: { date: null, ip: null, user_agent: null },
+    };
+    this.objects.accounts.set(account.id, account);
+    return { status: 200, body: structuredClone(account) };
+  };
+
+  private createAccountLink: Handler = (req) => {
+    const accountId = asString(req.body.account, 'account', true)!;
+    this.account(accountId);
+    const type = asString(req.body.type, 'type', true)!;
+    if (type !== 'account_onboarding' && type !== 'account_update') {
+      throw new StripeFakeError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_invalid',
+        message: `Invalid type: must be one of account_onboarding or account_update`,
+        param: 'type',
+      });
+    }
+    const returnUrl = asString(req.body.return_url, 'return_url', true)!;
+    const refreshUrl = asString(req.body.refresh_url, 'refresh_url', true)!;
+    for (const [param, value] of [
+      ['return_url', returnUrl],
+      ['refresh_url', refreshUrl],
+    ] as const) {
+      if (!/^https?:\/\//.test(value)) {
+        throw new StripeFakeError(400, {
+          type: 'invalid_request_error',
+          code: 'url_invalid',
+          message: 'Not a valid URL',
+          param,
+        });
+      }
+    }
+    const created = now();
+    const link: FakeAccountLink = {
+      object: 'account_link',
+      created,
+      expires_at: created + 300,
+      url: `https://connect.stripe.com/setup/e/${accountId}/${randomBytes(9).toString('base64url')}`,
+      account: accountId,
+      type,
+      return_url: returnUrl,
+      refresh_url: refreshUrl,
+    };
+    this.objects.accountLinks.push(link);
+    return {
+      status: 200,
+      body: { object: link.object, created: link.created, expires_at: link.expires_at, url: link.url },
+    };
+  };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

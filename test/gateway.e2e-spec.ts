@@ -1,0 +1,74 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { signUp, startApi } from './support/api-client';
+import { createGatewayApp, type GatewayApp } from '../apps/gateway/src/bootstrap';
+
+describe('gateway process', () => {
+  let gateway: GatewayApp;
+  let url: string;
+
+  beforeAll(async () => {
+    gateway = await createGatewayApp();
+    const port = await gateway.server.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await gateway.context.close();
+  });
+
+  it('answers liveness and readiness with PostgreSQL and Redis checked', async () => {
+    await request(url).get('/health').expect(200, { status: 'ok' });
+    const ready = await request(url).get('/ready').expect(200);
+    expect(ready.body).toMatchObject({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+  });
+
+  it('marks its own errors and answers in the problem shape', async () => {
+    const res = await request(url).get('/some-api/anything').expect(401);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers['x-portico-generated']).toBe('true');
+    expect(res.body).toMatchObject({ code: 'invalid_api_key', status: 401, requestId: res.headers['x-portico-request-id'] });
+  });
+
+  it('refuses TRACE', async () => {
+    const res = await request(url).trace('/anything').expect(405);
+    expect(res.body.code).toBe('method_not_allowed');
+  });
+});
+
+describe('gateway key step', () => {
+  let gateway: GatewayApp;
+  let api: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    gateway = await createGatewayApp();
+    url = `http://127.0.0.1:${await gateway.server.listen(0, '127.0.0.1')}`;
+    api = await startApi();
+  });
+
+  afterAll(async () => {
+    await gateway.context.close();
+    await api.close();
+  });
+
+  it('names each key rejection with its own code, before any API routing', async () => {
+    const missing = await request(url).get('/any-api/x').expect(401);
+    expect(missing.body.code).toBe('invalid_api_key');
+    const malformed = await request(url).get('/any-api/x').set('X-Portico-Key', 'mp_test_nope').expect(401);
+    expect(malformed.body.code).toBe('invalid_api_key');
+
+    const user = await signUp(api, 'gw');
+    const key = user.body.key.secret;
+    const known = await request(url).get('/no-such-api/x').set('X-Portico-Key', key).expect(404);
+    expect(known.body.code).toBe('api_not_found');
+
+    await user.agent.post(`/v1/keys/${user.body.key.id}/revoke`).set('X-CSRF-Token', user.csrfToken).expect(200);
+    const deadline = Date.now() + 1000;
+    let code = '';
+    while (Date.now() < deadline && code !== 'key_revoked') {
+      code = (await request(url).get('/no-such-api/x').set('X-Portico-Key', key)).body.code;
+    }
+    expect(code).toBe('key_revoked');
+  });
+});
