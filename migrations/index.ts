@@ -1,7 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
-import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
-import { CatalogAndStripeInbox1795858360071 } from './1795858360071-catalog-and-stripe-inbox';
 import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
+import { CatalogAndStripeInbox1795858360071 } from './1795858360071-catalog-and-stripe-inbox';
+import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;

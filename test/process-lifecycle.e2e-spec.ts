@@ -31,7 +31,7 @@ describe('process lifecycle', () => {
         });
         expect(signup.status).toBe(201);
         const body = (await signup.json()) as { key: { secret: string } };
-        const cookie = signup.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+        const cookie = signup.headers.get('set-cookie')!.split(';')[0].split('=')[1];
         secrets.push(password, body.key.secret, cookie);
       }
       app.child.kill('SIGTERM');

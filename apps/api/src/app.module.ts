@@ -15,7 +15,11 @@ import { KeysController } from './keys/keys.controller';
 import { StripeWebhookController } from './billing/stripe-webhook.controller';
 import { ProviderPayoutsController } from './catalog/provider-payouts.controller';
 import { ProviderController } from './catalog/provider.controller';
+import { AdminListingsController } from './catalog/admin-listings.controller';
+import { CatalogController } from './catalog/catalog.controller';
+import { ProviderListingsController } from './catalog/provider-listings.controller';
 import { PlansController } from './catalog/plans.controller';
+import { VersionsController } from './catalog/versions.controller';
 
 import { SessionGuard } from './http/session.guard';
 import { createValidationPipe } from './http/validation.pipe';
@@ -34,7 +38,7 @@ export class ApiModule {
         CatalogModule,
         BillingModule,
       ],
-      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController],
+      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

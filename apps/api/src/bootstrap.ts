@@ -7,6 +7,7 @@ import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { ApiEnv } from './api.env';
 import { ApiModule } from './app.module';
+import { useOpenApiUploadParsers } from './catalog/document-upload';
 import { buildOpenApiDocument } from './openapi';
 
 export const API_BODY_LIMIT = '1mb';
@@ -21,6 +22,8 @@ export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<Ne
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // POST /v1/apis/:id/versions takes OpenAPI documents (JSON or YAML) larger than the 1 MB default
+  useOpenApiUploadParsers(app);
   app.useBodyParser('json', { limit: API_BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: API_BODY_LIMIT, extended: false });
   app.use(cookieParser());

@@ -50,7 +50,9 @@ ${body(diff.down)}
   writeFileSync(join(root, 'migrations', `${file}.ts`), source);
   const indexPath = join(root, 'migrations', 'index.ts');
   let index = readFileSync(indexPath, 'utf8');
-  index = index.replace(/(import type \{ MigrationInterface \} from 'typeorm';\n)/, `$1import { ${className} } from './${file}';\n`);
+  const lastImport = index.lastIndexOf('\nimport ') + 1;
+  const afterLastImport = index.indexOf('\n', lastImport) + 1;
+  index = `${index.slice(0, afterLastImport)}import { ${className} } from './${file}';\n${index.slice(afterLastImport)}`;
   index = index.replace(/= \[([^\]]*)\];/, (_m, list: string) => {
     const items = list.split(',').map((s) => s.trim()).filter(Boolean).concat(className);
     return `= [\n  ${items.join(',\n  ')},\n];`;

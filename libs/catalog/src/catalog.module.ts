@@ -1,9 +1,15 @@
+import { CryptoModule, UpstreamPolicyModule } from '@app/common';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CategoryEntity } from './categories/category.entity';
 import { ApiInvitationEntity } from './listings/api-invitation.entity';
 import { ApiListingEntity } from './listings/api-listing.entity';
 import { ProxySecretEntity } from './listings/proxy-secret.entity';
+import { GatewayCatalogService } from './listings/gateway-catalog.service';
+import { LISTING_PROVIDERS } from './listings/listing.providers';
+import { ListingsService } from './listings/listings.service';
+import { ProxySecretsService } from './listings/proxy-secrets.service';
+import { PublicCatalogService } from './listings/public-catalog.service';
 import { PlanEntity } from './plans/plan.entity';
 import { PlanRepository } from './plans/plan.repository';
 import { PlanSubscribers } from './plans/plan-subscribers.port';
@@ -30,8 +36,8 @@ export const CATALOG_ENTITIES = [
 ];
 
 @Module({
-  imports: [TypeOrmModule.forFeature(CATALOG_ENTITIES)],
-  providers: [ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService],
-  exports: [ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers],
+  imports: [TypeOrmModule.forFeature(CATALOG_ENTITIES), CryptoModule, UpstreamPolicyModule],
+  providers: [...LISTING_PROVIDERS, ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService],
+  exports: [ListingsService, PublicCatalogService, GatewayCatalogService, ProxySecretsService, ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers],
 })
 export class CatalogModule {}

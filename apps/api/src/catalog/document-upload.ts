@@ -20,7 +20,13 @@ import { catchError, type Observable, throwError } from 'rxjs';
  * session guard and the owner check.
  */
 const UPLOAD_PATH = /^\/v1\/apis\/[^/?#]+\/versions\/?(?:[?#]|$)/;
-const YAML_TYPES = new Set(['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml', 'application/vnd.oai.openapi']);
+const YAML_TYPES = new Set([
+  'application/yaml',
+  'text/yaml',
+  'application/x-yaml',
+  'text/x-yaml',
+  'application/vnd.oai.openapi',
+]);
 
 export const DOCUMENT_FIELD = 'document';
 
@@ -40,8 +46,14 @@ function isUpload(req: IncomingMessage): boolean {
 /** Registers the route's JSON and YAML parsers; call before the api's general body parsers. */
 export function useOpenApiUploadParsers(app: NestExpressApplication): void {
   const limit = OPENAPI_IMPORT_LIMITS.maxDocumentBytes;
-  app.useBodyParser('json', { limit, type: (req: IncomingMessage) => isUpload(req) && isJsonMedia(mediaTypeOf(req.headers['content-type'])) });
-  app.useBodyParser('text', { limit, type: (req: IncomingMessage) => isUpload(req) && YAML_TYPES.has(mediaTypeOf(req.headers['content-type'])) });
+  app.useBodyParser('json', {
+    limit,
+    type: (req: IncomingMessage) => isUpload(req) && isJsonMedia(mediaTypeOf(req.headers['content-type'])),
+  });
+  app.useBodyParser('text', {
+    limit,
+    type: (req: IncomingMessage) => isUpload(req) && YAML_TYPES.has(mediaTypeOf(req.headers['content-type'])),
+  });
 }
 
 /** What multer hands the route for the `document` field (memory storage). */
@@ -58,10 +70,18 @@ export const DOCUMENT_UPLOAD_LIMITS = {
 };
 
 /** The importer's input from whichever form the request used. */
-export function documentInputFrom(contentType: string | undefined, body: unknown, file: UploadedDocumentFile | undefined): DocumentInput {
+export function documentInputFrom(
+  contentType: string | undefined,
+  body: unknown,
+  file: UploadedDocumentFile | undefined,
+): DocumentInput {
   const media = mediaTypeOf(contentType);
   if (media === 'multipart/form-data') {
-    if (!file) throw validationFailed(DOCUMENT_FIELD, 'attach the OpenAPI document (JSON or YAML) as a file field named "document"');
+    if (!file)
+      throw validationFailed(
+        DOCUMENT_FIELD,
+        'attach the OpenAPI document (JSON or YAML) as a file field named "document"',
+      );
     return { kind: 'text', text: file.buffer.toString('utf8'), syntax: 'auto' };
   }
   if (isJsonMedia(media)) {
@@ -69,7 +89,8 @@ export function documentInputFrom(contentType: string | undefined, body: unknown
     return { kind: 'object', value: body };
   }
   if (YAML_TYPES.has(media)) {
-    if (typeof body !== 'string') throw validationFailed('body', 'send the OpenAPI document as the request body');
+    if (typeof body !== 'string')
+      throw validationFailed('body', 'send the OpenAPI document as the request body');
     return { kind: 'text', text: body, syntax: 'auto' };
   }
   throw new AppError(
@@ -88,13 +109,19 @@ export class DocumentUploadErrorsInterceptor implements NestInterceptor {
           const megabytes = OPENAPI_IMPORT_LIMITS.maxDocumentBytes / (1024 * 1024);
           return throwError(
             () =>
-              new AppError('payload_too_large', `OpenAPI documents are limited to ${megabytes} MB. Send a smaller document.`, {
-                limitBytes: OPENAPI_IMPORT_LIMITS.maxDocumentBytes,
-              }),
+              new AppError(
+                'payload_too_large',
+                `OpenAPI documents are limited to ${megabytes} MB. Send a smaller document.`,
+                {
+                  limitBytes: OPENAPI_IMPORT_LIMITS.maxDocumentBytes,
+                },
+              ),
           );
         }
         if (error instanceof BadRequestException) {
-          return throwError(() => validationFailed(DOCUMENT_FIELD, `the multipart upload was refused: ${error.message}`));
+          return throwError(() =>
+            validationFailed(DOCUMENT_FIELD, `the multipart upload was refused: ${error.message}`),
+          );
         }
         return throwError(() => error);
       }),

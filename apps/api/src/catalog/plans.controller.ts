@@ -30,14 +30,18 @@ export class PlansController {
   constructor(private readonly plans: PlansService) {}
 
   @Get()
-  @ApiOperation({ summary: "The API's plans: active and archived (superseded versions with includeSuperseded=true)." })
+  @ApiOperation({
+    summary: "The API's plans: active and archived (superseded versions with includeSuperseded=true).",
+  })
   @ApiOkResponse({ type: [PlanDto] })
   async list(
     @CurrentSession() session: AuthenticatedSession,
     @UuidParam('id') apiId: string,
     @Query() query: ListPlansQueryDto,
   ): Promise<PlanDto[]> {
-    const plans = await this.plans.list(session.account.id, apiId, { includeSuperseded: query.includeSuperseded === 'true' });
+    const plans = await this.plans.list(session.account.id, apiId, {
+      includeSuperseded: query.includeSuperseded === 'true',
+    });
     return plans.map((plan) => PlanDto.from(plan));
   }
 
@@ -101,7 +105,9 @@ export class PlansController {
     @UuidParam('id') apiId: string,
     @UuidParam('planId') planId: string,
   ): Promise<PlanInvitationDto[]> {
-    return (await this.plans.listInvitations(session.account.id, apiId, planId)).map((i) => PlanInvitationDto.from(i));
+    return (await this.plans.listInvitations(session.account.id, apiId, planId)).map((i) =>
+      PlanInvitationDto.from(i),
+    );
   }
 
   @Post(':planId/invitations')
@@ -116,7 +122,9 @@ export class PlansController {
     @UuidParam('planId') planId: string,
     @Body() body: InvitePlanDto,
   ): Promise<PlanInvitationDto[]> {
-    return (await this.plans.invite(session.account.id, apiId, planId, body.emails)).map((i) => PlanInvitationDto.from(i));
+    return (await this.plans.invite(session.account.id, apiId, planId, body.emails)).map((i) =>
+      PlanInvitationDto.from(i),
+    );
   }
 
   @Delete(':planId/invitations/:invitationId')

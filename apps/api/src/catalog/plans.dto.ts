@@ -16,7 +16,7 @@ import {
   type QuotaPeriod,
   type RateLimit,
 } from '@app/catalog';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -48,7 +48,10 @@ const OUTCOMES: PlanChangeOutcome[] = ['unchanged', 'edited', 'versioned'];
 const RL = PLAN_LIMITS.rateLimit;
 
 /** Validates with one of the catalog's parse functions (the service applies the same one). */
-function Parses(name: string, parse: (value: unknown) => { ok: true } | { ok: false; message: string }): PropertyDecorator {
+function Parses(
+  name: string,
+  parse: (value: unknown) => { ok: true } | { ok: false; message: string },
+): PropertyDecorator {
   return ValidateBy({
     name,
     validator: {
@@ -64,29 +67,29 @@ function Parses(name: string, parse: (value: unknown) => { ok: true } | { ok: fa
 /** Present and not null (IsOptional would let null through to fields that are not nullable). */
 const Present = (): PropertyDecorator => ValidateIf((_: object, value: unknown) => value !== undefined);
 
-const PRICE_DOC = {
+const PRICE_DOC: ApiPropertyOptions = {
   oneOf: [
     { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     { type: 'string', pattern: '^\\d{1,19}$' },
   ],
   description:
-    'Monthly price in the currency\'s minor units (cents; yen for JPY, which has none), 0 = free. A JSON integer, or a string of digits for amounts past 2^53 (at most 9223372036854775807).',
+    "Monthly price in the currency's minor units (cents; yen for JPY, which has none), 0 = free. A JSON integer, or a string of digits for amounts past 2^53 (at most 9223372036854775807).",
   example: 1999,
 };
-const CURRENCY_DOC = {
+const CURRENCY_DOC: ApiPropertyOptions = {
   enum: [...SUPPORTED_CURRENCIES],
   description: 'ISO 4217, upper-case. Amounts are in its minor unit (USD 2 digits, JPY 0, KWD 3).',
   example: 'USD',
 };
-const QUOTA_LIMIT_DOC = {
-  type: 'integer' as const,
+const QUOTA_LIMIT_DOC: ApiPropertyOptions = {
+  type: 'integer',
   nullable: true,
   minimum: 1,
   maximum: PLAN_LIMITS.quotaLimitMax,
   description:
-    'Billing units (calls × endpoint weight) per quota period; null = unlimited. A monthly period runs from the subscription\'s start date (same day-of-month, clamped to the month\'s last day), a daily one is the UTC day.',
+    "Billing units (calls × endpoint weight) per quota period; null = unlimited. A monthly period runs from the subscription's start date (same day-of-month, clamped to the month's last day), a daily one is the UTC day.",
 };
-const OVERAGE_DOC = {
+const OVERAGE_DOC: ApiPropertyOptions = {
   type: String,
   nullable: true,
   pattern: '^\\d{1,10}(\\.\\d{1,10})?$',
@@ -94,20 +97,21 @@ const OVERAGE_DOC = {
     'Soft quota only (required then, null for hard): the price of each billing unit over the quota, in minor units, as an exact decimal string ("0.05" = 0.05 cents per call in USD). Never a JSON number.',
   example: '0.05',
 };
-const ENDPOINTS_DOC = {
-  type: [String],
+const ENDPOINTS_DOC: ApiPropertyOptions = {
+  type: String,
+  isArray: true,
   nullable: true,
   description: `Endpoints the plan includes, or null for every endpoint. Each ${ENDPOINT_KEY_RULE}; when the API has a current version, each must be one of its endpoints.`,
   example: ['GET /search', 'GET /items/{id}'],
 };
-const WEIGHTS_DOC = {
-  type: 'object' as const,
+const WEIGHTS_DOC: ApiPropertyOptions = {
+  type: 'object',
   additionalProperties: { type: 'integer', minimum: PLAN_LIMITS.weightMin, maximum: PLAN_LIMITS.weightMax },
   description: `Billing units one call of an endpoint costs (default 1), by "METHOD /path"; integers ${PLAN_LIMITS.weightMin}–${PLAN_LIMITS.weightMax}.`,
   example: { 'GET /search': 5 },
 };
-const ENDPOINT_LIMITS_DOC = {
-  type: 'object' as const,
+const ENDPOINT_LIMITS_DOC: ApiPropertyOptions = {
+  type: 'object',
   additionalProperties: { $ref: '#/components/schemas/RateLimitDto' },
   description: 'An endpoint\'s own rate limit, by "METHOD /path", applied on top of the plan\'s.',
   example: { 'POST /render': { perMinute: 10 } },
@@ -121,14 +125,22 @@ export class RateLimitDto implements RateLimit {
   @Max(RL.perSecond)
   perSecond?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: RL.perMinute, description: 'At least perSecond when both are set.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: RL.perMinute,
+    description: 'At least perSecond when both are set.',
+  })
   @Present()
   @IsInt()
   @Min(1)
   @Max(RL.perMinute)
   perMinute?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: RL.perHour, description: 'At least perMinute (and perSecond) when both are set.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: RL.perHour,
+    description: 'At least perMinute (and perSecond) when both are set.',
+  })
   @Present()
   @IsInt()
   @Min(1)
@@ -138,7 +150,8 @@ export class RateLimitDto implements RateLimit {
   @ApiPropertyOptional({
     minimum: 1,
     maximum: RL.burst,
-    description: 'Extra requests allowed above perSecond in a burst (token bucket of perSecond + burst); needs perSecond.',
+    description:
+      'Extra requests allowed above perSecond in a burst (token bucket of perSecond + burst); needs perSecond.',
   })
   @Present()
   @IsInt()
@@ -155,14 +168,21 @@ class PlanFieldsDto {
   @MaxLength(PLAN_LIMITS.descriptionMax)
   description?: string;
 
-  @ApiPropertyOptional({ minimum: PLAN_LIMITS.sortOrderMin, maximum: PLAN_LIMITS.sortOrderMax, description: 'Order on the pricing page (ascending).' })
+  @ApiPropertyOptional({
+    minimum: PLAN_LIMITS.sortOrderMin,
+    maximum: PLAN_LIMITS.sortOrderMax,
+    description: 'Order on the pricing page (ascending).',
+  })
   @Present()
   @IsInt()
   @Min(PLAN_LIMITS.sortOrderMin)
   @Max(PLAN_LIMITS.sortOrderMax)
   sortOrder?: number;
 
-  @ApiPropertyOptional({ enum: VISIBILITIES, description: 'private: only accounts invited by email (POST …/invitations) see and subscribe to it.' })
+  @ApiPropertyOptional({
+    enum: VISIBILITIES,
+    description: 'private: only accounts invited by email (POST …/invitations) see and subscribe to it.',
+  })
   @Present()
   @IsIn(VISIBILITIES)
   visibility?: PlanVisibility;
@@ -172,7 +192,11 @@ class PlanFieldsDto {
   @IsBoolean()
   approvalRequired?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: PLAN_LIMITS.trialDaysMax, description: 'Free-trial days for new subscribers (0 = none).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: PLAN_LIMITS.trialDaysMax,
+    description: 'Free-trial days for new subscribers (0 = none).',
+  })
   @Present()
   @IsInt()
   @Min(0)
@@ -201,7 +225,10 @@ class PlanFieldsDto {
   @Max(PLAN_LIMITS.quotaLimitMax)
   quotaLimit?: number | null;
 
-  @ApiPropertyOptional({ enum: QUOTA_MODES, description: 'hard: 429 quota_exceeded at the quota; soft: calls go on and are billed as overage.' })
+  @ApiPropertyOptional({
+    enum: QUOTA_MODES,
+    description: 'hard: 429 quota_exceeded at the quota; soft: calls go on and are billed as overage.',
+  })
   @Present()
   @IsIn(QUOTA_MODES)
   quotaMode?: QuotaMode;
@@ -211,7 +238,7 @@ class PlanFieldsDto {
   @Parses('isOveragePrice', parseOverageUnitPrice)
   overageUnitPriceMinor?: string | null;
 
-  @ApiPropertyOptional({ type: RateLimitDto, description: 'The plan\'s rate limit; {} = none of its own.' })
+  @ApiPropertyOptional({ type: RateLimitDto, description: "The plan's rate limit; {} = none of its own." })
   @Present()
   @IsObject()
   @ValidateNested()
@@ -240,7 +267,12 @@ class PlanFieldsDto {
 }
 
 export class CreatePlanDto extends PlanFieldsDto {
-  @ApiProperty({ minLength: 1, maxLength: PLAN_LIMITS.nameMax, example: 'Pro', description: 'Unique among the API\'s active plans (BASIC, PRO, ULTRA, MEGA… or any name).' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: PLAN_LIMITS.nameMax,
+    example: 'Pro',
+    description: "Unique among the API's active plans (BASIC, PRO, ULTRA, MEGA… or any name).",
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(PLAN_LIMITS.nameMax)
@@ -261,7 +293,10 @@ export class UpdatePlanDto extends PlanFieldsDto {
 }
 
 export class ListPlansQueryDto {
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Also list superseded versions (history). Default false.' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'Also list superseded versions (history). Default false.',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   includeSuperseded?: 'true' | 'false';
@@ -272,7 +307,8 @@ export class InvitePlanDto {
     type: [String],
     minItems: 1,
     maxItems: PLAN_LIMITS.invitationsPerRequest,
-    description: 'Accounts (by email, case-insensitive) who may see and subscribe to this private plan. Already invited emails are kept.',
+    description:
+      'Accounts (by email, case-insensitive) who may see and subscribe to this private plan. Already invited emails are kept.',
     example: ['partner@example.com'],
   })
   @IsArray()
@@ -290,11 +326,21 @@ export class PublicPlanDto {
   @ApiProperty() name!: string;
   @ApiProperty() description!: string;
   @ApiProperty() sortOrder!: number;
-  @ApiProperty({ type: String, pattern: '^\\d+$', description: 'Monthly price in minor units (a string: bigint).', example: '1999' })
+  @ApiProperty({
+    type: String,
+    pattern: '^\\d+$',
+    description: 'Monthly price in minor units (a string: bigint).',
+    example: '1999',
+  })
   priceAmountMinor!: string;
   @ApiProperty({ example: 'USD' }) currency!: string;
-  @ApiProperty({ description: 'Digits of the currency\'s minor unit (USD 2, JPY 0).', example: 2 }) currencyMinorUnits!: number;
-  @ApiProperty({ description: 'Monthly price in the major unit, exact ("19.99"; JPY "1000").', example: '19.99' }) priceDecimal!: string;
+  @ApiProperty({ description: "Digits of the currency's minor unit (USD 2, JPY 0).", example: 2 })
+  currencyMinorUnits!: number;
+  @ApiProperty({
+    description: 'Monthly price in the major unit, exact ("19.99"; JPY "1000").',
+    example: '19.99',
+  })
+  priceDecimal!: string;
   @ApiProperty({ description: 'Has a monthly price or bills overage.' }) paid!: boolean;
   @ApiProperty({ enum: QUOTA_PERIODS }) quotaPeriod!: QuotaPeriod;
   @ApiProperty(QUOTA_LIMIT_DOC) quotaLimit!: number | null;
@@ -341,7 +387,8 @@ export class PlanDto extends PublicPlanDto {
   @ApiProperty({ minimum: 1 }) version!: number;
   @ApiProperty({
     enum: STATUSES,
-    description: 'active: subscribable; superseded: replaced by a newer version (its subscribers keep it); archived: closed to new subscribers.',
+    description:
+      'active: subscribable; superseded: replaced by a newer version (its subscribers keep it); archived: closed to new subscribers.',
   })
   status!: PlanStatus;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) supersededByPlanId!: string | null;
@@ -365,18 +412,28 @@ export class PlanDto extends PublicPlanDto {
 export class PlanChangeDto {
   @ApiProperty({
     enum: OUTCOMES,
-    description: 'unchanged: nothing differed; edited: changed in place (same id); versioned: a new version was created (new id) and the old one superseded.',
+    description:
+      'unchanged: nothing differed; edited: changed in place (same id); versioned: a new version was created (new id) and the old one superseded.',
   })
   outcome!: PlanChangeOutcome;
 
   @ApiProperty({ type: PlanDto, description: 'The plan as it is now (the new version when versioned).' })
   plan!: PlanDto;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'When versioned: the superseded plan, kept by its subscribers.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'When versioned: the superseded plan, kept by its subscribers.',
+  })
   previousPlanId!: string | null;
 
   static from(change: PlanChange): PlanChangeDto {
-    return { outcome: change.outcome, plan: PlanDto.from(change.plan), previousPlanId: change.previousPlanId };
+    return {
+      outcome: change.outcome,
+      plan: PlanDto.from(change.plan),
+      previousPlanId: change.previousPlanId,
+    };
   }
 }
 

@@ -4,5 +4,6 @@ import type { SessionRequest } from './current-session.decorator';
 
 /** The session on a @Public() route when the caller sent a valid cookie (SessionGuard sets it), else null. */
 export const OptionalSession = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): AuthenticatedSession | null => ctx.switchToHttp().getRequest<SessionRequest>().session ?? null,
+  (_data: unknown, ctx: ExecutionContext): AuthenticatedSession | null =>
+    ctx.switchToHttp().getRequest<SessionRequest>().session ?? null,
 );

@@ -27,12 +27,19 @@ export const LISTING_LIMITS = {
 } as const;
 
 export const LISTING_VISIBILITIES: readonly ListingVisibility[] = ['public', 'private'];
-export const LISTING_STATUSES: readonly ListingStatus[] = ['draft', 'pending_approval', 'published', 'deprecated', 'retired'];
+export const LISTING_STATUSES: readonly ListingStatus[] = [
+  'draft',
+  'pending_approval',
+  'published',
+  'deprecated',
+  'retired',
+];
 export const CREDENTIAL_LOCATIONS: readonly CredentialLocation[] = ['header', 'query'];
 
 /** Lower-case letters, digits and hyphens, 3–64 characters, starting and ending with a letter or digit. */
 export const LISTING_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,62})[a-z0-9]$/;
-export const LISTING_SLUG_RULE = 'must be 3–64 lower-case letters, digits or hyphens, starting and ending with a letter or digit';
+export const LISTING_SLUG_RULE =
+  'must be 3–64 lower-case letters, digits or hyphens, starting and ending with a letter or digit';
 
 /**
  * Slugs the gateway (`{GATEWAY_URL}/{slug}/…`), the api or the web UI use for themselves, or that
@@ -118,7 +125,11 @@ const fail = (field: string, reason: string): RuleResult => ({ ok: false, field,
 
 export function checkListingSlug(slug: string): RuleResult {
   if (!LISTING_SLUG_PATTERN.test(slug)) return fail('slug', LISTING_SLUG_RULE);
-  if (RESERVED_SLUGS.has(slug)) return fail('slug', `"${slug}" is reserved by Portico (the gateway serves APIs at /{slug}); choose another`);
+  if (RESERVED_SLUGS.has(slug))
+    return fail(
+      'slug',
+      `"${slug}" is reserved by Portico (the gateway serves APIs at /{slug}); choose another`,
+    );
   return ok;
 }
 
@@ -126,41 +137,56 @@ export function checkText(field: string, value: string, max: number, required: b
   if (required && value.trim().length === 0) return fail(field, 'must not be empty');
   if (value.length > max) return fail(field, `must be at most ${max} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)) return fail(field, 'must not contain control characters');
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value))
+    return fail(field, 'must not contain control characters');
   return ok;
 }
 
 /** Lower-cases, trims and de-duplicates tags (in order), or says which rule one breaks. */
-export function normaliseTags(tags: readonly string[]): { ok: true; tags: string[] } | { ok: false; field: string; reason: string } {
+export function normaliseTags(
+  tags: readonly string[],
+): { ok: true; tags: string[] } | { ok: false; field: string; reason: string } {
   const seen = new Set<string>();
   for (const raw of tags) {
     const tag = raw.trim().toLowerCase();
-    if (!TAG_PATTERN.test(tag)) return { ok: false, field: 'tags', reason: `"${raw.slice(0, 40)}" ${TAG_RULE}` };
+    if (!TAG_PATTERN.test(tag))
+      return { ok: false, field: 'tags', reason: `"${raw.slice(0, 40)}" ${TAG_RULE}` };
     seen.add(tag);
   }
-  if (seen.size > LISTING_LIMITS.tagsMax) return { ok: false, field: 'tags', reason: `at most ${LISTING_LIMITS.tagsMax} tags` };
+  if (seen.size > LISTING_LIMITS.tagsMax)
+    return { ok: false, field: 'tags', reason: `at most ${LISTING_LIMITS.tagsMax} tags` };
   return { ok: true, tags: [...seen] };
 }
 
 /** A link shown on the listing page (logo, website, terms): absolute http(s), no credentials, ≤ 2048. */
 export function checkLinkUrl(field: string, url: string): RuleResult {
-  if (url.length > LISTING_LIMITS.urlMax) return fail(field, `must be at most ${LISTING_LIMITS.urlMax} characters`);
+  if (url.length > LISTING_LIMITS.urlMax)
+    return fail(field, `must be at most ${LISTING_LIMITS.urlMax} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f\\]/.test(url)) return fail(field, 'must not contain spaces, backslashes or control characters');
+  if (/[\s\x00-\x1f\x7f\\]/.test(url))
+    return fail(field, 'must not contain spaces, backslashes or control characters');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return fail(field, 'must be an absolute http(s) URL');
   }
-  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !/^https?:\/\//i.test(url)) return fail(field, 'must be an absolute http(s) URL');
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !/^https?:\/\//i.test(url))
+    return fail(field, 'must be an absolute http(s) URL');
   if (parsed.username || parsed.password) return fail(field, 'must not contain a user name or password');
   return ok;
 }
 
 export function checkTimeout(timeoutMs: number): RuleResult {
-  if (!Number.isInteger(timeoutMs) || timeoutMs < LISTING_LIMITS.timeoutMinMs || timeoutMs > LISTING_LIMITS.timeoutMaxMs) {
-    return fail('upstreamTimeoutMs', `must be a whole number of milliseconds from ${LISTING_LIMITS.timeoutMinMs} to ${LISTING_LIMITS.timeoutMaxMs}`);
+  if (
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < LISTING_LIMITS.timeoutMinMs ||
+    timeoutMs > LISTING_LIMITS.timeoutMaxMs
+  ) {
+    return fail(
+      'upstreamTimeoutMs',
+      `must be a whole number of milliseconds from ${LISTING_LIMITS.timeoutMinMs} to ${LISTING_LIMITS.timeoutMaxMs}`,
+    );
   }
   return ok;
 }
@@ -178,16 +204,30 @@ export interface CredentialInput {
  */
 export function checkCredential(credential: CredentialInput): RuleResult {
   const { location, name, value } = credential;
-  if (!CREDENTIAL_LOCATIONS.includes(location)) return fail('credential.location', 'must be "header" or "query"');
+  if (!CREDENTIAL_LOCATIONS.includes(location))
+    return fail('credential.location', 'must be "header" or "query"');
   if (name.length === 0 || name.length > LISTING_LIMITS.credentialNameMax) {
     return fail('credential.name', `must be 1–${LISTING_LIMITS.credentialNameMax} characters`);
   }
-  if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) return fail(/[\r\n]/.test(name) ? 'credential.name' : 'credential.value', 'must not contain CR or LF');
+  if (/[\r\n]/.test(name) || /[\r\n]/.test(value))
+    return fail(/[\r\n]/.test(name) ? 'credential.name' : 'credential.value', 'must not contain CR or LF');
   if (location === 'header') {
-    if (!HEADER_NAME_PATTERN.test(name)) return fail('credential.name', 'must be a valid HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
+    if (!HEADER_NAME_PATTERN.test(name))
+      return fail(
+        'credential.name',
+        "must be a valid HTTP header name (letters, digits and !#$%&'*+.^_`|~-)",
+      );
     const lower = name.toLowerCase();
-    if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith('x-portico-') || lower.startsWith('x-forwarded-') || lower.startsWith('sec-')) {
-      return fail('credential.name', `"${name}" is a header the gateway manages itself (hop-by-hop, framing, forwarding or X-Portico-*); use another header`);
+    if (
+      FORBIDDEN_HEADERS.has(lower) ||
+      lower.startsWith('x-portico-') ||
+      lower.startsWith('x-forwarded-') ||
+      lower.startsWith('sec-')
+    ) {
+      return fail(
+        'credential.name',
+        `"${name}" is a header the gateway manages itself (hop-by-hop, framing, forwarding or X-Portico-*); use another header`,
+      );
     }
   } else if (!QUERY_NAME_PATTERN.test(name)) {
     return fail('credential.name', 'must be a query parameter name made of letters, digits and ._~-');
@@ -207,6 +247,11 @@ export function checkCredential(credential: CredentialInput): RuleResult {
   return ok;
 }
 
+/** Additional authenticated data of a sealed credential: the ciphertext opens only on its own listing row. */
+export function credentialAad(apiId: string): string {
+  return `api_listings.credential:${apiId}`;
+}
+
 /** The last four characters shown to the owner, or null when the value is too short to show any of it. */
 export function credentialLastFour(value: string): string | null {
   return value.length >= 12 ? value.slice(-4) : null;
@@ -214,8 +259,11 @@ export function credentialLastFour(value: string): string | null {
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function normaliseEmail(email: string): { ok: true; email: string } | { ok: false; field: string; reason: string } {
+export function normaliseEmail(
+  email: string,
+): { ok: true; email: string } | { ok: false; field: string; reason: string } {
   const trimmed = email.trim().toLowerCase();
-  if (trimmed.length > LISTING_LIMITS.emailMax || !EMAIL_PATTERN.test(trimmed)) return { ok: false, field: 'email', reason: 'must be an email address' };
+  if (trimmed.length > LISTING_LIMITS.emailMax || !EMAIL_PATTERN.test(trimmed))
+    return { ok: false, field: 'email', reason: 'must be an email address' };
   return { ok: true, email: trimmed };
 }

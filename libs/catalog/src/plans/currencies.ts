@@ -4,6 +4,7 @@
  * JPY 1000. Funds codes, precious metals and currencies without a minor unit (XAU, XDR…) are left
  * out: nothing can be charged in them. Source: the ISO 4217 list (amendment 179).
  */
+// prettier-ignore
 export const CURRENCY_MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
   AED: 2, AFN: 2, ALL: 2, AMD: 2, ANG: 2, AOA: 2, ARS: 2, AUD: 2, AWG: 2, AZN: 2,
   BAM: 2, BBD: 2, BDT: 2, BGN: 2, BHD: 3, BIF: 0, BMD: 2, BND: 2, BOB: 2, BRL: 2,
@@ -23,9 +24,13 @@ export const CURRENCY_MINOR_UNITS: Readonly<Record<string, number>> = Object.fre
   XPF: 0, YER: 2, ZAR: 2, ZMW: 2, ZWL: 2,
 });
 
-export const SUPPORTED_CURRENCIES: readonly string[] = Object.freeze(Object.keys(CURRENCY_MINOR_UNITS).sort());
+export const SUPPORTED_CURRENCIES: readonly string[] = Object.freeze(
+  Object.keys(CURRENCY_MINOR_UNITS).sort(),
+);
 
 /** Minor-unit digits of a supported currency; undefined for an unknown one. */
 export function minorUnitDigits(currency: string): number | undefined {
-  return Object.prototype.hasOwnProperty.call(CURRENCY_MINOR_UNITS, currency) ? CURRENCY_MINOR_UNITS[currency] : undefined;
+  return Object.prototype.hasOwnProperty.call(CURRENCY_MINOR_UNITS, currency)
+    ? CURRENCY_MINOR_UNITS[currency]
+    : undefined;
 }

@@ -14,13 +14,27 @@ export interface PlanListing {
 }
 
 export type NewPlan = Omit<PlanEntity, 'api' | 'createdAt' | 'updatedAt'>;
-export type PlanChanges = Partial<Omit<PlanEntity, 'id' | 'apiId' | 'api' | 'familyId' | 'version' | 'createdAt' | 'updatedAt'>>;
+export type PlanChanges = Partial<
+  Omit<PlanEntity, 'id' | 'apiId' | 'api' | 'familyId' | 'version' | 'createdAt' | 'updatedAt'>
+>;
 
 export interface PlanInvitation {
   id: string;
   planId: string;
   email: string;
   createdAt: Date;
+}
+
+/**
+ * SQL for "this plans row is paid" (a monthly price, or overage billing), the database form of
+ * `isPaid` in plan.rules.ts: use it wherever a query tells free from paid plans.
+ */
+export function paidPlanSql(alias: string): string {
+  return `(${alias}.price_amount_minor > 0 OR ${alias}.quota_mode = 'soft')`;
+}
+
+export function freePlanSql(alias: string): string {
+  return `NOT ${paidPlanSql(alias)}`;
 }
 
 const LISTING_COLUMNS = ['l.id', 'l.providerId', 'l.status', 'l.publishedAt'];
@@ -52,15 +66,26 @@ export class PlanRepository {
     const query = manager
       .createQueryBuilder(ApiListingEntity, 'l')
       .select(LISTING_COLUMNS)
-      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', { ownerAccountId })
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', {
+        ownerAccountId,
+      })
       .where('l.id = :apiId', { apiId });
     if (lock) query.setLock('pessimistic_write', undefined, ['l']);
     return (await query.getOne()) ?? null;
   }
 
   /** System read of a listing (publishing, the listing create transaction). */
-  async findListing(apiId: string, manager: EntityManager = this.dataSource.manager): Promise<PlanListing | null> {
-    return (await manager.createQueryBuilder(ApiListingEntity, 'l').select(LISTING_COLUMNS).where('l.id = :apiId', { apiId }).getOne()) ?? null;
+  async findListing(
+    apiId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<PlanListing | null> {
+    return (
+      (await manager
+        .createQueryBuilder(ApiListingEntity, 'l')
+        .select(LISTING_COLUMNS)
+        .where('l.id = :apiId', { apiId })
+        .getOne()) ?? null
+    );
   }
 
   // ---- owner reads and writes -----------------------------------------------------------------
@@ -118,7 +143,12 @@ export class PlanRepository {
   // ---- invitations (owner-scoped through the plan) --------------------------------------------
 
   /** Adds invitations (existing ones are kept as they are), inside the caller's transaction. */
-  async addInvitations(manager: EntityManager, apiId: string, planId: string, emails: readonly string[]): Promise<void> {
+  async addInvitations(
+    manager: EntityManager,
+    apiId: string,
+    planId: string,
+    emails: readonly string[],
+  ): Promise<void> {
     if (emails.length === 0) return;
     await manager
       .createQueryBuilder()
@@ -144,13 +174,22 @@ export class PlanRepository {
   }
 
   async listInvitations(ownerAccountId: string, apiId: string, planId: string): Promise<PlanInvitation[]> {
-    const rows = await this.ownedInvitations(ownerAccountId, apiId, planId).orderBy('i.email', 'ASC').getMany();
+    const rows = await this.ownedInvitations(ownerAccountId, apiId, planId)
+      .orderBy('i.email', 'ASC')
+      .getMany();
     return rows.map((row) => ({ id: row.id, planId, email: row.email, createdAt: row.createdAt }));
   }
 
   /** Deletes one invitation of the owner's plan; false when there is none with this id. */
-  async deleteInvitation(ownerAccountId: string, apiId: string, planId: string, invitationId: string): Promise<boolean> {
-    const found = await this.ownedInvitations(ownerAccountId, apiId, planId).andWhere('i.id = :invitationId', { invitationId }).getOne();
+  async deleteInvitation(
+    ownerAccountId: string,
+    apiId: string,
+    planId: string,
+    invitationId: string,
+  ): Promise<boolean> {
+    const found = await this.ownedInvitations(ownerAccountId, apiId, planId)
+      .andWhere('i.id = :invitationId', { invitationId })
+      .getOne();
     if (!found) return false;
     await this.dataSource.getRepository(ApiInvitationEntity).delete({ id: found.id });
     return true;
@@ -193,30 +232,45 @@ export class PlanRepository {
       new Brackets((where) => {
         where.where("plan.visibility = 'public'");
         if (viewerEmail !== null)
-          where.orWhere('EXISTS (SELECT 1 FROM api_invitations i WHERE i.plan_id = plan.id AND i.email = :viewerEmail)', {
-            viewerEmail,
-          });
+          where.orWhere(
+            'EXISTS (SELECT 1 FROM api_invitations i WHERE i.plan_id = plan.id AND i.email = :viewerEmail)',
+            {
+              viewerEmail,
+            },
+          );
       }),
     );
   }
 
-  private ownedPlans(manager: EntityManager, ownerAccountId: string, apiId: string): SelectQueryBuilder<PlanEntity> {
+  private ownedPlans(
+    manager: EntityManager,
+    ownerAccountId: string,
+    apiId: string,
+  ): SelectQueryBuilder<PlanEntity> {
     return manager
       .getRepository(PlanEntity)
       .createQueryBuilder('plan')
       .innerJoin(ApiListingEntity, 'l', 'l.id = plan.api_id')
-      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', { ownerAccountId })
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', {
+        ownerAccountId,
+      })
       .where('plan.apiId = :apiId', { apiId });
   }
 
-  private ownedInvitations(ownerAccountId: string, apiId: string, planId: string): SelectQueryBuilder<ApiInvitationEntity> {
+  private ownedInvitations(
+    ownerAccountId: string,
+    apiId: string,
+    planId: string,
+  ): SelectQueryBuilder<ApiInvitationEntity> {
     return this.dataSource
       .getRepository(ApiInvitationEntity)
       .createQueryBuilder('i')
       .select(['i.id', 'i.planId', 'i.email', 'i.createdAt'])
       .innerJoin(PlanEntity, 'plan', 'plan.id = i.plan_id AND plan.apiId = :apiId', { apiId })
       .innerJoin(ApiListingEntity, 'l', 'l.id = plan.api_id')
-      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', { ownerAccountId })
+      .innerJoin(ProviderEntity, 'p', 'p.id = l.provider_id AND p.owner_account_id = :ownerAccountId', {
+        ownerAccountId,
+      })
       .where('i.plan_id = :planId', { planId });
   }
 }

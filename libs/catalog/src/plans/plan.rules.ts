@@ -38,7 +38,8 @@ export type RateLimitKey = (typeof RATE_LIMIT_KEYS)[number];
 export const ENDPOINT_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 /** "METHOD /path/{template}" exactly as the endpoint list shows it: upper-case method, one space, a path. */
 export const ENDPOINT_KEY_PATTERN = new RegExp(`^(?:${ENDPOINT_METHODS.join('|')}) /\\S*$`);
-export const ENDPOINT_KEY_RULE = 'must be "METHOD /path" (upper-case method, one space, the path template, e.g. "GET /search")';
+export const ENDPOINT_KEY_RULE =
+  'must be "METHOD /path" (upper-case method, one space, the path template, e.g. "GET /search")';
 
 const PRICE_PATTERN = /^\d+$/;
 const OVERAGE_PATTERN = new RegExp(
@@ -116,8 +117,16 @@ export const TERM_FIELDS = [
   'endpointWeights',
   'endpointRateLimits',
 ] as const satisfies readonly (keyof PlanFields)[];
-export const ADMISSION_FIELDS = ['visibility', 'approvalRequired', 'trialDays'] as const satisfies readonly (keyof PlanFields)[];
-export const PRESENTATION_FIELDS = ['name', 'description', 'sortOrder'] as const satisfies readonly (keyof PlanFields)[];
+export const ADMISSION_FIELDS = [
+  'visibility',
+  'approvalRequired',
+  'trialDays',
+] as const satisfies readonly (keyof PlanFields)[];
+export const PRESENTATION_FIELDS = [
+  'name',
+  'description',
+  'sortOrder',
+] as const satisfies readonly (keyof PlanFields)[];
 
 export type TermField = (typeof TERM_FIELDS)[number];
 
@@ -139,7 +148,7 @@ export const DEFAULT_FREE_PLAN: PlanFields = Object.freeze({
   includedEndpoints: null,
   endpointWeights: Object.freeze({}),
   endpointRateLimits: Object.freeze({}),
-}) as PlanFields;
+});
 
 /** Starting point of a plan created through the API: free, unlimited calls, no rate limit of its own. */
 export const NEW_PLAN_BASE: Omit<PlanFields, 'name'> = Object.freeze({
@@ -158,7 +167,7 @@ export const NEW_PLAN_BASE: Omit<PlanFields, 'name'> = Object.freeze({
   includedEndpoints: null,
   endpointWeights: Object.freeze({}),
   endpointRateLimits: Object.freeze({}),
-}) as Omit<PlanFields, 'name'>;
+});
 
 // ---- single values ------------------------------------------------------------------------------
 
@@ -170,17 +179,29 @@ export function parseMinorAmount(value: unknown): Parsed<string> {
   let amount: bigint;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0)
-      return { ok: false, message: 'must be a non-negative integer number of minor units (send a string of digits above 2^53)' };
+      return {
+        ok: false,
+        message: 'must be a non-negative integer number of minor units (send a string of digits above 2^53)',
+      };
     amount = BigInt(value);
   } else if (typeof value === 'string') {
     if (!PRICE_PATTERN.test(value) || value.length > 19)
-      return { ok: false, message: 'must be a string of digits: a non-negative integer number of minor units' };
+      return {
+        ok: false,
+        message: 'must be a string of digits: a non-negative integer number of minor units',
+      };
     amount = BigInt(value);
   } else {
-    return { ok: false, message: 'must be a non-negative integer number of minor units, as a number or a string of digits' };
+    return {
+      ok: false,
+      message: 'must be a non-negative integer number of minor units, as a number or a string of digits',
+    };
   }
   if (amount > PLAN_LIMITS.priceAmountMinorMax)
-    return { ok: false, message: `must be at most ${PLAN_LIMITS.priceAmountMinorMax.toString()} minor units` };
+    return {
+      ok: false,
+      message: `must be at most ${PLAN_LIMITS.priceAmountMinorMax.toString()} minor units`,
+    };
   return { ok: true, value: amount.toString() };
 }
 
@@ -189,7 +210,10 @@ export function parseCurrency(value: unknown): Parsed<string> {
   if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value))
     return { ok: false, message: 'must be an upper-case ISO 4217 currency code such as USD, EUR or JPY' };
   if (minorUnitDigits(value) === undefined)
-    return { ok: false, message: `${value} is not a supported currency (an ISO 4217 currency with a minor unit)` };
+    return {
+      ok: false,
+      message: `${value} is not a supported currency (an ISO 4217 currency with a minor unit)`,
+    };
   return { ok: true, value };
 }
 
@@ -200,14 +224,21 @@ export function parseCurrency(value: unknown): Parsed<string> {
  */
 export function parseOverageUnitPrice(value: unknown): Parsed<string> {
   if (typeof value !== 'string')
-    return { ok: false, message: 'must be a decimal string such as "0.05" (minor units per call), not a number' };
+    return {
+      ok: false,
+      message: 'must be a decimal string such as "0.05" (minor units per call), not a number',
+    };
   if (!OVERAGE_PATTERN.test(value))
     return {
       ok: false,
       message: `must be a plain decimal with at most ${PLAN_LIMITS.overageIntegerDigitsMax} integer digits and ${PLAN_LIMITS.overageDecimalPlacesMax} decimal places, e.g. "0.05"`,
     };
   const price = new Decimal(value);
-  if (price.lte(0)) return { ok: false, message: 'must be greater than zero (a free overage is an unlimited quota: use quotaLimit null)' };
+  if (price.lte(0))
+    return {
+      ok: false,
+      message: 'must be greater than zero (a free overage is an unlimited quota: use quotaLimit null)',
+    };
   return { ok: true, value: price.toFixed() };
 }
 
@@ -218,20 +249,33 @@ export function canonicalDecimal(value: string): string {
 
 export function parseQuotaLimit(value: unknown): Parsed<string | null> {
   if (value === null) return { ok: true, value: null };
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > PLAN_LIMITS.quotaLimitMax)
-    return { ok: false, message: `must be an integer from 1 to ${PLAN_LIMITS.quotaLimitMax}, or null for unlimited` };
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < 1 ||
+    value > PLAN_LIMITS.quotaLimitMax
+  )
+    return {
+      ok: false,
+      message: `must be an integer from 1 to ${PLAN_LIMITS.quotaLimitMax}, or null for unlimited`,
+    };
   return { ok: true, value: String(value) };
 }
 
 export function parseEndpointKey(value: unknown): Parsed<string> {
-  if (typeof value !== 'string' || value.length > PLAN_LIMITS.endpointKeyLengthMax || !ENDPOINT_KEY_PATTERN.test(value))
+  if (
+    typeof value !== 'string' ||
+    value.length > PLAN_LIMITS.endpointKeyLengthMax ||
+    !ENDPOINT_KEY_PATTERN.test(value)
+  )
     return { ok: false, message: ENDPOINT_KEY_RULE };
   return { ok: true, value };
 }
 
 export function normalizeEmail(value: string): Parsed<string> {
   const email = value.trim().toLowerCase();
-  if (email.length > PLAN_LIMITS.emailMax || !EMAIL_PATTERN.test(email)) return { ok: false, message: 'must be an email address' };
+  if (email.length > PLAN_LIMITS.emailMax || !EMAIL_PATTERN.test(email))
+    return { ok: false, message: 'must be an email address' };
   return { ok: true, value: email };
 }
 
@@ -249,8 +293,12 @@ export function checkRateLimit(value: unknown, field: string, requireOne = false
   const entries = Object.entries(value as Record<string, unknown>);
   const limit: Partial<Record<RateLimitKey, number>> = {};
   for (const [key, raw] of entries) {
+    if (raw === undefined) continue;
     if (!(RATE_LIMIT_KEYS as readonly string[]).includes(key)) {
-      problems.push({ field: `${field}.${key}`, message: 'is not a rate limit field (perSecond, perMinute, perHour, burst)' });
+      problems.push({
+        field: `${field}.${key}`,
+        message: 'is not a rate limit field (perSecond, perMinute, perHour, burst)',
+      });
       continue;
     }
     const max = PLAN_LIMITS.rateLimit[key as RateLimitKey];
@@ -274,7 +322,10 @@ export function checkRateLimit(value: unknown, field: string, requireOne = false
       });
   }
   if (limit.burst !== undefined && limit.perSecond === undefined)
-    problems.push({ field: `${field}.burst`, message: 'needs perSecond: burst is the extra requests allowed above perSecond' });
+    problems.push({
+      field: `${field}.burst`,
+      message: 'needs perSecond: burst is the extra requests allowed above perSecond',
+    });
   return problems;
 }
 
@@ -286,7 +337,11 @@ function canonicalRateLimit(value: RateLimit): RateLimit {
 }
 
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]]),
+  );
 }
 
 // ---- the whole plan -----------------------------------------------------------------------------
@@ -305,7 +360,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * - weights and endpoint rate limits only for endpoints the plan includes (when it lists them).
  * Checking the keys against the API's current endpoints needs I/O: `unknownEndpointKeys`.
  */
-export function resolvePlanFields(base: Omit<PlanFields, 'name'> & { name?: string }, input: PlanInput): Resolved {
+export function resolvePlanFields(
+  base: Omit<PlanFields, 'name'> & { name?: string },
+  input: PlanInput,
+): Resolved {
   const problems: FieldProblem[] = [];
   const next = { ...base } as PlanFields;
   const take = <T>(field: keyof PlanInput, parsed: Parsed<T>, assign: (value: T) => void): void => {
@@ -316,20 +374,27 @@ export function resolvePlanFields(base: Omit<PlanFields, 'name'> & { name?: stri
   if (input.name !== undefined) {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0) problems.push({ field: 'name', message: 'must not be empty' });
-    else if (name.length > PLAN_LIMITS.nameMax) problems.push({ field: 'name', message: `must be at most ${PLAN_LIMITS.nameMax} characters` });
+    else if (name.length > PLAN_LIMITS.nameMax)
+      problems.push({ field: 'name', message: `must be at most ${PLAN_LIMITS.nameMax} characters` });
     else next.name = name;
   } else if (next.name === undefined) {
     problems.push({ field: 'name', message: 'is required' });
   }
   if (input.description !== undefined) {
     if (typeof input.description !== 'string' || input.description.length > PLAN_LIMITS.descriptionMax)
-      problems.push({ field: 'description', message: `must be a string of at most ${PLAN_LIMITS.descriptionMax} characters` });
+      problems.push({
+        field: 'description',
+        message: `must be a string of at most ${PLAN_LIMITS.descriptionMax} characters`,
+      });
     else next.description = input.description.trim();
   }
   if (input.sortOrder !== undefined) {
     const v = input.sortOrder;
     if (!Number.isInteger(v) || v < PLAN_LIMITS.sortOrderMin || v > PLAN_LIMITS.sortOrderMax)
-      problems.push({ field: 'sortOrder', message: `must be an integer from ${PLAN_LIMITS.sortOrderMin} to ${PLAN_LIMITS.sortOrderMax}` });
+      problems.push({
+        field: 'sortOrder',
+        message: `must be an integer from ${PLAN_LIMITS.sortOrderMin} to ${PLAN_LIMITS.sortOrderMax}`,
+      });
     else next.sortOrder = v;
   }
   if (input.visibility !== undefined) {
@@ -338,33 +403,47 @@ export function resolvePlanFields(base: Omit<PlanFields, 'name'> & { name?: stri
     else next.visibility = input.visibility;
   }
   if (input.approvalRequired !== undefined) {
-    if (typeof input.approvalRequired !== 'boolean') problems.push({ field: 'approvalRequired', message: 'must be a boolean' });
+    if (typeof input.approvalRequired !== 'boolean')
+      problems.push({ field: 'approvalRequired', message: 'must be a boolean' });
     else next.approvalRequired = input.approvalRequired;
   }
   if (input.trialDays !== undefined) {
     const v = input.trialDays;
     if (!Number.isInteger(v) || v < 0 || v > PLAN_LIMITS.trialDaysMax)
-      problems.push({ field: 'trialDays', message: `must be an integer from 0 to ${PLAN_LIMITS.trialDaysMax}` });
+      problems.push({
+        field: 'trialDays',
+        message: `must be an integer from 0 to ${PLAN_LIMITS.trialDaysMax}`,
+      });
     else next.trialDays = v;
   }
-  if (input.priceAmountMinor !== undefined) take('priceAmountMinor', parseMinorAmount(input.priceAmountMinor), (v) => (next.priceAmountMinor = v));
-  if (input.currency !== undefined) take('currency', parseCurrency(input.currency), (v) => (next.currency = v));
+  if (input.priceAmountMinor !== undefined)
+    take('priceAmountMinor', parseMinorAmount(input.priceAmountMinor), (v) => (next.priceAmountMinor = v));
+  if (input.currency !== undefined)
+    take('currency', parseCurrency(input.currency), (v) => (next.currency = v));
   if (input.quotaPeriod !== undefined) {
     if (input.quotaPeriod !== 'month' && input.quotaPeriod !== 'day')
       problems.push({ field: 'quotaPeriod', message: 'must be month or day' });
     else next.quotaPeriod = input.quotaPeriod;
   }
-  if (input.quotaLimit !== undefined) take('quotaLimit', parseQuotaLimit(input.quotaLimit), (v) => (next.quotaLimit = v));
+  if (input.quotaLimit !== undefined)
+    take('quotaLimit', parseQuotaLimit(input.quotaLimit), (v) => (next.quotaLimit = v));
   if (input.quotaMode !== undefined) {
-    if (input.quotaMode !== 'hard' && input.quotaMode !== 'soft') problems.push({ field: 'quotaMode', message: 'must be hard or soft' });
+    if (input.quotaMode !== 'hard' && input.quotaMode !== 'soft')
+      problems.push({ field: 'quotaMode', message: 'must be hard or soft' });
     else {
       next.quotaMode = input.quotaMode;
-      if (input.quotaMode === 'hard' && input.overageUnitPriceMinor === undefined) next.overageUnitPriceMinor = null;
+      if (input.quotaMode === 'hard' && input.overageUnitPriceMinor === undefined)
+        next.overageUnitPriceMinor = null;
     }
   }
   if (input.overageUnitPriceMinor !== undefined) {
     if (input.overageUnitPriceMinor === null) next.overageUnitPriceMinor = null;
-    else take('overageUnitPriceMinor', parseOverageUnitPrice(input.overageUnitPriceMinor), (v) => (next.overageUnitPriceMinor = v));
+    else
+      take(
+        'overageUnitPriceMinor',
+        parseOverageUnitPrice(input.overageUnitPriceMinor),
+        (v) => (next.overageUnitPriceMinor = v),
+      );
   }
   if (input.rateLimit !== undefined) {
     const found = checkRateLimit(input.rateLimit, 'rateLimit');
@@ -374,48 +453,95 @@ export function resolvePlanFields(base: Omit<PlanFields, 'name'> & { name?: stri
   if (input.includedEndpoints !== undefined) {
     const list = input.includedEndpoints;
     if (list === null) next.includedEndpoints = null;
-    else if (!Array.isArray(list)) problems.push({ field: 'includedEndpoints', message: 'must be a list of "METHOD /path" keys, or null for every endpoint' });
+    else if (!Array.isArray(list))
+      problems.push({
+        field: 'includedEndpoints',
+        message: 'must be a list of "METHOD /path" keys, or null for every endpoint',
+      });
     else if (list.length === 0)
-      problems.push({ field: 'includedEndpoints', message: 'must list at least one endpoint, or be null for every endpoint' });
+      problems.push({
+        field: 'includedEndpoints',
+        message: 'must list at least one endpoint, or be null for every endpoint',
+      });
     else if (list.length > PLAN_LIMITS.endpointKeysMax)
-      problems.push({ field: 'includedEndpoints', message: `must list at most ${PLAN_LIMITS.endpointKeysMax} endpoints` });
+      problems.push({
+        field: 'includedEndpoints',
+        message: `must list at most ${PLAN_LIMITS.endpointKeysMax} endpoints`,
+      });
     else {
       const bad = list.filter((key) => !parseEndpointKey(key).ok);
-      if (bad.length > 0) problems.push({ field: 'includedEndpoints', message: `${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(bad)}` });
+      if (bad.length > 0)
+        problems.push({
+          field: 'includedEndpoints',
+          message: `${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(bad)}`,
+        });
       else next.includedEndpoints = [...new Set(list)].sort();
     }
   }
   if (input.endpointWeights !== undefined) {
     const weights: unknown = input.endpointWeights;
-    if (!isRecord(weights)) problems.push({ field: 'endpointWeights', message: 'must be an object of "METHOD /path" → integer units' });
+    if (!isRecord(weights))
+      problems.push({
+        field: 'endpointWeights',
+        message: 'must be an object of "METHOD /path" → integer units',
+      });
     else {
       const keys = Object.keys(weights);
       const before = problems.length;
       if (keys.length > PLAN_LIMITS.endpointKeysMax)
-        problems.push({ field: 'endpointWeights', message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries` });
+        problems.push({
+          field: 'endpointWeights',
+          message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries`,
+        });
       const badKeys = keys.filter((key) => !parseEndpointKey(key).ok);
-      if (badKeys.length > 0) problems.push({ field: 'endpointWeights', message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}` });
+      if (badKeys.length > 0)
+        problems.push({
+          field: 'endpointWeights',
+          message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}`,
+        });
       for (const key of keys.filter((k) => parseEndpointKey(k).ok)) {
         const w = weights[key];
-        if (typeof w !== 'number' || !Number.isInteger(w) || w < PLAN_LIMITS.weightMin || w > PLAN_LIMITS.weightMax)
-          problems.push({ field: `endpointWeights.${key}`, message: `must be an integer from ${PLAN_LIMITS.weightMin} to ${PLAN_LIMITS.weightMax} (billing units per call)` });
+        if (
+          typeof w !== 'number' ||
+          !Number.isInteger(w) ||
+          w < PLAN_LIMITS.weightMin ||
+          w > PLAN_LIMITS.weightMax
+        )
+          problems.push({
+            field: `endpointWeights.${key}`,
+            message: `must be an integer from ${PLAN_LIMITS.weightMin} to ${PLAN_LIMITS.weightMax} (billing units per call)`,
+          });
       }
       if (problems.length === before) next.endpointWeights = sortedRecord(weights as Record<string, number>);
     }
   }
   if (input.endpointRateLimits !== undefined) {
     const limits: unknown = input.endpointRateLimits;
-    if (!isRecord(limits)) problems.push({ field: 'endpointRateLimits', message: 'must be an object of "METHOD /path" → rate limit' });
+    if (!isRecord(limits))
+      problems.push({
+        field: 'endpointRateLimits',
+        message: 'must be an object of "METHOD /path" → rate limit',
+      });
     else {
       const keys = Object.keys(limits);
       const before = problems.length;
       if (keys.length > PLAN_LIMITS.endpointKeysMax)
-        problems.push({ field: 'endpointRateLimits', message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries` });
+        problems.push({
+          field: 'endpointRateLimits',
+          message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries`,
+        });
       const badKeys = keys.filter((key) => !parseEndpointKey(key).ok);
-      if (badKeys.length > 0) problems.push({ field: 'endpointRateLimits', message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}` });
-      for (const key of keys.filter((k) => parseEndpointKey(k).ok)) problems.push(...checkRateLimit(limits[key], `endpointRateLimits.${key}`, true));
+      if (badKeys.length > 0)
+        problems.push({
+          field: 'endpointRateLimits',
+          message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}`,
+        });
+      for (const key of keys.filter((k) => parseEndpointKey(k).ok))
+        problems.push(...checkRateLimit(limits[key], `endpointRateLimits.${key}`, true));
       if (problems.length === before)
-        next.endpointRateLimits = sortedRecord(Object.fromEntries(keys.map((key) => [key, canonicalRateLimit(limits[key] as RateLimit)])));
+        next.endpointRateLimits = sortedRecord(
+          Object.fromEntries(keys.map((key) => [key, canonicalRateLimit(limits[key] as RateLimit)])),
+        );
     }
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -423,27 +549,44 @@ export function resolvePlanFields(base: Omit<PlanFields, 'name'> & { name?: stri
   // cross-field rules on the merged plan
   if (next.quotaMode === 'soft') {
     if (next.overageUnitPriceMinor === null)
-      problems.push({ field: 'overageUnitPriceMinor', message: 'is required when quotaMode is soft: the price of each call over the quota, e.g. "0.05"' });
+      problems.push({
+        field: 'overageUnitPriceMinor',
+        message: 'is required when quotaMode is soft: the price of each call over the quota, e.g. "0.05"',
+      });
     if (next.quotaLimit === null)
-      problems.push({ field: 'quotaLimit', message: 'is required when quotaMode is soft: overage starts after the quota' });
+      problems.push({
+        field: 'quotaLimit',
+        message: 'is required when quotaMode is soft: overage starts after the quota',
+      });
   } else if (next.overageUnitPriceMinor !== null) {
-    problems.push({ field: 'overageUnitPriceMinor', message: 'must be null when quotaMode is hard: calls over a hard quota are refused, never billed' });
+    problems.push({
+      field: 'overageUnitPriceMinor',
+      message: 'must be null when quotaMode is hard: calls over a hard quota are refused, never billed',
+    });
   }
   if (next.includedEndpoints !== null) {
     const included = new Set(next.includedEndpoints);
     const strayWeights = Object.keys(next.endpointWeights).filter((key) => !included.has(key));
     if (strayWeights.length > 0)
-      problems.push({ field: 'endpointWeights', message: `names endpoints the plan does not include: ${describeKeys(strayWeights)}` });
+      problems.push({
+        field: 'endpointWeights',
+        message: `names endpoints the plan does not include: ${describeKeys(strayWeights)}`,
+      });
     const strayLimits = Object.keys(next.endpointRateLimits).filter((key) => !included.has(key));
     if (strayLimits.length > 0)
-      problems.push({ field: 'endpointRateLimits', message: `names endpoints the plan does not include: ${describeKeys(strayLimits)}` });
+      problems.push({
+        field: 'endpointRateLimits',
+        message: `names endpoints the plan does not include: ${describeKeys(strayLimits)}`,
+      });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, fields: next };
 }
 
 /** Lists keys for a message, bounded so a 2,000-key mistake does not make a 100 kB error. */
 export function describeKeys(keys: readonly string[], max = 20): string {
-  const shown = keys.slice(0, max).map((key) => JSON.stringify(key.length > 120 ? `${key.slice(0, 117)}...` : key));
+  const shown = keys
+    .slice(0, max)
+    .map((key) => JSON.stringify(key.length > 120 ? `${key.slice(0, 117)}...` : key));
   return keys.length > max ? `${shown.join(', ')} and ${keys.length - max} more` : shown.join(', ');
 }
 
@@ -457,7 +600,10 @@ export function unknownEndpointKeys(input: PlanInput, known: ReadonlySet<string>
   const report = (field: string, keys: string[]): void => {
     const unknown = keys.filter((key) => !known.has(key));
     if (unknown.length > 0)
-      problems.push({ field, message: `names endpoints the API's current version does not have: ${describeKeys(unknown)}` });
+      problems.push({
+        field,
+        message: `names endpoints the API's current version does not have: ${describeKeys(unknown)}`,
+      });
   };
   if (Array.isArray(input.includedEndpoints)) report('includedEndpoints', input.includedEndpoints);
   if (isRecord(input.endpointWeights)) report('endpointWeights', Object.keys(input.endpointWeights));
@@ -490,7 +636,9 @@ function canonicalJson(value: unknown): string {
 
 /** The fields whose value differs between two canonical plans. */
 export function changedFields(before: PlanFields, after: PlanFields): (keyof PlanFields)[] {
-  return (Object.keys(after) as (keyof PlanFields)[]).filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key]));
+  return (Object.keys(after) as (keyof PlanFields)[]).filter(
+    (key) => canonicalJson(before[key]) !== canonicalJson(after[key]),
+  );
 }
 
 export type EditDecision = 'unchanged' | 'in_place' | 'new_version';
@@ -501,7 +649,10 @@ export type EditDecision = 'unchanged' | 'in_place' | 'new_version';
  * terms then makes a new version; admission and presentation fields always edit in place, and so
  * does anything on a plan nobody could have subscribed to yet.
  */
-export function decideEdit(changed: readonly (keyof PlanFields)[], frozen: { listingLive: boolean; hasSubscribers: boolean }): EditDecision {
+export function decideEdit(
+  changed: readonly (keyof PlanFields)[],
+  frozen: { listingLive: boolean; hasSubscribers: boolean },
+): EditDecision {
   if (changed.length === 0) return 'unchanged';
   const termsChanged = changed.some((field) => (TERM_FIELDS as readonly string[]).includes(field));
   return termsChanged && (frozen.listingLive || frozen.hasSubscribers) ? 'new_version' : 'in_place';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict, EventBus } from '@app/common';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ListingStatus } from '../listings/api-listing.entity';
+import { ListingsService } from '../listings/listings.service';
 import type { PayoutStatus } from '../providers/provider.entity';
 import { ProvidersService } from '../providers/providers.service';
 import { EndpointsService } from '../versions/endpoints.service';
@@ -95,7 +96,8 @@ function fieldsOf(plan: PlanEntity): PlanFields {
     quotaPeriod: plan.quotaPeriod,
     quotaLimit: plan.quotaLimit === null ? null : BigInt(plan.quotaLimit).toString(),
     quotaMode: plan.quotaMode,
-    overageUnitPriceMinor: plan.overageUnitPriceMinor === null ? null : canonicalDecimal(plan.overageUnitPriceMinor),
+    overageUnitPriceMinor:
+      plan.overageUnitPriceMinor === null ? null : canonicalDecimal(plan.overageUnitPriceMinor),
     rateLimit: plan.rateLimit,
     includedEndpoints: plan.includedEndpoints,
     endpointWeights: plan.endpointWeights,
@@ -129,7 +131,7 @@ export function toPlanView(plan: PlanEntity): PlanView {
  * subscribable on a published listing only once the provider's payouts are ready.
  */
 @Injectable()
-export class PlansService {
+export class PlansService implements OnModuleInit {
   private readonly logger = new Logger(PlansService.name);
 
   constructor(
@@ -138,7 +140,19 @@ export class PlansService {
     private readonly endpoints: EndpointsService,
     private readonly subscribers: PlanSubscribers,
     private readonly events: EventBus,
+    @Optional() private readonly listings?: ListingsService,
   ) {}
+
+  /**
+   * Hooks into the listings code: every new listing gets the default free plan inside its create
+   * transaction, and publishing runs assertPublishable inside the publish transaction.
+   */
+  onModuleInit(): void {
+    this.listings?.addCreationStep(async (manager, listing) => {
+      await this.createDefaultFreePlan(manager, listing.id);
+    });
+    this.listings?.addPublishCheck((manager, listing) => this.assertPublishable(listing.id, manager));
+  }
 
   // ---- system: the listing create transaction ------------------------------------------------
 
@@ -166,9 +180,15 @@ export class PlansService {
   // ---- owner ----------------------------------------------------------------------------------
 
   /** The API's plans: active and archived, plus superseded versions when asked. */
-  async list(ownerAccountId: string, apiId: string, options: { includeSuperseded?: boolean } = {}): Promise<PlanView[]> {
+  async list(
+    ownerAccountId: string,
+    apiId: string,
+    options: { includeSuperseded?: boolean } = {},
+  ): Promise<PlanView[]> {
     if (!(await this.plans.findOwnedListing(ownerAccountId, apiId))) throw apiNotFound();
-    const statuses: PlanStatus[] = options.includeSuperseded ? ['active', 'archived', 'superseded'] : ['active', 'archived'];
+    const statuses: PlanStatus[] = options.includeSuperseded
+      ? ['active', 'archived', 'superseded']
+      : ['active', 'archived'];
     return (await this.plans.listOwned(ownerAccountId, apiId, statuses)).map(toPlanView);
   }
 
@@ -190,11 +210,22 @@ export class PlansService {
       const fields = resolved.fields;
       const active = await this.plans.listActive(apiId, manager);
       if (active.length >= PLAN_LIMITS.activePlansPerApi)
-        throw conflict(`An API has at most ${PLAN_LIMITS.activePlansPerApi} active plans: archive one first.`);
+        throw conflict(
+          `An API has at most ${PLAN_LIMITS.activePlansPerApi} active plans: archive one first.`,
+        );
       this.checkNameFree(active, fields.name, null);
-      if (isPaid(fields) && GATED_STATUSES.has(listing.status)) await this.assertPayoutsReady(listing.providerId, [fields.name]);
+      if (isPaid(fields) && GATED_STATUSES.has(listing.status))
+        await this.assertPayoutsReady(listing.providerId, [fields.name]);
       const id = randomUUID();
-      return this.plans.insert(manager, { ...fields, id, apiId, familyId: id, version: 1, status: 'active', supersededByPlanId: null });
+      return this.plans.insert(manager, {
+        ...fields,
+        id,
+        apiId,
+        familyId: id,
+        version: 1,
+        status: 'active',
+        supersededByPlanId: null,
+      });
     });
     return toPlanView(plan);
   }
@@ -217,19 +248,27 @@ export class PlansService {
       await this.checkEndpoints(apiId, input);
       const after = resolved.fields;
       const changed = changedFields(before, after);
-      if (changed.includes('name')) this.checkNameFree(await this.plans.listActive(apiId, manager), after.name, plan.familyId);
+      if (changed.includes('name'))
+        this.checkNameFree(await this.plans.listActive(apiId, manager), after.name, plan.familyId);
       const termsChanged = changed.some((field) => (TERM_FIELDS as readonly string[]).includes(field));
       const hasSubscribers = termsChanged ? await this.subscribers.has(plan.id, manager) : false;
       const decision = decideEdit(changed, { listingLive: isLive(listing), hasSubscribers });
-      if (decision === 'unchanged') return { outcome: 'unchanged', plan: toPlanView(plan), previousPlanId: null };
-      if (listing.status === 'retired' && decision === 'new_version') throw conflict('This API is retired: its plans take no new versions.');
-      if (termsChanged && isPaid(after) && GATED_STATUSES.has(listing.status)) await this.assertPayoutsReady(listing.providerId, [after.name]);
+      if (decision === 'unchanged')
+        return { outcome: 'unchanged', plan: toPlanView(plan), previousPlanId: null };
+      if (listing.status === 'retired' && decision === 'new_version')
+        throw conflict('This API is retired: its plans take no new versions.');
+      if (termsChanged && isPaid(after) && GATED_STATUSES.has(listing.status))
+        await this.assertPayoutsReady(listing.providerId, [after.name]);
 
       if (decision === 'in_place') {
         const changes: Partial<PlanFields> = {};
         for (const field of changed) Object.assign(changes, { [field]: after[field] });
         await this.plans.update(manager, plan.id, changes);
-        return { outcome: 'edited', plan: toPlanView(await this.plans.reload(manager, plan.id)), previousPlanId: null };
+        return {
+          outcome: 'edited',
+          plan: toPlanView(await this.plans.reload(manager, plan.id)),
+          previousPlanId: null,
+        };
       }
       const id = randomUUID();
       const next = await this.plans.insert(manager, {
@@ -265,11 +304,19 @@ export class PlansService {
   }
 
   /** Invites accounts (by email) to a private plan; inviting an invited email again is a no-op. */
-  async invite(ownerAccountId: string, apiId: string, planId: string, emails: readonly string[]): Promise<PlanInvitation[]> {
+  async invite(
+    ownerAccountId: string,
+    apiId: string,
+    planId: string,
+    emails: readonly string[],
+  ): Promise<PlanInvitation[]> {
     const normalized: string[] = [];
     const problems: FieldProblem[] = [];
     emails.forEach((raw, index) => {
-      const parsed = typeof raw === 'string' ? normalizeEmail(raw) : ({ ok: false, message: 'must be an email address' } as const);
+      const parsed =
+        typeof raw === 'string'
+          ? normalizeEmail(raw)
+          : ({ ok: false, message: 'must be an email address' } as const);
       if (parsed.ok) normalized.push(parsed.value);
       else problems.push({ field: `emails.${index}`, message: parsed.message });
     });
@@ -279,13 +326,18 @@ export class PlansService {
       const plan = await this.plans.findOwned(ownerAccountId, apiId, planId, manager, true);
       if (!plan) throw planNotFound();
       if (problems.length > 0) throw invalid(problems);
-      if (distinct.length === 0) throw invalid([{ field: 'emails', message: 'must list at least one email address' }]);
+      if (distinct.length === 0)
+        throw invalid([{ field: 'emails', message: 'must list at least one email address' }]);
       this.assertActive(plan, 'given invitations');
       if (plan.visibility !== 'private')
-        throw conflict('Invitations are for private plans: this plan is public. PATCH it with visibility "private" first.');
+        throw conflict(
+          'Invitations are for private plans: this plan is public. PATCH it with visibility "private" first.',
+        );
       const existing = await this.plans.countInvitations(manager, plan.id);
       if (existing + distinct.length > PLAN_LIMITS.invitationsPerPlan)
-        throw conflict(`A plan has at most ${PLAN_LIMITS.invitationsPerPlan} invitations (it has ${existing}): remove some first.`);
+        throw conflict(
+          `A plan has at most ${PLAN_LIMITS.invitationsPerPlan} invitations (it has ${existing}): remove some first.`,
+        );
       await this.plans.addInvitations(manager, apiId, plan.id, distinct);
     });
     return this.plans.listInvitations(ownerAccountId, apiId, planId);
@@ -296,7 +348,12 @@ export class PlansService {
     return this.plans.listInvitations(ownerAccountId, apiId, planId);
   }
 
-  async removeInvitation(ownerAccountId: string, apiId: string, planId: string, invitationId: string): Promise<void> {
+  async removeInvitation(
+    ownerAccountId: string,
+    apiId: string,
+    planId: string,
+    invitationId: string,
+  ): Promise<void> {
     await this.get(ownerAccountId, apiId, planId);
     if (!(await this.plans.deleteInvitation(ownerAccountId, apiId, planId, invitationId)))
       throw new AppError('not_found', 'Invitation not found: this plan has no invitation with this id.');
@@ -314,7 +371,9 @@ export class PlansService {
     if (!listing) throw new AppError('not_found', 'API not found.');
     const active = await this.plans.listActive(apiId, manager);
     if (active.length === 0)
-      throw conflict('This API has no active plan, so nobody could subscribe: create a plan (POST …/plans) before publishing.');
+      throw conflict(
+        'This API has no active plan, so nobody could subscribe: create a plan (POST …/plans) before publishing.',
+      );
     const paid = active.filter((plan) => isPaid(fieldsOf(plan)));
     if (paid.length > 0)
       await this.assertPayoutsReady(
@@ -330,7 +389,9 @@ export class PlansService {
 
   /** Active plans a signed-in account may see: the public ones plus private ones its email is invited to. */
   async listVisibleTo(apiId: string, accountEmail: string | null): Promise<PlanView[]> {
-    return (await this.plans.listVisible(apiId, accountEmail === null ? null : accountEmail.trim().toLowerCase())).map(toPlanView);
+    return (
+      await this.plans.listVisible(apiId, accountEmail === null ? null : accountEmail.trim().toLowerCase())
+    ).map(toPlanView);
   }
 
   /**
@@ -338,7 +399,10 @@ export class PlansService {
    * (Whether the listing itself is subscribable is the caller's check.)
    */
   async findSubscribable(planId: string, accountEmail: string | null): Promise<PlanView | null> {
-    const plan = await this.plans.findVisible(planId, accountEmail === null ? null : accountEmail.trim().toLowerCase());
+    const plan = await this.plans.findVisible(
+      planId,
+      accountEmail === null ? null : accountEmail.trim().toLowerCase(),
+    );
     return plan ? toPlanView(plan) : null;
   }
 
@@ -363,21 +427,30 @@ export class PlansService {
 
   private assertActive(plan: PlanEntity, action: string): void {
     if (plan.status === 'superseded')
-      throw conflict(`This plan version was superseded and cannot be ${action}: use its newer version ${plan.supersededByPlanId ?? ''}.`.trim(), {
-        supersededByPlanId: plan.supersededByPlanId,
-      });
-    if (plan.status === 'archived') throw conflict(`This plan is archived and cannot be ${action}: create a new plan instead.`);
+      throw conflict(
+        `This plan version was superseded and cannot be ${action}: use its newer version (supersededByPlanId).`,
+        {
+          supersededByPlanId: plan.supersededByPlanId,
+        },
+      );
+    if (plan.status === 'archived')
+      throw conflict(`This plan is archived and cannot be ${action}: create a new plan instead.`);
   }
 
   private checkNameFree(active: PlanEntity[], name: string, ownFamilyId: string | null): void {
     const lower = name.toLowerCase();
     if (active.some((other) => other.familyId !== ownFamilyId && other.name.toLowerCase() === lower))
-      throw conflict(`This API already has an active plan named "${name}": plan names are unique per API.`, { field: 'name' });
+      throw conflict(`This API already has an active plan named "${name}": plan names are unique per API.`, {
+        field: 'name',
+      });
   }
 
   /** 400 naming the endpoint keys the API's current version does not have (skipped while no version is current). */
   private async checkEndpoints(apiId: string, input: PlanInput): Promise<void> {
-    const mentions = input.includedEndpoints != null || input.endpointWeights !== undefined || input.endpointRateLimits !== undefined;
+    const mentions =
+      input.includedEndpoints != null ||
+      input.endpointWeights !== undefined ||
+      input.endpointRateLimits !== undefined;
     if (!mentions) return;
     const current = await this.endpoints.listCurrent(apiId);
     if (current.length === 0) return;

@@ -14,7 +14,14 @@ export function readOasExample(relative: string): string {
 }
 
 /** GitHub's REST description (~12 MB, ~1,200 operations), read by path: the package is never `require`d. */
-export const GITHUB_REST_DESCRIPTION = join(ROOT, 'node_modules', '@octokit', 'openapi', 'generated', 'api.github.com.json');
+export const GITHUB_REST_DESCRIPTION = join(
+  ROOT,
+  'node_modules',
+  '@octokit',
+  'openapi',
+  'generated',
+  'api.github.com.json',
+);
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
@@ -25,7 +32,8 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'pat
 export function operationKeys(document: { paths?: Record<string, Record<string, unknown>> }): string[] {
   const keys: string[] = [];
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    for (const method of Object.keys(item)) if (METHODS.has(method)) keys.push(`${method.toUpperCase()} ${path}`);
+    for (const method of Object.keys(item))
+      if (METHODS.has(method)) keys.push(`${method.toUpperCase()} ${path}`);
   }
   return keys.sort();
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type InsertQueryBuilder } from 'typeorm';
-import { ApiListingEntity, type ListingStatus, type ListingVisibility } from '../listings/api-listing.entity';
+import { ApiListingEntity } from '../listings/api-listing.entity';
 import { ProviderEntity } from '../providers/provider.entity';
 import type { ExtractedEndpoint } from './endpoint-extraction';
 import { ApiEndpointEntity } from './api-endpoint.entity';
@@ -24,11 +24,7 @@ export interface NewVersion {
   endpointCount: number;
 }
 
-export interface PublishedDocument {
-  apiId: string;
-  status: ListingStatus;
-  visibility: ListingVisibility;
-  ownerAccountId: string;
+export interface StoredDocument {
   versionId: string;
   versionNumber: number;
   /** The stored JSON text of the document, byte for byte. */
@@ -52,7 +48,16 @@ type EndpointInsertValues = Parameters<InsertQueryBuilder<ApiEndpointEntity>['va
 /** Rows per INSERT of endpoints: bounded statements even for ~1 MB of JSON per endpoint. */
 const ENDPOINT_INSERT_CHUNK = 100;
 
-const CHANGE_FIELDS = ['operationId', 'summary', 'description', 'tags', 'deprecated', 'parameters', 'requestBody', 'responses'] as const;
+const CHANGE_FIELDS = [
+  'operationId',
+  'summary',
+  'description',
+  'tags',
+  'deprecated',
+  'parameters',
+  'requestBody',
+  'responses',
+] as const;
 
 interface DiffRow extends Record<(typeof CHANGE_FIELDS)[number], boolean> {
   method: string;
@@ -75,13 +80,23 @@ export class ApiVersionRepository {
   }
 
   /** The listing if the account owns its provider, else null (unknown id and someone else's alike). */
-  findOwnedListing(ownerAccountId: string, apiId: string, manager: EntityManager = this.dataSource.manager): Promise<OwnedListing | null> {
+  findOwnedListing(
+    ownerAccountId: string,
+    apiId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<OwnedListing | null> {
     return this.ownedListingQuery(manager, ownerAccountId, apiId).getOne();
   }
 
   /** As findOwnedListing, locking the listing row until the transaction ends (serialises imports and publishes per API). */
-  lockOwnedListing(manager: EntityManager, ownerAccountId: string, apiId: string): Promise<OwnedListing | null> {
-    return this.ownedListingQuery(manager, ownerAccountId, apiId).setLock('pessimistic_write', undefined, ['l']).getOne();
+  lockOwnedListing(
+    manager: EntityManager,
+    ownerAccountId: string,
+    apiId: string,
+  ): Promise<OwnedListing | null> {
+    return this.ownedListingQuery(manager, ownerAccountId, apiId)
+      .setLock('pessimistic_write', undefined, ['l'])
+      .getOne();
   }
 
   private ownedListingQuery(manager: EntityManager, ownerAccountId: string, apiId: string) {
@@ -107,10 +122,23 @@ export class ApiVersionRepository {
     return summary;
   }
 
-  async insertEndpoints(manager: EntityManager, apiId: string, versionId: string, endpoints: readonly ExtractedEndpoint[]): Promise<void> {
+  async insertEndpoints(
+    manager: EntityManager,
+    apiId: string,
+    versionId: string,
+    endpoints: readonly ExtractedEndpoint[],
+  ): Promise<void> {
     for (let start = 0; start < endpoints.length; start += ENDPOINT_INSERT_CHUNK) {
-      const rows = endpoints.slice(start, start + ENDPOINT_INSERT_CHUNK).map((endpoint) => ({ ...endpoint, apiId, versionId }));
-      await manager.createQueryBuilder().insert().into(ApiEndpointEntity).values(rows as EndpointInsertValues).updateEntity(false).execute();
+      const rows = endpoints
+        .slice(start, start + ENDPOINT_INSERT_CHUNK)
+        .map((endpoint) => ({ ...endpoint, apiId, versionId }));
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ApiEndpointEntity)
+        .values(rows as EndpointInsertValues)
+        .updateEntity(false)
+        .execute();
     }
   }
 
@@ -119,7 +147,11 @@ export class ApiVersionRepository {
    * endpoints keyed by METHOD + path template. Compared in PostgreSQL: jsonb equality ignores key
    * order, so only real differences count.
    */
-  async diff(manager: EntityManager, fromVersionId: string | null, toVersionId: string): Promise<VersionChangelog> {
+  async diff(
+    manager: EntityManager,
+    fromVersionId: string | null,
+    toVersionId: string,
+  ): Promise<VersionChangelog> {
     const rows = await manager.query<DiffRow[]>(
       `SELECT COALESCE(n.method, o.method) AS method, COALESCE(n.path, o.path) AS path,
               o.id IS NULL AS added, n.id IS NULL AS removed,
@@ -151,11 +183,20 @@ export class ApiVersionRepository {
   }
 
   listVersions(ownerAccountId: string, apiId: string): Promise<VersionSummary[]> {
-    return this.ownedVersionQuery(this.dataSource.manager, ownerAccountId, apiId).orderBy('v.number', 'DESC').getMany();
+    return this.ownedVersionQuery(this.dataSource.manager, ownerAccountId, apiId)
+      .orderBy('v.number', 'DESC')
+      .getMany();
   }
 
-  findVersion(ownerAccountId: string, apiId: string, versionId: string, manager: EntityManager = this.dataSource.manager): Promise<VersionSummary | null> {
-    return this.ownedVersionQuery(manager, ownerAccountId, apiId).andWhere('v.id = :versionId', { versionId }).getOne();
+  findVersion(
+    ownerAccountId: string,
+    apiId: string,
+    versionId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<VersionSummary | null> {
+    return this.ownedVersionQuery(manager, ownerAccountId, apiId)
+      .andWhere('v.id = :versionId', { versionId })
+      .getOne();
   }
 
   private ownedVersionQuery(manager: EntityManager, ownerAccountId: string, apiId: string) {
@@ -172,13 +213,23 @@ export class ApiVersionRepository {
       .createQueryBuilder(ApiEndpointEntity, 'e')
       .innerJoin(ApiListingEntity, 'l', 'l.id = e.apiId')
       .innerJoin(ProviderEntity, 'p', 'p.id = l.providerId')
-      .where('e.apiId = :apiId AND e.versionId = :versionId AND p.ownerAccountId = :ownerAccountId', { apiId, versionId, ownerAccountId })
+      .where('e.apiId = :apiId AND e.versionId = :versionId AND p.ownerAccountId = :ownerAccountId', {
+        apiId,
+        versionId,
+        ownerAccountId,
+      })
       .orderBy('e.path', 'ASC')
       .addOrderBy('e.method', 'ASC')
       .getMany();
   }
 
-  async markPublished(manager: EntityManager, apiId: string, versionId: string, changelog: VersionChangelog, at: Date): Promise<void> {
+  async markPublished(
+    manager: EntityManager,
+    apiId: string,
+    versionId: string,
+    changelog: VersionChangelog,
+    at: Date,
+  ): Promise<void> {
     await manager.update(ApiVersionEntity, { id: versionId, apiId }, { publishedAt: at, changelog });
     await manager.update(ApiListingEntity, { id: apiId }, { currentVersionId: versionId });
   }
@@ -194,16 +245,12 @@ export class ApiVersionRepository {
       .getMany();
   }
 
-  /** Public read by slug: the current document with what decides who may see it. */
-  async findCurrentDocument(slug: string): Promise<PublishedDocument | null> {
-    const [row] = await this.dataSource.query<PublishedDocument[]>(
-      `SELECT l.id AS "apiId", l.status, l.visibility, p.owner_account_id AS "ownerAccountId",
-              v.id AS "versionId", v.number AS "versionNumber", v.document::text AS "documentText"
-         FROM api_listings l
-         JOIN providers p ON p.id = l.provider_id
-         JOIN api_versions v ON v.id = l.current_version_id AND v.api_id = l.id
-        WHERE l.slug = $1`,
-      [slug],
+  /** The stored JSON text of a version's document, byte for byte (callers decide who may see it). */
+  async findDocument(apiId: string, versionId: string): Promise<StoredDocument | null> {
+    const [row] = await this.dataSource.query<StoredDocument[]>(
+      `SELECT id AS "versionId", number AS "versionNumber", document::text AS "documentText"
+         FROM api_versions WHERE id = $1 AND api_id = $2`,
+      [versionId, apiId],
     );
     return row ?? null;
   }

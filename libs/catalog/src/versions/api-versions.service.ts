@@ -8,6 +8,7 @@ import { ApiVersionRepository, type OwnedListing, type VersionSummary } from './
 import { ENDPOINTS_CHANGED_EVENT } from './endpoints-changed.event';
 import { ImportGate } from './import-gate';
 import { OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
+import { PublicCatalogService, type CatalogViewer } from '../listings/public-catalog.service';
 import type { DocumentInput } from './openapi-document.reader';
 import { OpenApiImporter, type ImportTimings } from './openapi-importer.service';
 
@@ -40,9 +41,6 @@ export interface RenderedDocument {
   versionNumber: number;
 }
 
-/** Listing states in which the current document is public (for a public listing). */
-const VISIBLE_STATUSES = new Set(['published', 'deprecated']);
-
 function apiNotFound(): AppError {
   return new AppError('not_found', 'API not found: no API with this id belongs to your provider account.');
 }
@@ -52,7 +50,8 @@ function versionNotFound(): AppError {
 }
 
 function view(version: VersionSummary, currentVersionId: string | null): VersionView {
-  const status: VersionStatus = version.id === currentVersionId ? 'current' : version.publishedAt ? 'superseded' : 'draft';
+  const status: VersionStatus =
+    version.id === currentVersionId ? 'current' : version.publishedAt ? 'superseded' : 'draft';
   return { ...version, status };
 }
 
@@ -64,15 +63,22 @@ function view(version: VersionSummary, currentVersionId: string | null): Version
 @Injectable()
 export class ApiVersionsService {
   private readonly logger = new Logger(ApiVersionsService.name);
-  private readonly gate = new ImportGate(OPENAPI_IMPORT_LIMITS.maxConcurrentImports, OPENAPI_IMPORT_LIMITS.maxQueuedImports);
+  private readonly gate = new ImportGate(
+    OPENAPI_IMPORT_LIMITS.maxConcurrentImports,
+    OPENAPI_IMPORT_LIMITS.maxQueuedImports,
+  );
   /** Rendered YAML by version id: documents never change, and YAML output of a large one costs seconds. */
-  private readonly yamlCache = new LRUCache<string, string>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (text) => Math.max(1, text.length) });
+  private readonly yamlCache = new LRUCache<string, string>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (text) => Math.max(1, text.length),
+  });
 
   constructor(
     private readonly versions: ApiVersionRepository,
     private readonly importer: OpenApiImporter,
     private readonly clock: Clock,
     private readonly events: EventBus,
+    private readonly catalog: PublicCatalogService,
   ) {}
 
   async importDocument(ownerAccountId: string, apiId: string, input: DocumentInput): Promise<ImportResult> {
@@ -106,7 +112,11 @@ export class ApiVersionsService {
 
   async publish(ownerAccountId: string, apiId: string, versionId: string): Promise<VersionView> {
     const outcome = await this.versions.transaction(async (manager) => {
-      const listing: OwnedListing | null = await this.versions.lockOwnedListing(manager, ownerAccountId, apiId);
+      const listing: OwnedListing | null = await this.versions.lockOwnedListing(
+        manager,
+        ownerAccountId,
+        apiId,
+      );
       if (!listing) throw apiNotFound();
       const version = await this.versions.findVersion(ownerAccountId, apiId, versionId, manager);
       if (!version) throw versionNotFound();
@@ -124,7 +134,10 @@ export class ApiVersionsService {
     });
     if (outcome.published) {
       this.events.publish(ENDPOINTS_CHANGED_EVENT, apiId).catch((error: unknown) => {
-        this.logger.warn({ err: error, apiId }, 'could not broadcast endpoints-changed; caches expire by TTL');
+        this.logger.warn(
+          { err: error, apiId },
+          'could not broadcast endpoints-changed; caches expire by TTL',
+        );
       });
     }
     return view(outcome.version, outcome.version.id);
@@ -133,7 +146,9 @@ export class ApiVersionsService {
   async list(ownerAccountId: string, apiId: string): Promise<VersionView[]> {
     const listing = await this.versions.findOwnedListing(ownerAccountId, apiId);
     if (!listing) throw apiNotFound();
-    return (await this.versions.listVersions(ownerAccountId, apiId)).map((version) => view(version, listing.currentVersionId));
+    return (await this.versions.listVersions(ownerAccountId, apiId)).map((version) =>
+      view(version, listing.currentVersionId),
+    );
   }
 
   async get(ownerAccountId: string, apiId: string, versionId: string): Promise<VersionDetail> {
@@ -146,20 +161,24 @@ export class ApiVersionsService {
   }
 
   /**
-   * The current document of the API with this slug, as uploaded: public for a published (or
-   * deprecated) public listing; otherwise only its owner sees it, and everyone else gets the 404
-   * an unknown slug gets. Private listings' invited accounts are not admitted here yet.
+   * The current document of the API with this slug, as uploaded, to whoever may see the listing
+   * (the public catalog's rule: anyone for a live public listing, invited accounts for a private
+   * one, the owner always); everyone else, and an API without a published version, gets the 404
+   * an unknown slug gets.
    */
-  async renderCurrentDocument(slug: string, viewerAccountId: string | null, format: DocumentFormat): Promise<RenderedDocument> {
-    const found = await this.versions.findCurrentDocument(slug);
-    const visible =
-      found !== null &&
-      ((found.visibility === 'public' && VISIBLE_STATUSES.has(found.status)) || found.ownerAccountId === viewerAccountId);
-    if (!found || !visible) {
-      throw new AppError('not_found', `No published OpenAPI document for an API "${slug}".`);
-    }
-    const meta = { apiId: found.apiId, versionId: found.versionId, versionNumber: found.versionNumber };
-    if (format === 'json') return { contentType: 'application/json; charset=utf-8', body: found.documentText, ...meta };
+  async renderCurrentDocument(
+    slug: string,
+    viewer: CatalogViewer | null,
+    format: DocumentFormat,
+  ): Promise<RenderedDocument> {
+    const listing = await this.catalog.findVisibleBySlug(slug, viewer);
+    const found = listing.currentVersionId
+      ? await this.versions.findDocument(listing.id, listing.currentVersionId)
+      : null;
+    if (!found) throw new AppError('not_found', `The API "${slug}" has no published OpenAPI document yet.`);
+    const meta = { apiId: listing.id, versionId: found.versionId, versionNumber: found.versionNumber };
+    if (format === 'json')
+      return { contentType: 'application/json; charset=utf-8', body: found.documentText, ...meta };
     let yaml = this.yamlCache.get(found.versionId);
     if (yaml === undefined) {
       yaml = toYaml(JSON.parse(found.documentText), { aliasDuplicateObjects: false, lineWidth: 0 });

@@ -23,7 +23,9 @@ interface Task {
   depth: number;
 }
 
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL refuses
 const SUSPECT_CHARS = /[\u0000\uD800-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- as above
 const BAD_CHARS = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -37,7 +39,8 @@ export function storableString(value: string, max: number): string {
 
 function assign(target: Container, key: string | number, value: unknown): void {
   if (Array.isArray(target)) target[key as number] = value;
-  else if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key as string] = value;
 }
 

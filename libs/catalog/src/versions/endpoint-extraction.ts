@@ -56,7 +56,11 @@ function parameterKey(parameter: unknown): string | null {
     : null;
 }
 
-function mergeParameters(document: Record<string, unknown>, pathLevel: unknown, operationLevel: unknown): unknown[] {
+function mergeParameters(
+  document: Record<string, unknown>,
+  pathLevel: unknown,
+  operationLevel: unknown,
+): unknown[] {
   const merged = new Map<string, unknown>();
   const unnamed: unknown[] = [];
   for (const list of [pathLevel, operationLevel]) {
@@ -93,7 +97,10 @@ export function extractEndpoints(document: Record<string, unknown>): Extraction 
       const operation = item[method];
       if (!isPlainObject(operation)) continue;
       if (path.length > MAX_PATH) {
-        problems.push({ pointer: toPointer(['paths', path]), message: `path templates are limited to ${MAX_PATH} characters` });
+        problems.push({
+          pointer: toPointer(['paths', path]),
+          message: `path templates are limited to ${MAX_PATH} characters`,
+        });
         break;
       }
       const parameters = mergeParameters(document, item.parameters, operation.parameters);
@@ -107,14 +114,23 @@ export function extractEndpoints(document: Record<string, unknown>): Extraction 
       if (bounded.truncated) truncatedEndpoints += 1;
       const [storedParameters, storedRequestBody, storedResponses] = bounded.values;
       const tags = Array.isArray(operation.tags)
-        ? [...new Set(operation.tags.filter((tag): tag is string => typeof tag === 'string').map((tag) => storableString(tag, MAX_TAG)))].slice(0, MAX_TAGS)
+        ? [
+            ...new Set(
+              operation.tags
+                .filter((tag): tag is string => typeof tag === 'string')
+                .map((tag) => storableString(tag, MAX_TAG)),
+            ),
+          ].slice(0, MAX_TAGS)
         : [];
       endpoints.push({
         method: method.toUpperCase(),
         path: storableString(path, MAX_PATH),
         operationId: optionalText(operation.operationId, MAX_OPERATION_ID),
         summary: optionalText(operation.summary ?? item.summary, MAX_SUMMARY),
-        description: optionalText(operation.description ?? item.description, OPENAPI_IMPORT_LIMITS.maxStoredStringLength),
+        description: optionalText(
+          operation.description ?? item.description,
+          OPENAPI_IMPORT_LIMITS.maxStoredStringLength,
+        ),
         tags,
         deprecated: operation.deprecated === true,
         parameters: storedParameters as unknown[],

@@ -5,8 +5,7 @@ import { isPlainObject, toPointer } from './json-pointer';
 
 /** What an upload hands the importer: an already-parsed JSON body, or text (YAML or JSON). */
 export type DocumentInput =
-  | { kind: 'object'; value: unknown }
-  | { kind: 'text'; text: string; syntax: 'json' | 'yaml' | 'auto' };
+  { kind: 'object'; value: unknown } | { kind: 'text'; text: string; syntax: 'json' | 'yaml' | 'auto' };
 
 export type SourceFormat = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
 
@@ -23,7 +22,9 @@ export interface ReadDocument {
 export function readDocument(input: DocumentInput): ReadDocument {
   const value = input.kind === 'object' ? input.value : parseText(input.text, input.syntax);
   if (!isPlainObject(value)) {
-    throw invalidDocument([{ pointer: '', message: 'must be an object: an OpenAPI 3.0/3.1 or Swagger 2.0 document' }]);
+    throw invalidDocument([
+      { pointer: '', message: 'must be an object: an OpenAPI 3.0/3.1 or Swagger 2.0 document' },
+    ]);
   }
   const sourceFormat = detectFormat(value);
   const problems = scanDocument(value);
@@ -34,14 +35,16 @@ export function readDocument(input: DocumentInput): ReadDocument {
 function parseText(raw: string, syntax: 'json' | 'yaml' | 'auto'): unknown {
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > OPENAPI_IMPORT_LIMITS.maxDocumentBytes) throw documentTooLarge(OPENAPI_IMPORT_LIMITS.maxDocumentBytes);
+  if (bytes > OPENAPI_IMPORT_LIMITS.maxDocumentBytes)
+    throw documentTooLarge(OPENAPI_IMPORT_LIMITS.maxDocumentBytes);
   if (text.trim() === '') throw invalidDocument([{ pointer: '', message: 'the document is empty' }]);
   const looksLikeJson = /^\s*[{[]/.test(text);
   if (syntax === 'json' || (syntax === 'auto' && looksLikeJson)) {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      if (syntax === 'json') throw invalidDocument([{ pointer: '', message: `not valid JSON: ${(error as Error).message}` }]);
+      if (syntax === 'json')
+        throw invalidDocument([{ pointer: '', message: `not valid JSON: ${(error as Error).message}` }]);
       // `{a: 1}` is YAML flow syntax, not JSON: let the YAML parser have it
     }
   }
@@ -60,10 +63,15 @@ function parseText(raw: string, syntax: 'json' | 'yaml' | 'auto'): unknown {
       const position = error.linePos?.[0];
       const firstLine = error.message.split('\n')[0] ?? error.message;
       throw invalidDocument([
-        { pointer: '', message: `not valid YAML: ${firstLine}`, ...(position ? { line: position.line, column: position.col } : {}) },
+        {
+          pointer: '',
+          message: `not valid YAML: ${firstLine}`,
+          ...(position ? { line: position.line, column: position.col } : {}),
+        },
       ]);
     }
-    if (error instanceof Error) throw invalidDocument([{ pointer: '', message: `not valid YAML: ${error.message}` }]);
+    if (error instanceof Error)
+      throw invalidDocument([{ pointer: '', message: `not valid YAML: ${error.message}` }]);
     throw error;
   }
 }
@@ -72,17 +80,26 @@ function detectFormat(document: Record<string, unknown>): SourceFormat {
   const { swagger, openapi } = document;
   if (swagger !== undefined) {
     if (swagger === '2.0') return 'swagger-2.0';
-    throw invalidDocument([{ pointer: '/swagger', message: 'only Swagger "2.0" is supported (or OpenAPI 3.0 / 3.1)' }]);
+    throw invalidDocument([
+      { pointer: '/swagger', message: 'only Swagger "2.0" is supported (or OpenAPI 3.0 / 3.1)' },
+    ]);
   }
   if (typeof openapi === 'string' && /^3\.0\.\d+$/.test(openapi)) return 'openapi-3.0';
   if (typeof openapi === 'string' && /^3\.1\.\d+$/.test(openapi)) return 'openapi-3.1';
   if (openapi === undefined) {
     throw invalidDocument([
-      { pointer: '', message: 'not an OpenAPI document: it has neither an `openapi` (3.0 / 3.1) nor a `swagger` ("2.0") field' },
+      {
+        pointer: '',
+        message:
+          'not an OpenAPI document: it has neither an `openapi` (3.0 / 3.1) nor a `swagger` ("2.0") field',
+      },
     ]);
   }
   throw invalidDocument([
-    { pointer: '/openapi', message: `OpenAPI ${JSON.stringify(openapi)} is not supported: upload OpenAPI 3.0.x or 3.1.x, or Swagger 2.0` },
+    {
+      pointer: '/openapi',
+      message: `OpenAPI ${JSON.stringify(openapi)} is not supported: upload OpenAPI 3.0.x or 3.1.x, or Swagger 2.0`,
+    },
   ]);
 }
 

@@ -25,7 +25,11 @@ export function invalidDocument(problems: DocumentProblem[], additionalErrors = 
 }
 
 /** 413 `payload_too_large` naming the limit. */
-export function documentTooLarge(limitBytes: number, what = 'OpenAPI documents', hint = 'Send a smaller document.'): AppError {
+export function documentTooLarge(
+  limitBytes: number,
+  what = 'OpenAPI documents',
+  hint = 'Send a smaller document.',
+): AppError {
   return new AppError('payload_too_large', `${what} are limited to ${formatMegabytes(limitBytes)}. ${hint}`, {
     limitBytes,
   });

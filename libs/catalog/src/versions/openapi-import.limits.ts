@@ -12,7 +12,14 @@ export const OPENAPI_IMPORT_LIMITS = {
   maxYamlBytes: 8 * 1024 * 1024,
   /** Deepest object/array nesting accepted in the document itself (the parsers recurse). */
   maxNestingDepth: 200,
-  /** Per-stage time limit of the parser's validation and dereferencing. */
+  /**
+   * Values the document may hold once its `$ref`s are expanded, which is what the parser's
+   * (synchronous) validator walks: ~3 µs each on one core. GitHub's REST description, one of the
+   * largest public APIs, expands to ~2,000,000; a few KB of doubly-referenced schemas can expand to
+   * billions, so this bounds validation time (~25 s at the limit on an idle core).
+   */
+  maxExpandedValues: 8_000_000,
+  /** Per-stage time limit of the parser's dereferencing (the validator itself is bounded above). */
   parserTimeoutMs: 60_000,
   /** Stored per-endpoint JSON (parameters, request body, responses): nesting deeper than this is cut. */
   maxStoredDepth: 24,

@@ -7,9 +7,10 @@ import { OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
 import { readDocument, type DocumentInput, type SourceFormat } from './openapi-document.reader';
 import { cloneJson, dereferenceWithParser } from './openapi-parser.adapter';
 import { validateDocument } from './openapi-validation';
+import { expandedSize } from './reference-expansion';
 
 export interface ImportTimings {
-  /** Text → object (0 for a JSON body the HTTP layer already parsed) plus the reference/depth scan. */
+  /** Text → object (0 for a JSON body the HTTP layer already parsed) plus the reference, depth and expansion checks. */
   parseMs: number;
   validateMs: number;
   /** Swagger 2.0 → OpenAPI 3.0 (0 otherwise). */
@@ -46,11 +47,23 @@ export class OpenApiImporter {
   async import(input: DocumentInput): Promise<ImportedDocument> {
     let start = process.hrtime.bigint();
     const { document, sourceFormat } = readDocument(input);
+    const limit = OPENAPI_IMPORT_LIMITS.maxExpandedValues;
+    if (expandedSize(document, limit) > limit) {
+      throw invalidDocument([
+        {
+          pointer: '',
+          message:
+            `the document expands to more than ${limit.toLocaleString('en')} values once its $refs are resolved (schemas referencing ` +
+            'schemas that reference others several times multiply); even the largest public APIs stay far below that: reference less, or split the API',
+        },
+      ]);
+    }
     const parseMs = since(start);
 
     start = process.hrtime.bigint();
     const validation = await validateDocument(document);
-    if (validation.problems.length > 0) throw invalidDocument(validation.problems, validation.additionalErrors);
+    if (validation.problems.length > 0)
+      throw invalidDocument(validation.problems, validation.additionalErrors);
     const validateMs = since(start);
 
     start = process.hrtime.bigint();
@@ -61,9 +74,11 @@ export class OpenApiImporter {
     let dereferenced: Record<string, unknown>;
     try {
       // the parser dereferences in place: it always gets a copy, and the uploaded document stays as it was
-      dereferenced = converted ? await dereferenceWithParser(converted) : (validation.dereferenced ?? (await dereferenceWithParser(cloneJson(document))));
+      dereferenced = await dereferenceWithParser(converted ?? cloneJson(document));
     } catch (error) {
-      throw invalidDocument([{ pointer: '', message: `references could not be resolved: ${(error as Error).message}` }]);
+      throw invalidDocument([
+        { pointer: '', message: `references could not be resolved: ${(error as Error).message}` },
+      ]);
     }
     const dereferenceMs = since(start);
 
@@ -79,11 +94,13 @@ export class OpenApiImporter {
           'the stored copy is cut there with {"x-portico-truncated": …}; the full document is kept and served as uploaded.',
       );
     }
-    if (extraction.endpoints.length === 0) warnings.push('The document has no operations: the version has no endpoints.');
-    const info = document.info as { version?: unknown } | undefined;
+    if (extraction.endpoints.length === 0)
+      warnings.push('The document has no operations: the version has no endpoints.');
+    // validated: info.version is a string (Swagger 2.0 and OpenAPI 3.x require it)
+    const version = (document.info as { version?: unknown } | undefined)?.version;
     return {
       sourceFormat,
-      label: storableString(String(info?.version ?? ''), MAX_LABEL),
+      label: storableString(typeof version === 'string' ? version : JSON.stringify(version ?? ''), MAX_LABEL),
       document,
       endpoints: extraction.endpoints,
       warnings,
@@ -103,6 +120,11 @@ async function convertSwagger(document: Record<string, unknown>): Promise<Record
     });
     return converted.openapi as unknown as Record<string, unknown>;
   } catch (error) {
-    throw invalidDocument([{ pointer: '', message: `the Swagger 2.0 document could not be converted to OpenAPI 3.0: ${(error as Error).message}` }]);
+    throw invalidDocument([
+      {
+        pointer: '',
+        message: `the Swagger 2.0 document could not be converted to OpenAPI 3.0: ${(error as Error).message}`,
+      },
+    ]);
   }
 }

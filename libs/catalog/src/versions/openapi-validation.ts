@@ -1,5 +1,5 @@
 import type { DocumentProblem } from './openapi-import.errors';
-import { cloneJson, dereferenceWithParser, validateWithParser } from './openapi-parser.adapter';
+import { cloneJson, dereferenceAsValidated, validateWithParser } from './openapi-parser.adapter';
 import { escapePointerToken, isPlainObject, parsePointer, toPointer, valueAt } from './json-pointer';
 
 export interface ValidationOutcome {
@@ -8,11 +8,6 @@ export interface ValidationOutcome {
   /** Errors the parser counted but did not detail (it caps very large invalid documents at 20). */
   additionalErrors: number;
   warnings: string[];
-  /**
-   * The dereferenced copy the parser validated (circular references left as `$ref`s), when it
-   * could be confirmed that the parser dereferenced it in place; null otherwise.
-   */
-  dereferenced: Record<string, unknown> | null;
 }
 
 /**
@@ -20,30 +15,28 @@ export interface ValidationOutcome {
  * duplicate operationIds, path parameters, …) and locates every error with a JSON pointer into
  * the document as uploaded.
  *
- * The parser reports messages only. Schema errors carry a code frame of the dereferenced document
- * printed with two-space indentation; the line it marks is mapped back to a pointer by walking the
- * same dereferenced document the way JSON.stringify lays it out, then the pointer is rewritten
- * through the `$ref`s of the original (an error inside a shared component is reported once, at the
- * component). The parser's own checks name their location in the message (`/paths/pets/{id}/get`).
+ * The parser reports messages only. Schema errors carry a code frame of the document it validated
+ * (dereferenced, named schemas kept as `$ref`s) printed with two-space indentation; the line it
+ * marks is mapped back to a pointer by walking that same document the way JSON.stringify lays it
+ * out, then the pointer is rewritten through the `$ref`s of the original (an error inside a shared
+ * parameter or response is reported once, where it is defined). The parser's own checks name their location in the message (`/paths/pets/{id}/get`).
  */
 export async function validateDocument(document: Record<string, unknown>): Promise<ValidationOutcome> {
-  const copy = cloneJson(document);
   let result;
   try {
-    result = await validateWithParser(copy);
+    result = await validateWithParser(cloneJson(document));
   } catch (error) {
-    return { problems: [{ pointer: '', message: parserFailure(error) }], additionalErrors: 0, warnings: [], dereferenced: null };
+    return { problems: [{ pointer: '', message: parserFailure(error) }], additionalErrors: 0, warnings: [] };
   }
-  const dereferenced = dereferencedInPlace(document, copy) ? copy : null;
   const warnings = result.warnings.map((w) => w.message);
-  if (result.valid) return { problems: [], additionalErrors: 0, warnings, dereferenced };
+  if (result.valid) return { problems: [], additionalErrors: 0, warnings };
 
   const parsed = result.errors.map((error) => parseMessage(error.message));
   const lines = new Set(parsed.flatMap((p) => (p.line === undefined ? [] : [p.line])));
   let lineTokens = new Map<number, string[]>();
   if (lines.size > 0) {
     try {
-      lineTokens = tokensAtLines(dereferenced ?? (await dereferenceWithParser(cloneJson(document))), lines);
+      lineTokens = tokensAtLines(await dereferenceAsValidated(cloneJson(document)), lines);
     } catch {
       // the pointers fall back to the document root; the messages still say what is wrong
     }
@@ -53,48 +46,22 @@ export async function validateDocument(document: Record<string, unknown>): Promi
     if (p.line !== undefined) {
       const tokens = lineTokens.get(p.line);
       const base = tokens ? toDocumentPointer(document, tokens) : '';
-      problems.push({ pointer: p.missingProperty ? `${base}/${escapePointerToken(p.missingProperty)}` : base, message: p.message });
+      problems.push({
+        pointer: p.missingProperty ? `${base}/${escapePointerToken(p.missingProperty)}` : base,
+        message: p.message,
+      });
     } else {
-      for (const pointer of locateSpecMessage(document, p.message)) problems.push({ pointer, message: p.message });
+      for (const pointer of locateSpecMessage(document, p.message))
+        problems.push({ pointer, message: p.message });
     }
   }
-  return { problems: dedupe(problems), additionalErrors: result.additionalErrors, warnings, dereferenced };
-}
-
-/** Counts `$ref` objects, visiting each object once (a dereferenced document is a DAG). */
-function countRefs(root: unknown): number {
-  const seen = new Set<object>();
-  const stack: unknown[] = [root];
-  let refs = 0;
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      for (const child of node) stack.push(child);
-      continue;
-    }
-    if (typeof (node as Record<string, unknown>).$ref === 'string') refs += 1;
-    for (const child of Object.values(node)) stack.push(child);
-  }
-  return refs;
-}
-
-/**
- * The parser dereferences the object it validates in place (json-schema-ref-parser's
- * `mutateInputSchema`), which saves the import a second dereferencing. That is an implementation
- * detail, so it is checked: only circular `$ref`s survive dereferencing, so fewer `$ref`s than the
- * original proves it happened; a document without `$ref`s needs none. Otherwise (say, every
- * reference is circular, or a parser upgrade copies its input) the caller dereferences itself.
- */
-function dereferencedInPlace(original: Record<string, unknown>, copy: Record<string, unknown>): boolean {
-  const before = countRefs(original);
-  return before === 0 || countRefs(copy) < before;
+  return { problems: dedupe(problems), additionalErrors: result.additionalErrors, warnings };
 }
 
 function parserFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Error && error.name === 'TimeoutError') return `the document took too long to process (${message})`;
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return `the document took too long to process (${message})`;
   if (error instanceof RangeError) return 'the document is nested too deeply to process';
   return `the document could not be processed: ${message}`;
 }
@@ -110,7 +77,10 @@ interface ParsedMessage {
 export function parseMessage(raw: string): ParsedMessage {
   const frame = /^>\s*(\d+)\s*\|/m.exec(raw);
   if (!frame) return { message: raw.trim() };
-  const headline = raw.slice(0, raw.indexOf('\n\n') >= 0 ? raw.indexOf('\n\n') : raw.length).replace(/\s*\n\s*/g, ' ').trim();
+  const headline = raw
+    .slice(0, raw.indexOf('\n\n') >= 0 ? raw.indexOf('\n\n') : raw.length)
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
   let message = headline.replace(/^[A-Z][A-Z ]*[A-Z] (?=[a-z])/, '');
   const hint = /^\s*\|\s*\^+\s*(Did you mean .*?)(?: here\?)?\s*$/m.exec(raw.slice(frame.index));
   if (hint) message += `; d${hint[1].slice(1)}?`;
@@ -178,7 +148,12 @@ function followRefs(
   let at = base;
   for (let hop = 0; hop < MAX_REF_HOPS; hop++) {
     if (!isPlainObject(current) || typeof current.$ref !== 'string' || !current.$ref.startsWith('#')) break;
-    if (nextToken !== undefined && nextToken !== '$ref' && Object.prototype.hasOwnProperty.call(current, nextToken)) break;
+    if (
+      nextToken !== undefined &&
+      nextToken !== '$ref' &&
+      Object.prototype.hasOwnProperty.call(current, nextToken)
+    )
+      break;
     if (nextToken === '$ref') break;
     const target = parsePointer(current.$ref);
     const resolved = valueAt(document, target);
@@ -200,7 +175,11 @@ export function toDocumentPointer(document: Record<string, unknown>, tokens: rea
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     ({ node, base } = followRefs(document, node, base, token));
-    const child = Array.isArray(node) ? node[Number(token)] : isPlainObject(node) && Object.prototype.hasOwnProperty.call(node, token) ? node[token] : undefined;
+    const child: unknown = Array.isArray(node)
+      ? (node as unknown[])[Number(token)]
+      : isPlainObject(node) && Object.prototype.hasOwnProperty.call(node, token)
+        ? node[token]
+        : undefined;
     if (child === undefined) return toPointer([...base, ...tokens.slice(i)]);
     base = [...base, token];
     node = child;
@@ -259,7 +238,9 @@ export function locateSpecMessage(document: Record<string, unknown>, message: st
   const duplicateId = /The operationId `([^`]*)` is duplicated/.exec(message);
   if (duplicateId) {
     const holders = operations(document).filter((op) => op.operation.operationId === duplicateId[1]);
-    return [holders.length > 1 ? `${toPointer(['paths', holders[1].path, holders[1].method])}/operationId` : ''];
+    return [
+      holders.length > 1 ? `${toPointer(['paths', holders[1].path, holders[1].method])}/operationId` : '',
+    ];
   }
   if (/`paths` object must begin with a leading slash/.test(message)) {
     const paths = isPlainObject(document.paths) ? Object.keys(document.paths) : [];
@@ -271,12 +252,17 @@ export function locateSpecMessage(document: Record<string, unknown>, message: st
     const holders = refHolders(document, missing[1]);
     return holders.length > 0 ? holders.slice(0, 20) : [''];
   }
-  const location = /`(\/(?:paths|components|definitions|parameters|responses|securityDefinitions|webhooks)\/[^`]*)`/.exec(message);
+  const location =
+    /`(\/(?:paths|components|definitions|parameters|responses|securityDefinitions|webhooks)\/[^`]*)`/.exec(
+      message,
+    );
   if (location) return [resolveLooseLocation(document, location[1])];
   return [''];
 }
 
-function operations(document: Record<string, unknown>): { path: string; method: string; operation: Record<string, unknown> }[] {
+function operations(
+  document: Record<string, unknown>,
+): { path: string; method: string; operation: Record<string, unknown> }[] {
   const out: { path: string; method: string; operation: Record<string, unknown> }[] = [];
   if (!isPlainObject(document.paths)) return out;
   for (const [path, item] of Object.entries(document.paths)) {
@@ -295,10 +281,12 @@ function refHolders(document: Record<string, unknown>, ref: string): string[] {
   const stack: { node: unknown; path: string[] }[] = [{ node: document, path: [] }];
   while (stack.length > 0 && out.length < 20) {
     const { node, path } = stack.pop()!;
-    if (Array.isArray(node)) node.forEach((child, i) => stack.push({ node: child, path: [...path, String(i)] }));
+    if (Array.isArray(node))
+      node.forEach((child, i) => stack.push({ node: child, path: [...path, String(i)] }));
     else if (isPlainObject(node)) {
       if (node.$ref === ref) out.push(toPointer([...path, '$ref']));
-      for (const [key, child] of Object.entries(node)) if (typeof child === 'object' && child !== null) stack.push({ node: child, path: [...path, key] });
+      for (const [key, child] of Object.entries(node))
+        if (typeof child === 'object' && child !== null) stack.push({ node: child, path: [...path, key] });
     }
   }
   return out.sort();

@@ -15,7 +15,10 @@ import { SecretBox } from './secret-box';
       useFactory: (env?: EncryptionEnv) =>
         env
           ? SecretBox.fromBase64(env.ENCRYPTION_KEY)
-          : new SecretBox(null, 'ENCRYPTION_KEY is not configured in this process: add EncryptionEnv to its env class to read or write encrypted secrets'),
+          : new SecretBox(
+              null,
+              'ENCRYPTION_KEY is not configured in this process: add EncryptionEnv to its env class to read or write encrypted secrets',
+            ),
     },
   ],
   exports: [SecretBox],

@@ -1,7 +1,8 @@
 import { ValidateBy } from 'class-validator';
 import { decodeEncryptionKey } from './secret-box';
 
-export const ENCRYPTION_KEY_RULE = 'ENCRYPTION_KEY must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)';
+export const ENCRYPTION_KEY_RULE =
+  'ENCRYPTION_KEY must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)';
 
 /**
  * The key that encrypts secrets at rest (upstream credentials, proxy secrets). Required by the

@@ -45,9 +45,12 @@ describe('SecretBox', () => {
     expect(() => box.open(sealed)).toThrow(SecretBoxError);
   });
 
-  it.each(['', 'v1', 'v2.a.b.c', 'v1.a.b', 'v1.!!.b.c', 'v1.AAAA.AAAA.AAAA', 'plain text'])('refuses %j as not a sealed value', (text) => {
-    expect(() => new SecretBox(key()).open(text)).toThrow(SecretBoxError);
-  });
+  it.each(['', 'v1', 'v2.a.b.c', 'v1.a.b', 'v1.!!.b.c', 'v1.AAAA.AAAA.AAAA', 'plain text'])(
+    'refuses %j as not a sealed value',
+    (text) => {
+      expect(() => new SecretBox(key()).open(text)).toThrow(SecretBoxError);
+    },
+  );
 
   it('needs a 32-byte key, and a box without one refuses to work, saying why', () => {
     expect(() => new SecretBox(randomBytes(16))).toThrow(RangeError);
@@ -58,7 +61,11 @@ describe('SecretBox', () => {
 
   it('reads keys in base64 and base64url, padded or not', () => {
     const raw = key();
-    for (const text of [raw.toString('base64'), raw.toString('base64').replace(/=$/, ''), raw.toString('base64url')]) {
+    for (const text of [
+      raw.toString('base64'),
+      raw.toString('base64').replace(/=$/, ''),
+      raw.toString('base64url'),
+    ]) {
       expect(decodeEncryptionKey(text)?.equals(raw)).toBe(true);
     }
     const box = SecretBox.fromBase64(raw.toString('base64'));
@@ -68,7 +75,9 @@ describe('SecretBox', () => {
 
 describe('EncryptionEnv', () => {
   it('accepts 32 bytes of base64', () => {
-    expect(loadEnv(EncryptionEnv, { ENCRYPTION_KEY: key().toString('base64') }).ENCRYPTION_KEY).toHaveLength(44);
+    expect(loadEnv(EncryptionEnv, { ENCRYPTION_KEY: key().toString('base64') }).ENCRYPTION_KEY).toHaveLength(
+      44,
+    );
   });
 
   it.each([
@@ -86,7 +95,9 @@ describe('EncryptionEnv', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('ENCRYPTION_KEY must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)');
+    expect(message).toContain(
+      'ENCRYPTION_KEY must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)',
+    );
     if (value) expect(message).not.toContain(value);
   });
 });

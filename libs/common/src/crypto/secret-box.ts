@@ -34,8 +34,12 @@ export class SecretBox {
   private readonly key: Buffer | null;
 
   /** `key`: 32 bytes. `null` makes a box that refuses to work (a process without ENCRYPTION_KEY). */
-  constructor(key: Buffer | null, private readonly missingKeyMessage = 'SecretBox has no key') {
-    if (key !== null && key.length !== KEY_BYTES) throw new RangeError(`SecretBox needs a ${KEY_BYTES}-byte key, got ${key.length} bytes`);
+  constructor(
+    key: Buffer | null,
+    private readonly missingKeyMessage = 'SecretBox has no key',
+  ) {
+    if (key !== null && key.length !== KEY_BYTES)
+      throw new RangeError(`SecretBox needs a ${KEY_BYTES}-byte key, got ${key.length} bytes`);
     this.key = key === null ? null : Buffer.from(key);
   }
 
@@ -54,8 +58,13 @@ export class SecretBox {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
-    const data = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
-    return [VERSION, iv, cipher.getAuthTag(), data].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+    const data = Buffer.concat([
+      cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext),
+      cipher.final(),
+    ]);
+    return [VERSION, iv, cipher.getAuthTag(), data]
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
   }
 
   /** The plaintext bytes; SecretBoxError when the value was altered, sealed under another key or another `aad`. */
@@ -66,14 +75,17 @@ export class SecretBox {
       throw new SecretBoxError(`not a sealed value (expected ${VERSION}.<iv>.<tag>.<data>)`);
     }
     const [iv, tag, data] = parts.slice(1).map((part) => Buffer.from(part, 'base64url'));
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('not a sealed value (bad IV or tag length)');
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+      throw new SecretBoxError('not a sealed value (bad IV or tag length)');
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     if (aad !== undefined) decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(tag);
     try {
       return Buffer.concat([decipher.update(data), decipher.final()]);
     } catch {
-      throw new SecretBoxError('the sealed value does not open: it was altered, or sealed under another key or context');
+      throw new SecretBoxError(
+        'the sealed value does not open: it was altered, or sealed under another key or context',
+      );
     }
   }
 

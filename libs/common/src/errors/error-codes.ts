@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   webhook_signature_invalid: { status: 400, title: 'Webhook signature invalid' },
   // raised by the api's JSON body parser when the body is not JSON
   malformed_body: { status: 400, title: 'Malformed request body' },
+  // raised by the gateway's path normalisation (libs/gateway routing/path.ts) when a request target is malformed or ambiguous (backslashes, encoded slashes, control characters, bad or double percent-encoding, absolute-form, overlong); dot segments are normalised instead
+  invalid_path: { status: 400, title: 'Invalid request path' },
   // raised by the session guard when no valid session cookie is present
   unauthenticated: { status: 401, title: 'Authentication required' },
   // raised by login when the email/password pair does not match

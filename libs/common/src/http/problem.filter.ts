@@ -20,7 +20,11 @@ function fromFramework(exception: unknown, req: Request): AppError | null {
     // body-parser reports the limit of the parser that refused (1 MB in general, more on upload routes)
     const limit = typeof parserError.limit === 'number' ? parserError.limit : 1024 * 1024;
     const megabytes = Math.round((limit / (1024 * 1024)) * 10) / 10;
-    return new AppError('payload_too_large', `The request body is larger than this endpoint accepts (${megabytes} MB).`, { limitBytes: limit });
+    return new AppError(
+      'payload_too_large',
+      `The request body is larger than this endpoint accepts (${megabytes} MB).`,
+      { limitBytes: limit },
+    );
   }
   if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', 'Send the body as UTF-8 JSON.');

@@ -31,7 +31,13 @@ export interface IdempotencyOutcome {
 /** Stored under the slot while the first request runs (a short lease) and after it succeeded (24 h). */
 type SlotRecord =
   | { v: 1; state: 'pending'; fingerprint: string }
-  | { v: 1; state: 'done'; fingerprint: string; /** SecretBox `v1.<iv>.<tag>.<data>` of `{status, body}`. */ sealed: string };
+  | {
+      v: 1;
+      state: 'done';
+      fingerprint: string;
+      /** SecretBox `v1.<iv>.<tag>.<data>` of `{status, body}`. */
+      sealed: string;
+    };
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

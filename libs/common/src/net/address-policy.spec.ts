@@ -1,5 +1,12 @@
 import { lookup } from 'node:dns/promises';
-import { classifyAddress, classifyHostname, inspectAddress, isPublicUnicast, upstreamAddressVerdict, type AddressClass } from './address-policy';
+import {
+  classifyAddress,
+  classifyHostname,
+  inspectAddress,
+  isPublicUnicast,
+  upstreamAddressVerdict,
+  type AddressClass,
+} from './address-policy';
 import { formatIpv6, parseIpAddress, parseIpv4, parseIpv6 } from './ip-address';
 
 /** [spelling, canonical address, class] */
@@ -191,7 +198,15 @@ describe('classifyAddress', () => {
   });
 
   it('parses exactly what the C library (getaddrinfo) and the WHATWG URL parser parse as IPv4', async () => {
-    for (const spelling of ['127.1', '0x7f.1', '0177.0.0.1', '2130706433', '0x7f000001', '10.1', '169.254.43518']) {
+    for (const spelling of [
+      '127.1',
+      '0x7f.1',
+      '0177.0.0.1',
+      '2130706433',
+      '0x7f000001',
+      '10.1',
+      '169.254.43518',
+    ]) {
       const [answer] = await lookup(spelling, { all: true });
       expect(formatIpv4OrNull(parseIpv4(spelling))).toBe(answer.address);
       expect(new URL(`http://${spelling}/`).hostname).toBe(answer.address);
@@ -199,7 +214,14 @@ describe('classifyAddress', () => {
   });
 
   it('formats IPv6 the RFC 5952 way and as the URL parser does', () => {
-    for (const text of ['::ffff:127.0.0.1', '2001:db8:0:0:1:0:0:1', '1:0:0:2:0:0:0:3', 'fe80:0:0:0:0:0:0:1', '1:2:3:4:5:6:7:8', '::1:0:0:0:0']) {
+    for (const text of [
+      '::ffff:127.0.0.1',
+      '2001:db8:0:0:1:0:0:1',
+      '1:0:0:2:0:0:0:3',
+      'fe80:0:0:0:0:0:0:1',
+      '1:2:3:4:5:6:7:8',
+      '::1:0:0:0:0',
+    ]) {
       const bytes = parseIpv6(text);
       expect(bytes).not.toBeNull();
       expect(`[${formatIpv6(bytes!)}]`).toBe(new URL(`http://[${text}]/`).hostname);
@@ -207,8 +229,15 @@ describe('classifyAddress', () => {
   });
 
   it('says which IPv4 address an IPv6 address carries', () => {
-    expect(inspectAddress('64:ff9b::10.0.0.5')?.embedded).toEqual({ via: 'nat64', address: '10.0.0.5', class: 'private' });
-    expect(inspectAddress('2001:0:4136:e378:8000:63bf:80ff:fffe')?.embedded).toMatchObject({ via: 'teredo', address: '127.0.0.1' });
+    expect(inspectAddress('64:ff9b::10.0.0.5')?.embedded).toEqual({
+      via: 'nat64',
+      address: '10.0.0.5',
+      class: 'private',
+    });
+    expect(inspectAddress('2001:0:4136:e378:8000:63bf:80ff:fffe')?.embedded).toMatchObject({
+      via: 'teredo',
+      address: '127.0.0.1',
+    });
   });
 });
 
@@ -244,28 +273,50 @@ describe('upstreamAddressVerdict', () => {
       reason:
         'resolves to 10.0.0.5, a private address; the gateway refuses private upstreams unless the operator sets GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true',
     });
-    expect(upstreamAddressVerdict('10.0.0.5', { allowPrivate: true })).toEqual({ allowed: true, class: 'private' });
+    expect(upstreamAddressVerdict('10.0.0.5', { allowPrivate: true })).toEqual({
+      allowed: true,
+      class: 'private',
+    });
   });
 
-  it.each(['127.0.0.1', '::1', '169.254.1.1', 'fe80::1', '100.64.0.1', 'fd12::1', '::ffff:192.168.0.1', '64:ff9b::a00:1'])(
-    'lets %s through only with GATEWAY_ALLOW_PRIVATE_UPSTREAMS',
-    (ip) => {
-      expect(upstreamAddressVerdict(ip, { allowPrivate: false }).allowed).toBe(false);
-      expect(upstreamAddressVerdict(ip, { allowPrivate: true }).allowed).toBe(true);
-    },
-  );
+  it.each([
+    '127.0.0.1',
+    '::1',
+    '169.254.1.1',
+    'fe80::1',
+    '100.64.0.1',
+    'fd12::1',
+    '::ffff:192.168.0.1',
+    '64:ff9b::a00:1',
+  ])('lets %s through only with GATEWAY_ALLOW_PRIVATE_UPSTREAMS', (ip) => {
+    expect(upstreamAddressVerdict(ip, { allowPrivate: false }).allowed).toBe(false);
+    expect(upstreamAddressVerdict(ip, { allowPrivate: true }).allowed).toBe(true);
+  });
 
-  it.each(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '::ffff:169.254.169.254', '0.0.0.0', '::', '224.0.0.1', 'ff02::1', '255.255.255.255', '240.0.0.1', '192.0.2.1', '2001:db8::1', 'not-an-ip'])(
-    'refuses %s even with GATEWAY_ALLOW_PRIVATE_UPSTREAMS',
-    (ip) => {
-      expect(upstreamAddressVerdict(ip, { allowPrivate: true }).allowed).toBe(false);
-    },
-  );
+  it.each([
+    '169.254.169.254',
+    'fd00:ec2::254',
+    '100.100.100.200',
+    '::ffff:169.254.169.254',
+    '0.0.0.0',
+    '::',
+    '224.0.0.1',
+    'ff02::1',
+    '255.255.255.255',
+    '240.0.0.1',
+    '192.0.2.1',
+    '2001:db8::1',
+    'not-an-ip',
+  ])('refuses %s even with GATEWAY_ALLOW_PRIVATE_UPSTREAMS', (ip) => {
+    expect(upstreamAddressVerdict(ip, { allowPrivate: true }).allowed).toBe(false);
+  });
 
   it('names the IPv4 address an IPv6 spelling hides', () => {
     const verdict = upstreamAddressVerdict('::ffff:7f00:1', { allowPrivate: false });
     expect(verdict.allowed).toBe(false);
-    expect(!verdict.allowed && verdict.reason).toContain('::ffff:7f00:1 (IPv4-mapped 127.0.0.1), a loopback address');
+    expect(!verdict.allowed && verdict.reason).toContain(
+      '::ffff:7f00:1 (IPv4-mapped 127.0.0.1), a loopback address',
+    );
   });
 
   it('says metadata addresses are refused whatever the switch says', () => {
@@ -274,7 +325,13 @@ describe('upstreamAddressVerdict', () => {
   });
 
   it('allows public unicast addresses', () => {
-    expect(upstreamAddressVerdict('8.8.8.8', { allowPrivate: false })).toEqual({ allowed: true, class: 'public' });
-    expect(upstreamAddressVerdict('2606:4700:4700::1111', { allowPrivate: false })).toEqual({ allowed: true, class: 'public' });
+    expect(upstreamAddressVerdict('8.8.8.8', { allowPrivate: false })).toEqual({
+      allowed: true,
+      class: 'public',
+    });
+    expect(upstreamAddressVerdict('2606:4700:4700::1111', { allowPrivate: false })).toEqual({
+      allowed: true,
+      class: 'public',
+    });
   });
 });

@@ -20,7 +20,8 @@ export type AddressClass =
   | 'metadata';
 
 /** How an IPv6 address carries the IPv4 address that decided its class. */
-export type Ipv4Embedding = 'ipv4-mapped' | 'ipv4-translated' | 'ipv4-compatible' | 'nat64' | '6to4' | 'teredo';
+export type Ipv4Embedding =
+  'ipv4-mapped' | 'ipv4-translated' | 'ipv4-compatible' | 'nat64' | '6to4' | 'teredo';
 
 export interface AddressInspection {
   class: AddressClass;
@@ -110,7 +111,12 @@ function classifyV4(bytes: Uint8Array): AddressClass {
   return 'public';
 }
 
-function embeddedV4(bytes: Uint8Array, offset: number, via: Ipv4Embedding, invert = false): NonNullable<AddressInspection['embedded']> {
+function embeddedV4(
+  bytes: Uint8Array,
+  offset: number,
+  via: Ipv4Embedding,
+  invert = false,
+): NonNullable<AddressInspection['embedded']> {
   const v4Bytes = Uint8Array.from(bytes.subarray(offset, offset + 4), (b) => (invert ? ~b & 0xff : b));
   return { via, address: formatIpv4(v4Bytes), class: classifyV4(v4Bytes) };
 }
@@ -125,7 +131,11 @@ function inspectV6(bytes: Uint8Array): AddressInspection {
   const carried = (
     embedded: NonNullable<AddressInspection['embedded']>,
     whenPublic: AddressClass,
-  ): AddressInspection => ({ class: embedded.class === 'public' ? whenPublic : embedded.class, address, embedded });
+  ): AddressInspection => ({
+    class: embedded.class === 'public' ? whenPublic : embedded.class,
+    address,
+    embedded,
+  });
   if (inRange(bytes, IPV4_MAPPED)) return carried(embeddedV4(bytes, 12, 'ipv4-mapped'), 'public');
   if (inRange(bytes, IPV4_TRANSLATED)) return carried(embeddedV4(bytes, 12, 'ipv4-translated'), 'reserved');
   if (inRange(bytes, IPV4_COMPATIBLE)) return carried(embeddedV4(bytes, 12, 'ipv4-compatible'), 'reserved');
@@ -230,7 +240,8 @@ export function describeAddressClass(cls: AddressClass): string {
   return CLASS_LABELS[cls];
 }
 
-export type AddressVerdict = { allowed: true; class: AddressClass } | { allowed: false; class: AddressClass; reason: string };
+export type AddressVerdict =
+  { allowed: true; class: AddressClass } | { allowed: false; class: AddressClass; reason: string };
 
 export interface AddressPolicyOptions {
   /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS: lets PRIVATE_UPSTREAM_CLASSES through. Metadata and non-unicast addresses stay refused. */
@@ -242,7 +253,11 @@ export interface AddressPolicyOptions {
  * (`a private address; the gateway refuses private upstreams unless …`). `subject` is what the
  * reason starts with, e.g. `resolves to 10.0.0.5`.
  */
-export function classVerdict(cls: AddressClass, subject: string, options: AddressPolicyOptions): AddressVerdict {
+export function classVerdict(
+  cls: AddressClass,
+  subject: string,
+  options: AddressPolicyOptions,
+): AddressVerdict {
   if (cls === 'public') return { allowed: true, class: cls };
   if (PRIVATE_UPSTREAM_CLASSES.has(cls)) {
     if (options.allowPrivate) return { allowed: true, class: cls };
@@ -270,12 +285,22 @@ export function classVerdict(cls: AddressClass, subject: string, options: Addres
  * The policy for one resolved or literal address: what the gateway checks at connect time on every
  * address it is about to connect to, and the api on save. A non-address is refused.
  */
-export function upstreamAddressVerdict(ip: string, options: AddressPolicyOptions, subjectPrefix = 'points at'): AddressVerdict {
+export function upstreamAddressVerdict(
+  ip: string,
+  options: AddressPolicyOptions,
+  subjectPrefix = 'points at',
+): AddressVerdict {
   const inspection = inspectAddress(ip);
-  if (!inspection) return { allowed: false, class: 'reserved', reason: `${subjectPrefix} "${ip.slice(0, 100)}", which is not an IP address` };
-  const via = inspection.embedded && inspection.embedded.class !== 'public'
-    ? ` (${EMBEDDING_LABELS[inspection.embedded.via]} ${inspection.embedded.address})`
-    : '';
+  if (!inspection)
+    return {
+      allowed: false,
+      class: 'reserved',
+      reason: `${subjectPrefix} "${ip.slice(0, 100)}", which is not an IP address`,
+    };
+  const via =
+    inspection.embedded && inspection.embedded.class !== 'public'
+      ? ` (${EMBEDDING_LABELS[inspection.embedded.via]} ${inspection.embedded.address})`
+      : '';
   return classVerdict(inspection.class, `${subjectPrefix} ${inspection.address}${via}`, options);
 }
 

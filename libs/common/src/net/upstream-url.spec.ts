@@ -1,4 +1,4 @@
-import { validateUpstreamUrl, type HostLookup } from './upstream-url';
+import { validateUpstreamUrl, type HostLookup, type UpstreamUrlOptions } from './upstream-url';
 
 /** A resolver for tests: a fixed table, ENOTFOUND otherwise (nothing leaves the process). */
 function table(entries: Record<string, string[]>): HostLookup & { asked: string[] } {
@@ -24,7 +24,7 @@ const dns = table({
 const strict = { allowPrivate: false, resolve: dns };
 const lenient = { allowPrivate: true, resolve: dns };
 
-async function reason(raw: unknown, options = strict): Promise<string> {
+async function reason(raw: unknown, options: UpstreamUrlOptions = strict): Promise<string> {
   const verdict = await validateUpstreamUrl(raw, options);
   if (verdict.ok) throw new Error(`expected ${String(raw)} to be refused`);
   return verdict.reason;
@@ -38,9 +38,18 @@ describe('validateUpstreamUrl', () => {
       hostname: 'api.example.com',
       addresses: ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
     });
-    await expect(validateUpstreamUrl('http://api.example.com:8443', strict)).resolves.toMatchObject({ ok: true, url: 'http://api.example.com:8443' });
-    await expect(validateUpstreamUrl('https://93.184.215.14/x', strict)).resolves.toMatchObject({ ok: true, addresses: ['93.184.215.14'] });
-    await expect(validateUpstreamUrl('https://[2606:4700:4700::1111]', strict)).resolves.toMatchObject({ ok: true, url: 'https://[2606:4700:4700::1111]' });
+    await expect(validateUpstreamUrl('http://api.example.com:8443', strict)).resolves.toMatchObject({
+      ok: true,
+      url: 'http://api.example.com:8443',
+    });
+    await expect(validateUpstreamUrl('https://93.184.215.14/x', strict)).resolves.toMatchObject({
+      ok: true,
+      addresses: ['93.184.215.14'],
+    });
+    await expect(validateUpstreamUrl('https://[2606:4700:4700::1111]', strict)).resolves.toMatchObject({
+      ok: true,
+      url: 'https://[2606:4700:4700::1111]',
+    });
   });
 
   it.each([
@@ -109,8 +118,14 @@ describe('validateUpstreamUrl', () => {
     ['http://localhost:3000', 'is localhost, a loopback address'],
     ['http://LOCALHOST.', 'is localhost, a loopback address'],
     ['http://api.localhost', 'is api.localhost, a loopback address'],
-    ['http://metadata.google.internal/computeMetadata/v1', 'is metadata.google.internal, a cloud metadata service address'],
-    ['https://internal.example.com', 'resolves to 10.0.0.5, a private address; the gateway refuses private upstreams unless the operator sets GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true'],
+    [
+      'http://metadata.google.internal/computeMetadata/v1',
+      'is metadata.google.internal, a cloud metadata service address',
+    ],
+    [
+      'https://internal.example.com',
+      'resolves to 10.0.0.5, a private address; the gateway refuses private upstreams unless the operator sets GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true',
+    ],
     ['https://mixed.example.com', 'resolves to 127.0.0.1, a loopback address'],
     ['https://rebind.example.com', 'resolves to ::ffff:7f00:1 (IPv4-mapped 127.0.0.1), a loopback address'],
     ['https://meta.example.com', 'resolves to 169.254.169.254, a cloud metadata service address'],
@@ -129,13 +144,28 @@ describe('validateUpstreamUrl', () => {
   });
 
   it('lets private, loopback and link-local upstreams through when the operator allows them', async () => {
-    for (const raw of ['http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]', 'http://10.0.0.5', 'https://internal.example.com', 'https://mixed.example.com', 'http://[fe80::1]']) {
+    for (const raw of [
+      'http://127.0.0.1:8080',
+      'http://localhost:3000',
+      'http://[::1]',
+      'http://10.0.0.5',
+      'https://internal.example.com',
+      'https://mixed.example.com',
+      'http://[fe80::1]',
+    ]) {
       await expect(validateUpstreamUrl(raw, lenient)).resolves.toMatchObject({ ok: true });
     }
   });
 
   it('never lets metadata or non-unicast upstreams through, even when private ones are allowed', async () => {
-    for (const raw of ['http://169.254.169.254', 'https://meta.example.com', 'http://metadata.google.internal', 'http://0.0.0.0', 'http://224.0.0.1', 'http://[fd00:ec2::254]']) {
+    for (const raw of [
+      'http://169.254.169.254',
+      'https://meta.example.com',
+      'http://metadata.google.internal',
+      'http://0.0.0.0',
+      'http://224.0.0.1',
+      'http://[fd00:ec2::254]',
+    ]) {
       await expect(validateUpstreamUrl(raw, lenient)).resolves.toMatchObject({ ok: false });
     }
   });

@@ -1,5 +1,10 @@
 import { promises as dns } from 'node:dns';
-import { classVerdict, classifyHostname, upstreamAddressVerdict, type AddressPolicyOptions } from './address-policy';
+import {
+  classVerdict,
+  classifyHostname,
+  upstreamAddressVerdict,
+  type AddressPolicyOptions,
+} from './address-policy';
 import { parseIpAddress } from './ip-address';
 
 /** Every address a host name resolves to (IPv4 and IPv6). Injectable so tests never leave loopback. */
@@ -55,11 +60,16 @@ function lookupCode(error: unknown): string {
  * This is the save-time check. DNS can change afterwards, so the gateway applies the same
  * `upstreamAddressVerdict` to the address it actually connects to.
  */
-export async function validateUpstreamUrl(raw: unknown, options: UpstreamUrlOptions): Promise<UpstreamUrlVerdict> {
+export async function validateUpstreamUrl(
+  raw: unknown,
+  options: UpstreamUrlOptions,
+): Promise<UpstreamUrlVerdict> {
   if (typeof raw !== 'string' || raw.length === 0) return fail('must be an absolute http(s) URL');
-  if (raw.length > UPSTREAM_URL_MAX_LENGTH) return fail(`must be at most ${UPSTREAM_URL_MAX_LENGTH} characters`);
+  if (raw.length > UPSTREAM_URL_MAX_LENGTH)
+    return fail(`must be at most ${UPSTREAM_URL_MAX_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(raw)) return fail('must not contain spaces, line breaks (CR/LF) or other control characters');
+  if (/[\s\x00-\x1f\x7f]/.test(raw))
+    return fail('must not contain spaces, line breaks (CR/LF) or other control characters');
   if (raw.includes('\\')) return fail('must not contain backslashes');
   let url: URL;
   try {
@@ -67,13 +77,20 @@ export async function validateUpstreamUrl(raw: unknown, options: UpstreamUrlOpti
   } catch {
     return fail('must be an absolute http(s) URL, e.g. https://api.example.com/v1');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`must use http or https, not ${url.protocol.slice(0, -1)}`);
-  if (!/^https?:\/\//i.test(raw)) return fail('must be an absolute http(s) URL, e.g. https://api.example.com/v1');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`must use http or https, not ${url.protocol.slice(0, -1)}`);
+  if (!/^https?:\/\//i.test(raw))
+    return fail('must be an absolute http(s) URL, e.g. https://api.example.com/v1');
   if (url.username !== '' || url.password !== '' || rawAuthority(raw).includes('@')) {
-    return fail('must not contain a user name or password; put the upstream credential in the listing\'s credential, which is stored encrypted');
+    return fail(
+      "must not contain a user name or password; put the upstream credential in the listing's credential, which is stored encrypted",
+    );
   }
   if (raw.includes('#')) return fail('must not contain a fragment (#…)');
-  if (raw.includes('?')) return fail('must not contain a query string; a credential sent as a query parameter goes in the listing\'s credential');
+  if (raw.includes('?'))
+    return fail(
+      "must not contain a query string; a credential sent as a query parameter goes in the listing's credential",
+    );
   if (url.hostname === '') return fail('must name a host');
   if (url.port === '0') return fail('must use a port from 1 to 65535');
 
@@ -82,20 +99,26 @@ export async function validateUpstreamUrl(raw: unknown, options: UpstreamUrlOpti
   const literal = parseIpAddress(hostname);
   if (literal) {
     const verdict = upstreamAddressVerdict(literal.text, options);
-    return verdict.allowed ? { ok: true, url: normalised, hostname, addresses: [literal.text] } : fail(verdict.reason);
+    return verdict.allowed
+      ? { ok: true, url: normalised, hostname, addresses: [literal.text] }
+      : fail(verdict.reason);
   }
 
   const named = classifyHostname(hostname);
   if (named) {
     // localhost is loopback by definition (RFC 6761), whatever a resolver would answer
     const verdict = classVerdict(named, `is ${hostname.replace(/\.$/, '')}`, options);
-    return verdict.allowed ? { ok: true, url: normalised, hostname, addresses: ['127.0.0.1', '::1'] } : fail(verdict.reason);
+    return verdict.allowed
+      ? { ok: true, url: normalised, hostname, addresses: ['127.0.0.1', '::1'] }
+      : fail(verdict.reason);
   }
   let addresses: string[];
   try {
     addresses = await (options.resolve ?? systemHostLookup)(hostname);
   } catch (error) {
-    return fail(`host "${hostname}" does not resolve (${lookupCode(error)}); check the name, or use an address`);
+    return fail(
+      `host "${hostname}" does not resolve (${lookupCode(error)}); check the name, or use an address`,
+    );
   }
   if (addresses.length === 0) return fail(`host "${hostname}" does not resolve to any address`);
   for (const address of addresses) {

@@ -101,6 +101,8 @@ export class GithubLoginService {
     for (const email of verified) {
       const account = await this.accounts.findByEmail(email);
       if (!account) continue;
+      // a concurrent first sign-in of the same GitHub user created or linked it a moment ago
+      if (account.githubId === githubId) return { account, outcome: 'existing' };
       if (account.githubId !== null || !(await this.accounts.linkGithub(account.id, githubId, login))) {
         throw new AppError(
           'conflict',

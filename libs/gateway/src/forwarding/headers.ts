@@ -1,0 +1,182 @@
+import { AppError } from '@app/common';
+
+/**
+ * Header hygiene between consumer, gateway and upstream (DESIGN §3 step 5, RFC 9110 §7.6.1).
+ *
+ * Request (consumer → upstream):
+ *  - dropped: the hop-by-hop fields (Connection, Keep-Alive, Proxy-Connection, TE, Trailer,
+ *    Transfer-Encoding, Upgrade, Proxy-Authorization, Proxy-Authenticate) and every field named in
+ *    a Connection header; `Expect` (the gateway answers 100-continue itself; undici refuses it);
+ *    the consumer's `Host`; every `X-Portico-*` (the key included); the client-supplied
+ *    `X-Forwarded-For/-Proto/-Host`, `Forwarded` and `X-Real-IP` (never trusted); a header with
+ *    the provider credential's name, whatever its case;
+ *  - set: `Host` = the upstream's host[:port]; `X-Forwarded-For` = the socket's peer address only;
+ *    `X-Forwarded-Proto` = the scheme the consumer used to reach the gateway (the listener's, or
+ *    the operator's load balancer's as the pipeline decides); `X-Forwarded-Host` = the Host the
+ *    consumer sent to the gateway (when it is a valid host[:port]);
+ *    `X-Portico-Proxy-Secret`, `X-Portico-User`, `X-Portico-Subscription`, `X-Portico-Plan`,
+ *    `X-Portico-Request-Id`; the provider credential when it goes in a header;
+ *  - a CR, LF or NUL in any incoming name or value → 400 validation_failed; in an injected value →
+ *    TypeError (a configuration bug, never sent).
+ * Response (upstream → consumer):
+ *  - dropped: the hop-by-hop fields and those named in Connection, `Set-Cookie`/`Set-Cookie2`
+ *    (many APIs share the gateway's origin), `Alt-Svc` (it would advertise the upstream's
+ *    protocols for the gateway's origin), every `X-Portico-*` (the gateway's own namespace);
+ *  - `X-Portico-Billing-Units` is parsed (a non-negative integer) and returned for metering.
+ */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+const REQUEST_DROPPED: ReadonlySet<string> = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip']);
+const RESPONSE_DROPPED: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'alt-svc']);
+const PORTICO_PREFIX = 'x-portico-';
+export const BILLING_UNITS_HEADER = 'x-portico-billing-units';
+/** Largest billing-unit count an upstream may report for one call. */
+export const MAX_BILLING_UNITS = 1_000_000;
+
+ 
+const FORBIDDEN_CHARS = /[\r\n\0]/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+
+/** Where the provider's own upstream credential goes. */
+export interface UpstreamCredential {
+  in: 'header' | 'query';
+  name: string;
+  value: string;
+}
+
+export interface ForwardContext {
+  /** The TCP peer of the consumer's connection (req.socket.remoteAddress). */
+  remoteAddress: string | undefined;
+  /** How the consumer reached the gateway. */
+  proto: 'http' | 'https';
+  /** host[:port] of the upstream origin (what its Host header must say). */
+  upstreamHost: string;
+  proxySecret: string;
+  userId: string;
+  subscriptionId: string;
+  planId: string;
+  requestId: string;
+  credential?: UpstreamCredential;
+}
+
+/** Lower-cased names listed in the Connection header(s) of a flat [name, value, …] list. */
+function connectionListed(raw: readonly string[]): Set<string> {
+  const listed = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].toLowerCase() !== 'connection') continue;
+    for (const token of raw[i + 1].split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name) listed.add(name);
+    }
+  }
+  return listed;
+}
+
+function checkInjected(name: string, value: string): void {
+  if (!TOKEN.test(name) || FORBIDDEN_CHARS.test(value)) throw new TypeError(`refusing to send header ${JSON.stringify(name)}: invalid name or CR/LF/NUL in its value`);
+}
+
+/**
+ * The headers to send upstream, as a flat [name, value, …] list (undici's and node's raw form,
+ * duplicates and order of the end-to-end fields preserved). `rawHeaders` is req.rawHeaders.
+ */
+export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): string[] {
+  const listed = connectionListed(rawHeaders);
+  const credentialHeader = ctx.credential?.in === 'header' ? ctx.credential.name.toLowerCase() : undefined;
+  const out: string[] = [];
+  let consumerHost: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    const value = rawHeaders[i + 1];
+    if (FORBIDDEN_CHARS.test(name) || FORBIDDEN_CHARS.test(value)) {
+      throw new AppError('validation_failed', `The request header ${JSON.stringify(name.slice(0, 64))} contains a CR, LF or NUL character.`);
+    }
+    const lower = name.toLowerCase();
+    if (lower === 'host') consumerHost ??= value.trim();
+    if (HOP_BY_HOP_HEADERS.has(lower) || listed.has(lower) || REQUEST_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX) || lower === credentialHeader) {
+      continue;
+    }
+    out.push(name, value);
+  }
+  const add = (name: string, value: string): void => {
+    checkInjected(name, value);
+    out.push(name, value);
+  };
+  add('host', ctx.upstreamHost);
+  if (ctx.remoteAddress) add('x-forwarded-for', ctx.remoteAddress);
+  add('x-forwarded-proto', ctx.proto);
+  if (consumerHost && HOST_HEADER.test(consumerHost)) add('x-forwarded-host', consumerHost);
+  add('x-portico-proxy-secret', ctx.proxySecret);
+  add('x-portico-user', ctx.userId);
+  add('x-portico-subscription', ctx.subscriptionId);
+  add('x-portico-plan', ctx.planId);
+  add('x-portico-request-id', ctx.requestId);
+  if (ctx.credential?.in === 'header') add(ctx.credential.name, ctx.credential.value);
+  return out;
+}
+
+function decodeQueryName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * The query string with the provider's credential parameter: every parameter of the same
+ * (decoded) name is removed, the rest is kept byte for byte, and `name=value` is appended.
+ * `query` is without "?" (null = none).
+ */
+export function applyQueryCredential(query: string | null, credential: UpstreamCredential): string {
+  if (FORBIDDEN_CHARS.test(credential.name) || FORBIDDEN_CHARS.test(credential.value)) throw new TypeError('refusing a query credential with CR/LF/NUL');
+  const kept = query === null || query === '' ? [] : query.split('&').filter((pair) => decodeQueryName(pair.split('=', 1)[0]) !== credential.name);
+  kept.push(`${encodeURIComponent(credential.name)}=${encodeURIComponent(credential.value)}`);
+  return kept.join('&');
+}
+
+export interface FilteredResponseHeaders {
+  headers: Record<string, string | string[]>;
+  /** X-Portico-Billing-Units as reported by the upstream, or null when absent or not a valid count. */
+  billingUnits: number | null;
+}
+
+/** Upstream response headers made fit for the consumer (see the module comment). */
+export function filterResponseHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>): FilteredResponseHeaders {
+  const listed = new Set<string>();
+  for (const [name, value] of Object.entries(upstream)) {
+    if (name.toLowerCase() !== 'connection' || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) for (const token of v.split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
+  }
+  const headers: Record<string, string | string[]> = {};
+  let billingUnits: number | null = null;
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (lower === BILLING_UNITS_HEADER) {
+      billingUnits = parseBillingUnits(value);
+      continue;
+    }
+    if (HOP_BY_HOP_HEADERS.has(lower) || listed.has(lower) || RESPONSE_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX)) continue;
+    headers[name] = value;
+  }
+  return { headers, billingUnits };
+}
+
+function parseBillingUnits(value: string | string[]): number | null {
+  const text = (Array.isArray(value) ? value[0] : value).trim();
+  if (!/^\d{1,7}$/.test(text)) return null;
+  const units = Number(text);
+  return units <= MAX_BILLING_UNITS ? units : null;
+}

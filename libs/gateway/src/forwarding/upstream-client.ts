@@ -1,0 +1,365 @@
+import { AppError, classifyHostname, classVerdict, parseIpAddress, systemHostLookup, upstreamAddressVerdict, type HostLookup } from '@app/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { filterResponseHeaders } from './headers';
+
+/** Per-API limits of one forwarded call. */
+export interface UpstreamLimits {
+  connectTimeoutMs: number;
+  /** Until the upstream's status line and headers have arrived. */
+  headersTimeoutMs: number;
+  /** Longest silence between two chunks of the upstream's body. */
+  bodyTimeoutMs: number;
+  maxRequestBodyBytes: number;
+  maxResponseBodyBytes: number;
+}
+
+export const DEFAULT_UPSTREAM_LIMITS: Readonly<UpstreamLimits> = Object.freeze({
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  maxRequestBodyBytes: 10 * 1024 * 1024,
+  maxResponseBodyBytes: 100 * 1024 * 1024,
+});
+
+export interface UpstreamClientOptions {
+  /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS: let private/loopback/link-local/CGNAT addresses through (never metadata). */
+  allowPrivate: boolean;
+  /** Name → addresses; defaults to the system resolver. Tests inject one so nothing leaves loopback. */
+  resolve?: HostLookup;
+  /** Most upstream origins with an open pool; the least recently used pool is closed. Default 256. */
+  maxOrigins?: number;
+  /** Keep-alive connections per origin. Default 64. */
+  connectionsPerOrigin?: number;
+  /** Idle keep-alive sockets close after this. Default 4 s (below most servers' own 5 s). */
+  keepAliveTimeoutMs?: number;
+}
+
+export interface ForwardRequest {
+  /** The listing's upstream origin, `https://api.example.com[:port]` (never taken from the request). */
+  origin: string;
+  method: string;
+  /** Path and query for the upstream (routing/path.ts). */
+  target: string;
+  /** Flat [name, value, …] request headers (forwarding/headers.ts), Host included. */
+  headers: string[];
+  /** The consumer's request, streamed to the upstream as it arrives; null when it has no body. */
+  body: IncomingMessage | Readable | null;
+  /** The request's Content-Length when it sent one. */
+  contentLength?: number;
+  limits: UpstreamLimits;
+}
+
+export interface ForwardResult {
+  /** ok: the response went out whole; client_aborted: the consumer went away; truncated: the upstream failed or overflowed mid-body (connection cut). */
+  outcome: 'ok' | 'client_aborted' | 'truncated';
+  statusCode: number;
+  /** X-Portico-Billing-Units reported by the upstream (stripped from the response), or null. */
+  billingUnits: number | null;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** The upstream's address is not one the gateway may call (SSRF policy at connect time). */
+export class UpstreamAddressRefusedError extends Error {
+  readonly code = 'UPSTREAM_ADDRESS_REFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamAddressRefusedError';
+  }
+}
+
+class RequestBodyTooLargeError extends Error {
+  readonly code = 'REQUEST_BODY_TOO_LARGE';
+}
+
+class ResponseBodyTooLargeError extends Error {
+  readonly code = 'RESPONSE_BODY_TOO_LARGE';
+}
+
+/** Counts the request body while it streams and fails it once it passes the limit. */
+class BodyLimit extends Transform {
+  bytes = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) callback(new RequestBodyTooLargeError(`request body over ${this.max} bytes`));
+    else callback(null, chunk);
+  }
+}
+
+/**
+ * Writes the upstream body into the consumer's response with backpressure, counting bytes.
+ *
+ * Without backpressure when the upstream closes the connection after the response
+ * (`Connection: close`): undici 7.x (nodejs/undici#5360, fixed upstream in #5389/#5474, not in
+ * the 7.x we can install on Node 20) throws an uncatchable AssertionError from the socket's
+ * 'end' handler when its parser is paused by backpressure as the FIN arrives — it would crash
+ * the gateway. For those responses the sink never pauses undici; the consumer's socket buffers
+ * instead, bounded by the response size limit.
+ */
+class ResponseSink extends Writable {
+  bytes = 0;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly max: number,
+    private readonly backpressure: boolean,
+  ) {
+    super({ highWaterMark: backpressure ? 16 * 1024 : 1 << 30 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) return callback(new ResponseBodyTooLargeError(`response body over ${this.max} bytes`));
+    if (this.res.destroyed) return callback(new Error('client closed the connection'));
+    if (this.res.write(chunk) || !this.backpressure) callback();
+    else this.res.once('drain', () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.res.end(() => callback());
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UPSTREAM_ADDRESS_REFUSED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The forwarder of DESIGN §3 step 5: one undici Pool per upstream origin (keep-alive, bounded,
+ * least-recently-used pools closed), both bodies streamed (Pool.stream straight into the
+ * consumer's response), redirects passed through as they are, no retries of any method, per-API
+ * timeouts and body limits, and the SSRF policy applied at connect time on the address actually
+ * dialled (DNS-rebinding safe: the connector resolves the name itself and connects to the
+ * checked IP, keeping the name for TLS SNI).
+ */
+export class UpstreamClient {
+  private readonly pools = new Map<string, Pool>();
+  private readonly resolve: HostLookup;
+  private readonly maxOrigins: number;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.resolve = options.resolve ?? systemHostLookup;
+    this.maxOrigins = options.maxOrigins ?? 256;
+  }
+
+  /** Number of origins with an open pool. */
+  get poolCount(): number {
+    return this.pools.size;
+  }
+
+  /**
+   * Forwards one call and streams the answer into `res` (status, filtered headers plus
+   * `extraHeaders`, body). Throws AppError before the response has started: payload_too_large
+   * (413), upstream_timeout (504), upstream_unavailable (502), upstream_error (502, e.g. a
+   * response over the size limit by its Content-Length). After it has started, a failure cuts
+   * the connection and the result says `truncated`.
+   */
+  async forward(request: ForwardRequest, res: ServerResponse, extraHeaders: Record<string, string> = {}): Promise<ForwardResult> {
+    const { limits } = request;
+    if (request.contentLength !== undefined && request.contentLength > limits.maxRequestBodyBytes) {
+      res.setHeader('Connection', 'close');
+      throw payloadTooLarge(limits.maxRequestBodyBytes);
+    }
+    let body: Readable | null = request.body;
+    let counter: BodyLimit | null = null;
+    if (request.body && request.contentLength === undefined) {
+      counter = new BodyLimit(limits.maxRequestBodyBytes);
+      const source = request.body;
+      source.on('error', (error: Error) => counter?.destroy(error));
+      source.pipe(counter);
+      counter.on('error', () => source.unpipe(counter ?? undefined));
+      body = counter;
+    }
+
+    let sink: ResponseSink | null = null;
+    let statusCode = 0;
+    let billingUnits: number | null = null;
+    let clientGone = false;
+    const onClose = (): void => {
+      if (!res.writableFinished) {
+        clientGone = true;
+        sink?.destroy(new Error('client closed the connection'));
+      }
+    };
+    res.once('close', onClose);
+
+    const options: Dispatcher.RequestOptions = {
+      path: request.target,
+      method: request.method,
+      headers: request.headers,
+      body,
+      headersTimeout: limits.headersTimeoutMs,
+      bodyTimeout: limits.bodyTimeoutMs,
+      // undici never retries by itself; idempotent: false also stops it from pipelining behind this call
+      idempotent: false,
+    };
+    try {
+      await this.pool(request.origin, limits.connectTimeoutMs).stream(options, ({ statusCode: status, headers }) => {
+        statusCode = status;
+        const filtered = filterResponseHeaders(headers);
+        billingUnits = filtered.billingUnits;
+        const length = Number(headers['content-length']);
+        if (Number.isFinite(length) && length > limits.maxResponseBodyBytes) {
+          throw new ResponseBodyTooLargeError(`response Content-Length ${length} over ${limits.maxResponseBodyBytes}`);
+        }
+        res.writeHead(status, { ...filtered.headers, ...extraHeaders });
+        sink = new ResponseSink(res, limits.maxResponseBodyBytes, !closesAfterResponse(headers.connection));
+        return sink;
+      });
+    } catch (error) {
+      res.off('close', onClose);
+      const bytesIn = counter?.bytes ?? request.contentLength ?? 0;
+      const bytesOut = (sink as ResponseSink | null)?.bytes ?? 0;
+      if (clientGone) return { outcome: 'client_aborted', statusCode, billingUnits, bytesIn, bytesOut };
+      if (res.headersSent) {
+        res.destroy();
+        return { outcome: 'truncated', statusCode, billingUnits, bytesIn, bytesOut };
+      }
+      throw this.toAppError(error, limits);
+    }
+    res.off('close', onClose);
+    return {
+      outcome: 'ok',
+      statusCode,
+      billingUnits,
+      bytesIn: counter?.bytes ?? request.contentLength ?? 0,
+      bytesOut: (sink as ResponseSink | null)?.bytes ?? 0,
+    };
+  }
+
+  /** Closes every pool (graceful: in-flight calls finish). */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((pool) => pool.close()));
+  }
+
+  private toAppError(error: unknown, limits: UpstreamLimits): AppError {
+    if (error instanceof AppError) return error;
+    if (error instanceof RequestBodyTooLargeError || findInChain(error, RequestBodyTooLargeError)) {
+      return payloadTooLarge(limits.maxRequestBodyBytes);
+    }
+    if (error instanceof ResponseBodyTooLargeError) {
+      return new AppError('upstream_error', `The API's response is larger than the ${limits.maxResponseBodyBytes} bytes the gateway passes on.`);
+    }
+    const code = errorCode(error);
+    if (code && TIMEOUT_CODES.has(code)) {
+      const which = code === 'UND_ERR_CONNECT_TIMEOUT' ? `connect within ${limits.connectTimeoutMs} ms` : code === 'UND_ERR_HEADERS_TIMEOUT' ? `answer within ${limits.headersTimeoutMs} ms` : `send its body (silent for ${limits.bodyTimeoutMs} ms)`;
+      return new AppError('upstream_timeout', `The API's server did not ${which}. Retry later; if it keeps happening, tell the provider.`, { cause: code });
+    }
+    if (code === 'UPSTREAM_ADDRESS_REFUSED') {
+      return new AppError('upstream_unavailable', "The API's server address is not one the gateway may call. The provider must fix the API's upstream URL.", { cause: code });
+    }
+    if (code && UNAVAILABLE_CODES.has(code)) {
+      return new AppError('upstream_unavailable', `The API's server could not be reached (${code}). Retry later; if it keeps happening, tell the provider.`, { cause: code });
+    }
+    return new AppError('upstream_unavailable', "The API's server failed this call. Retry later; if it keeps happening, tell the provider.", { cause: code ?? 'unknown' });
+  }
+
+  private pool(origin: string, connectTimeoutMs: number): Pool {
+    const key = `${origin}|${connectTimeoutMs}`;
+    const existing = this.pools.get(key);
+    if (existing) {
+      this.pools.delete(key);
+      this.pools.set(key, existing);
+      return existing;
+    }
+    if (this.pools.size >= this.maxOrigins) {
+      const [oldestKey, oldest] = this.pools.entries().next().value as [string, Pool];
+      this.pools.delete(oldestKey);
+      void oldest.close().catch(() => undefined);
+    }
+    const pool = new Pool(origin, {
+      connections: this.options.connectionsPerOrigin ?? 64,
+      pipelining: 1,
+      keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
+      connect: this.guardedConnector(connectTimeoutMs),
+    });
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  /** undici's connector, dialling only an address the SSRF policy allows (checked after resolution). */
+  private guardedConnector(timeoutMs: number): buildConnector.connector {
+    const connect = buildConnector({ timeout: timeoutMs });
+    const policy = { allowPrivate: this.options.allowPrivate };
+    return (opts, callback) => {
+      const started = Date.now();
+      this.checkedAddress(opts.hostname, policy).then(
+        (address) => {
+          const left = timeoutMs - (Date.now() - started);
+          if (left <= 0) return callback(Object.assign(new Error('connect timeout while resolving'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), null);
+          connect({ ...opts, hostname: address }, callback);
+        },
+        (error: Error) => callback(error, null),
+      );
+    };
+  }
+
+  private async checkedAddress(hostname: string, policy: { allowPrivate: boolean }): Promise<string> {
+    const literal = parseIpAddress(hostname);
+    if (literal) {
+      const verdict = upstreamAddressVerdict(literal.text, policy);
+      if (!verdict.allowed) throw new UpstreamAddressRefusedError(`upstream ${verdict.reason}`);
+      return literal.text;
+    }
+    const named = classifyHostname(hostname);
+    if (named) {
+      const verdict = classVerdict(named, `is ${hostname}`, policy);
+      if (!verdict.allowed) throw new UpstreamAddressRefusedError(`upstream ${verdict.reason}`);
+    }
+    const addresses = named === 'loopback' ? ['127.0.0.1'] : await this.resolve(hostname);
+    if (addresses.length === 0) throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
+    for (const address of addresses) {
+      const verdict = upstreamAddressVerdict(address, policy, `${hostname} resolves to`);
+      if (!verdict.allowed) throw new UpstreamAddressRefusedError(`upstream ${verdict.reason}`);
+    }
+    return parseIpAddress(addresses[0])?.text ?? addresses[0];
+  }
+}
+
+function closesAfterResponse(connection: string | string[] | undefined): boolean {
+  if (connection === undefined) return false;
+  return (Array.isArray(connection) ? connection : [connection]).some((value) => /(?:^|,)\s*close\s*(?:,|$)/i.test(value));
+}
+
+function payloadTooLarge(max: number): AppError {
+  return new AppError('payload_too_large', `The request body is larger than the ${max} bytes this API accepts.`, { limit: max });
+}
+
+function findInChain(error: unknown, type: new (...args: never[]) => Error): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    if (current instanceof type) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Content-Length of an incoming request, or undefined when it has none (chunked, or no body). */
+export function requestContentLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  if (raw === undefined) return undefined;
+  const length = Number(raw);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/** Whether an incoming request carries a body (Content-Length > 0 or Transfer-Encoding). */
+export function requestHasBody(req: IncomingMessage): boolean {
+  const length = requestContentLength(req);
+  return (length !== undefined && length > 0) || req.headers['transfer-encoding'] !== undefined;
+}

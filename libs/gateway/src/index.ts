@@ -1,0 +1,13 @@
+export * from './gateway-limiter.env';
+export * from './limiter/fallback-limiter';
+export * from './limiter/limit-headers';
+export { LIMITER_LUA_SHA1 } from './limiter/limiter.script';
+export * from './limiter/limiter-redis.factory';
+export * from './limiter/limiter.errors';
+export * from './limiter/limiter.module';
+export * from './limiter/limiter.service';
+export * from './limiter/limiter.types';
+export * from './limiter/redis-limiter';
+export * from './routing/path';
+export * from './forwarding/headers';
+export * from './forwarding/upstream-client';

@@ -1,0 +1,233 @@
+/**
+ * npm run bench:import — imports GitHub's REST description (~12 MB, ~1,200 operations) through
+ * ApiVersionsService (owner check, parse, validate, dereference, extract, store in one transaction)
+ * into a scratch database (created, migrated, dropped here), and prints each stage's time as a
+ * ratio to a baseline measured in the same run: a plain JSON.parse of the same file. Rounds are
+ * interleaved (baseline, import, baseline, import, …) and reported as median and spread, since the
+ * machine is shared and noisy. Memory: the process's peak RSS (the OS high-water mark) and the V8
+ * heap sampled every 5 ms and at each stage boundary.
+ *
+ *   BENCH_ROUNDS=3 (default) · BENCH_FILE=<another document> · BENCH_ADMIN_DATABASE_URL=postgres://…/postgres
+ *   BENCH_INVALID=1: the same document with one error (an operation without `responses`), timing how
+ *   long the import takes to answer validation_failed with its pointer (the expensive error path).
+ */
+import 'reflect-metadata';
+import { ApiVersionsService, CatalogModule, type ImportResult } from '@app/catalog';
+import { AppError, CoreEnv, CoreModule } from '@app/common';
+import { MIGRATIONS } from '@migrations';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+const FILE =
+  process.env.BENCH_FILE ??
+  join(__dirname, '..', 'node_modules', '@octokit', 'openapi', 'generated', 'api.github.com.json');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const INVALID = process.env.BENCH_INVALID === '1';
+const STAGES = ['parseMs', 'validateMs', 'convertMs', 'dereferenceMs', 'extractMs', 'storeMs'] as const;
+
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+
+function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const ms = (value: number) => `${Math.round(value)}`.padStart(7);
+const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+
+function operationCount(document: { paths?: Record<string, Record<string, unknown>> }): number {
+  const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+  return Object.values(document.paths ?? {}).reduce(
+    (n, item) => n + Object.keys(item).filter((k) => methods.has(k)).length,
+    0,
+  );
+}
+
+/** The baseline: what merely reading the document costs. */
+function baselineParse(): number {
+  const start = process.hrtime.bigint();
+  JSON.parse(readFileSync(FILE, 'utf8'));
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const name = `portico_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = databaseUrl(name);
+  let context: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
+  try {
+    const migrator = new DataSource({
+      type: 'postgres',
+      url,
+      migrations: MIGRATIONS,
+      migrationsTableName: 'typeorm_migrations',
+    });
+    await migrator.initialize();
+    await migrator.runMigrations({ transaction: 'each' });
+    await migrator.destroy();
+
+    @Module({
+      imports: [
+        CoreModule.forRoot({
+          app: 'bench-import',
+          env: CoreEnv,
+          envFragments: [],
+          migrations: [],
+          rawEnv: {
+            ...process.env,
+            DATABASE_URL: url,
+            LOG_LEVEL: 'silent',
+            REDIS_PREFIX: `portico-bench-${randomBytes(3).toString('hex')}`,
+          },
+        }),
+        CatalogModule,
+      ],
+    })
+    class BenchModule {}
+    context = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+    const versions = context.get(ApiVersionsService);
+    const dataSource = context.get(DataSource);
+
+    const bytes = statSync(FILE).size;
+    const operations = operationCount(
+      JSON.parse(readFileSync(FILE, 'utf8')) as { paths?: Record<string, Record<string, unknown>> },
+    );
+    process.stdout.write(
+      `OpenAPI import benchmark: ${FILE.split('/').pop()} (${(bytes / 1024 / 1024).toFixed(1)} MiB, ${operations} operations), ` +
+        `${ROUNDS} rounds, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`,
+    );
+
+    baselineParse(); // warm-up: file cache and JSON parser
+    const baselines: number[] = [];
+    const results: (ImportResult & { totalMs: number })[] = [];
+    const invalidTotals: number[] = [];
+    let peakHeap = 0;
+    gc();
+    const rssBefore = process.memoryUsage().rss;
+    for (let round = 0; round < ROUNDS; round++) {
+      baselines.push(baselineParse());
+      gc();
+      const owner = randomUUID();
+      const [provider] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO providers (owner_account_id, display_name, slug, support_email) VALUES ($1, 'Bench', $2, 'bench@example.com') RETURNING id`,
+        [owner, `bench-${randomUUID().slice(0, 8)}`],
+      );
+      const [listing] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO api_listings (provider_id, slug, name, summary, category_slug, upstream_live_url) VALUES ($1, $2, 'Bench', 'Bench', 'data', 'https://api.example.com') RETURNING id`,
+        [provider.id, `bench-${randomUUID().slice(0, 8)}`],
+      );
+      let text = readFileSync(FILE, 'utf8');
+      if (INVALID) {
+        const broken = JSON.parse(text) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+        const path = Object.keys(broken.paths).find((p) => broken.paths[p].get) ?? '';
+        delete broken.paths[path].get.responses;
+        text = JSON.stringify(broken);
+      }
+      const sampler = setInterval(() => {
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      }, 5);
+      const start = process.hrtime.bigint();
+      let result: ImportResult;
+      try {
+        result = await versions.importDocument(owner, listing.id, { kind: 'text', text, syntax: 'json' });
+      } catch (error) {
+        clearInterval(sampler);
+        if (!INVALID || !(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+        const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+        invalidTotals.push(totalMs);
+        process.stdout.write(
+          `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, validation_failed after ${Math.round(totalMs)} ms: ${JSON.stringify(error.extensions.errors)}\n`,
+        );
+        gc();
+        continue;
+      }
+      const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+      clearInterval(sampler);
+      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      if (result.version.endpointCount !== operations) {
+        throw new Error(
+          `imported ${result.version.endpointCount} endpoints, the document has ${operations} operations`,
+        );
+      }
+      results.push({ ...result, totalMs });
+      process.stdout.write(
+        `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, import ${Math.round(totalMs)} ms\n`,
+      );
+      gc();
+    }
+    const peakRss = process.resourceUsage().maxRSS * 1024;
+    const base = median(baselines);
+    if (INVALID) {
+      process.stdout.write(
+        `\nbaseline JSON.parse: median ${Math.round(base)} ms; import answering validation_failed: median ${Math.round(median(invalidTotals))} ms ` +
+          `(${Math.round(Math.min(...invalidTotals))}–${Math.round(Math.max(...invalidTotals))}), ${(median(invalidTotals) / base).toFixed(1)}× JSON.parse\n` +
+          `memory: peak RSS ${mb(peakRss)} (process before the first import ${mb(rssBefore)}); peak V8 heap used (sampled) ${mb(peakHeap)}\n`,
+      );
+      return;
+    }
+    process.stdout.write(
+      `\nbaseline JSON.parse of the file: median ${Math.round(base)} ms (${Math.round(Math.min(...baselines))}–${Math.round(Math.max(...baselines))})\n\n`,
+    );
+    process.stdout.write(`stage          median ms   min–max ms   × JSON.parse\n`);
+    const rows: [string, number[]][] = [
+      ...STAGES.map((stage): [string, number[]] => [
+        stage.replace(/Ms$/, ''),
+        results.map((r) => r.timings[stage]),
+      ]),
+      ['total', results.map((r) => r.totalMs)],
+    ];
+    for (const [label, values] of rows) {
+      const spread = `${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))}`;
+      process.stdout.write(
+        `${label.padEnd(12)} ${ms(median(values))}   ${spread.padStart(12)}   ${(median(values) / base).toFixed(1).padStart(8)}×\n`,
+      );
+    }
+    const [sizes] = await dataSource.query<{ endpoints: string; document: string }[]>(
+      `SELECT sum(pg_column_size(parameters) + COALESCE(pg_column_size(request_body), 0) + pg_column_size(responses))::bigint AS endpoints,
+              (SELECT pg_column_size(document) FROM api_versions WHERE id = $1)::bigint AS document
+         FROM api_endpoints WHERE version_id = $1`,
+      [results[0].version.id],
+    );
+    process.stdout.write(
+      `\nmemory: peak RSS ${mb(peakRss)} (process before the first import ${mb(rssBefore)}, so the import added ≈ ${mb(peakRss - rssBefore)}); ` +
+        `peak V8 heap used (sampled) ${mb(peakHeap)}\n` +
+        `stored per version: document ${mb(Number(sizes.document))}, endpoint JSON ${mb(Number(sizes.endpoints))} (PostgreSQL column sizes, compressed)\n` +
+        (results[0].warnings.length ? `warnings: ${results[0].warnings.join(' | ')}\n` : ''),
+    );
+  } finally {
+    await context?.close();
+    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
