@@ -7,6 +7,7 @@ import { signUp, startApi } from './support/api-client';
 import { CatalogFixtures, SMALL_DOCUMENT, type CatalogProvider } from './support/catalog-fixtures';
 
 type Provider = CatalogProvider;
+type SignedUpAgent = Awaited<ReturnType<typeof signUp>>['agent'];
 
 interface PlanBody {
   id: string;
@@ -532,6 +533,15 @@ describe('pricing plans (HTTP)', () => {
         'Custom',
       ]);
       expect((await plans.listVisibleTo(apiId, stranger.email)).map((p) => p.name)).toEqual(['Basic']);
+      // the listing page shows the invited account its private plan, and nobody else
+      const slug = (await acme.user.agent.get(`/v1/provider/apis/${apiId}`).expect(200)).body.slug as string;
+      const pageFor = async (agent: SignedUpAgent | null): Promise<string[]> =>
+        ((await (agent ?? request(app.getHttpServer())).get(`/v1/apis/${slug}`).expect(200)).body.plans as { name: string }[]).map(
+          (plan) => plan.name,
+        );
+      expect(await pageFor(partner.agent)).toEqual(['Basic', 'Custom']);
+      expect(await pageFor(stranger.agent)).toEqual(['Basic']);
+      expect(await pageFor(null)).toEqual(['Basic']);
       expect(await plans.findSubscribable(custom.id, partner.email)).toMatchObject({ id: custom.id });
       expect(await plans.findSubscribable(custom.id, stranger.email)).toBeNull();
 
@@ -603,5 +613,29 @@ describe('pricing plans (HTTP)', () => {
 
     await request(app.getHttpServer()).get(plansUrl(apiId)).expect(401);
     expect(await listPlans(acme, apiId)).toEqual([basic]);
+  });
+  it('counts a soft-quota plan as paid in the public catalog (pricing filter and flags)', async () => {
+    const acme = await newProvider('soft-paid');
+    const apiId = await newListing(acme);
+    // no monthly price, but overage is billed: that is a paid plan
+    await post(acme, plansUrl(apiId), {
+      name: 'Pay as you go',
+      priceAmountMinor: 0,
+      quotaLimit: 1000,
+      quotaMode: 'soft',
+      overageUnitPriceMinor: '0.10',
+    }).expect(201);
+    await publishListing(acme, apiId);
+    const slug = (await acme.user.agent.get(`/v1/provider/apis/${apiId}`).expect(200)).body.slug as string;
+    const [{ slug: providerSlug }] = await dataSource.query<{ slug: string }[]>('SELECT slug FROM providers WHERE id = $1', [
+      acme.providerId,
+    ]);
+    const catalog = async (pricing: 'free' | 'paid') =>
+      (await request(app.getHttpServer()).get('/v1/apis').query({ pricing, provider: providerSlug }).expect(200)).body as {
+        items: { slug: string; hasPaidPlan: boolean; hasFreePlan: boolean }[];
+      };
+    const found = (await catalog('paid')).items.find((item) => item.slug === slug);
+    expect((await catalog('free')).items.map((item) => item.slug)).toEqual([slug]);
+    expect(found).toMatchObject({ hasPaidPlan: true, hasFreePlan: true });
   });
 });

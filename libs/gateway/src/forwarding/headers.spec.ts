@@ -1,5 +1,10 @@
 import { AppError } from '@app/common';
-import { applyQueryCredential, buildUpstreamRequestHeaders, filterResponseHeaders, type ForwardContext } from './headers';
+import {
+  applyQueryCredential,
+  buildUpstreamRequestHeaders,
+  filterResponseHeaders,
+  type ForwardContext,
+} from './headers';
 
 const ctx = (over: Partial<ForwardContext> = {}): ForwardContext => ({
   remoteAddress: '203.0.113.7',
@@ -25,24 +30,49 @@ describe('buildUpstreamRequestHeaders', () => {
     const headers = byName(
       buildUpstreamRequestHeaders(
         [
-          'Connection', 'keep-alive, X-Secret-Hop, Upgrade',
-          'Keep-Alive', 'timeout=5',
-          'Proxy-Connection', 'keep-alive',
-          'TE', 'trailers',
-          'Trailer', 'X-Checksum',
-          'Transfer-Encoding', 'chunked',
-          'Upgrade', 'websocket',
-          'Proxy-Authorization', 'Basic Zm9vOmJhcg==',
-          'Proxy-Authenticate', 'Basic',
-          'X-Secret-Hop', 'do not forward',
-          'connection', 'x-second-list',
-          'X-Second-List', 'nope',
-          'Accept', 'application/json',
+          'Connection',
+          'keep-alive, X-Secret-Hop, Upgrade',
+          'Keep-Alive',
+          'timeout=5',
+          'Proxy-Connection',
+          'keep-alive',
+          'TE',
+          'trailers',
+          'Trailer',
+          'X-Checksum',
+          'Transfer-Encoding',
+          'chunked',
+          'Upgrade',
+          'websocket',
+          'Proxy-Authorization',
+          'Basic Zm9vOmJhcg==',
+          'Proxy-Authenticate',
+          'Basic',
+          'X-Secret-Hop',
+          'do not forward',
+          'connection',
+          'x-second-list',
+          'X-Second-List',
+          'nope',
+          'Accept',
+          'application/json',
         ],
         ctx(),
       ),
     );
-    for (const name of ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'x-secret-hop', 'x-second-list']) {
+    for (const name of [
+      'connection',
+      'keep-alive',
+      'proxy-connection',
+      'te',
+      'trailer',
+      'transfer-encoding',
+      'upgrade',
+      'proxy-authorization',
+      'proxy-authenticate',
+      'x-secret-hop',
+      'x-second-list',
+    ]) {
       expect(headers[name]).toBeUndefined();
     }
     expect(headers.accept).toEqual(['application/json']);
@@ -51,7 +81,18 @@ describe('buildUpstreamRequestHeaders', () => {
   it("strips the consumer's key and any incoming X-Portico-* header, then sets the gateway's own", () => {
     const headers = byName(
       buildUpstreamRequestHeaders(
-        ['X-Portico-Key', 'mp_live_abc', 'x-portico-user', 'admin', 'X-PORTICO-PROXY-SECRET', 'forged', 'X-Portico-Anything', '1', 'X-Portico-Plan', 'enterprise'],
+        [
+          'X-Portico-Key',
+          'mp_live_abc',
+          'x-portico-user',
+          'admin',
+          'X-PORTICO-PROXY-SECRET',
+          'forged',
+          'X-Portico-Anything',
+          '1',
+          'X-Portico-Plan',
+          'enterprise',
+        ],
         ctx(),
       ),
     );
@@ -67,7 +108,20 @@ describe('buildUpstreamRequestHeaders', () => {
   it('sets X-Forwarded-For from the socket only and never trusts forwarding headers from the client', () => {
     const headers = byName(
       buildUpstreamRequestHeaders(
-        ['X-Forwarded-For', '10.0.0.1, 127.0.0.1', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'evil.example', 'Forwarded', 'for=10.0.0.1', 'X-Real-IP', '10.0.0.1', 'Host', 'gateway.portico.example'],
+        [
+          'X-Forwarded-For',
+          '10.0.0.1, 127.0.0.1',
+          'X-Forwarded-Proto',
+          'http',
+          'X-Forwarded-Host',
+          'evil.example',
+          'Forwarded',
+          'for=10.0.0.1',
+          'X-Real-IP',
+          '10.0.0.1',
+          'Host',
+          'gateway.portico.example',
+        ],
         ctx(),
       ),
     );
@@ -79,13 +133,17 @@ describe('buildUpstreamRequestHeaders', () => {
   });
 
   it("sends the upstream's own Host, replacing the consumer's", () => {
-    const headers = byName(buildUpstreamRequestHeaders(['Host', 'gateway.portico.example', 'hOsT', 'second'], ctx()));
+    const headers = byName(
+      buildUpstreamRequestHeaders(['Host', 'gateway.portico.example', 'hOsT', 'second'], ctx()),
+    );
     expect(headers.host).toEqual(['api.provider.example:8443']);
   });
 
   it('leaves X-Forwarded-Host out when the consumer sent no valid Host', () => {
     expect(byName(buildUpstreamRequestHeaders(['Host', 'a b'], ctx()))['x-forwarded-host']).toBeUndefined();
-    expect(byName(buildUpstreamRequestHeaders([], ctx({ remoteAddress: undefined })))['x-forwarded-for']).toBeUndefined();
+    expect(
+      byName(buildUpstreamRequestHeaders([], ctx({ remoteAddress: undefined })))['x-forwarded-for'],
+    ).toBeUndefined();
   });
 
   it('drops Expect (the gateway answers 100-continue itself)', () => {
@@ -104,8 +162,33 @@ describe('buildUpstreamRequestHeaders', () => {
   });
 
   it('keeps end-to-end headers in order, duplicates and case included', () => {
-    const flat = buildUpstreamRequestHeaders(['Accept', 'a', 'X-Custom', '1', 'x-custom', '2', 'Content-Type', 'application/octet-stream', 'Content-Length', '12'], ctx());
-    expect(flat.slice(0, 10)).toEqual(['Accept', 'a', 'X-Custom', '1', 'x-custom', '2', 'Content-Type', 'application/octet-stream', 'Content-Length', '12']);
+    const flat = buildUpstreamRequestHeaders(
+      [
+        'Accept',
+        'a',
+        'X-Custom',
+        '1',
+        'x-custom',
+        '2',
+        'Content-Type',
+        'application/octet-stream',
+        'Content-Length',
+        '12',
+      ],
+      ctx(),
+    );
+    expect(flat.slice(0, 10)).toEqual([
+      'Accept',
+      'a',
+      'X-Custom',
+      '1',
+      'x-custom',
+      '2',
+      'Content-Type',
+      'application/octet-stream',
+      'Content-Length',
+      '12',
+    ]);
   });
 
   it.each([
@@ -118,9 +201,15 @@ describe('buildUpstreamRequestHeaders', () => {
   });
 
   it('never sends an injected value with CR/LF', () => {
-    expect(() => buildUpstreamRequestHeaders([], ctx({ requestId: 'r\r\nX-Injected: 1' }))).toThrow(TypeError);
-    expect(() => buildUpstreamRequestHeaders([], ctx({ credential: { in: 'header', name: 'X-Key', value: 'v\nX: 1' } }))).toThrow(TypeError);
-    expect(() => buildUpstreamRequestHeaders([], ctx({ credential: { in: 'header', name: 'Bad Name', value: 'v' } }))).toThrow(TypeError);
+    expect(() => buildUpstreamRequestHeaders([], ctx({ requestId: 'r\r\nX-Injected: 1' }))).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      buildUpstreamRequestHeaders([], ctx({ credential: { in: 'header', name: 'X-Key', value: 'v\nX: 1' } })),
+    ).toThrow(TypeError);
+    expect(() =>
+      buildUpstreamRequestHeaders([], ctx({ credential: { in: 'header', name: 'Bad Name', value: 'v' } })),
+    ).toThrow(TypeError);
   });
 });
 
@@ -128,7 +217,9 @@ describe('applyQueryCredential', () => {
   const credential = { in: 'query' as const, name: 'api_key', value: 'prov secret&=' };
 
   it('replaces any same-named parameter and keeps the rest byte for byte', () => {
-    expect(applyQueryCredential('a=1&api_key=guess&b=%2F%2e&api%5Fkey=again&c', credential)).toBe('a=1&b=%2F%2e&c&api_key=prov%20secret%26%3D');
+    expect(applyQueryCredential('a=1&api_key=guess&b=%2F%2e&api%5Fkey=again&c', credential)).toBe(
+      'a=1&b=%2F%2e&c&api_key=prov%20secret%26%3D',
+    );
   });
 
   it('adds the parameter to an empty or missing query', () => {
@@ -137,7 +228,9 @@ describe('applyQueryCredential', () => {
   });
 
   it('keeps a parameter whose name only looks similar', () => {
-    expect(applyQueryCredential('API_KEY=x&api_keys=y&%zz=1', credential)).toBe('API_KEY=x&api_keys=y&%zz=1&api_key=prov%20secret%26%3D');
+    expect(applyQueryCredential('API_KEY=x&api_keys=y&%zz=1', credential)).toBe(
+      'API_KEY=x&api_keys=y&%zz=1&api_key=prov%20secret%26%3D',
+    );
   });
 });
 
@@ -162,7 +255,12 @@ describe('filterResponseHeaders', () => {
       'cache-control': 'no-store',
       vary: undefined,
     });
-    expect(headers).toEqual({ 'content-type': 'application/json', 'content-length': '2', etag: '"x"', 'cache-control': 'no-store' });
+    expect(headers).toEqual({
+      'content-type': 'application/json',
+      'content-length': '2',
+      etag: '"x"',
+      'cache-control': 'no-store',
+    });
   });
 
   it.each([

@@ -36,14 +36,21 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authenticate',
 ]);
 
-const REQUEST_DROPPED: ReadonlySet<string> = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip']);
+const REQUEST_DROPPED: ReadonlySet<string> = new Set([
+  'host',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-real-ip',
+]);
 const RESPONSE_DROPPED: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'alt-svc']);
 const PORTICO_PREFIX = 'x-portico-';
 export const BILLING_UNITS_HEADER = 'x-portico-billing-units';
 /** Largest billing-unit count an upstream may report for one call. */
 export const MAX_BILLING_UNITS = 1_000_000;
 
- 
 const FORBIDDEN_CHARS = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
@@ -84,7 +91,10 @@ function connectionListed(raw: readonly string[]): Set<string> {
 }
 
 function checkInjected(name: string, value: string): void {
-  if (!TOKEN.test(name) || FORBIDDEN_CHARS.test(value)) throw new TypeError(`refusing to send header ${JSON.stringify(name)}: invalid name or CR/LF/NUL in its value`);
+  if (!TOKEN.test(name) || FORBIDDEN_CHARS.test(value))
+    throw new TypeError(
+      `refusing to send header ${JSON.stringify(name)}: invalid name or CR/LF/NUL in its value`,
+    );
 }
 
 /**
@@ -100,11 +110,20 @@ export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: 
     const name = rawHeaders[i];
     const value = rawHeaders[i + 1];
     if (FORBIDDEN_CHARS.test(name) || FORBIDDEN_CHARS.test(value)) {
-      throw new AppError('validation_failed', `The request header ${JSON.stringify(name.slice(0, 64))} contains a CR, LF or NUL character.`);
+      throw new AppError(
+        'validation_failed',
+        `The request header ${JSON.stringify(name.slice(0, 64))} contains a CR, LF or NUL character.`,
+      );
     }
     const lower = name.toLowerCase();
     if (lower === 'host') consumerHost ??= value.trim();
-    if (HOP_BY_HOP_HEADERS.has(lower) || listed.has(lower) || REQUEST_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX) || lower === credentialHeader) {
+    if (
+      HOP_BY_HOP_HEADERS.has(lower) ||
+      listed.has(lower) ||
+      REQUEST_DROPPED.has(lower) ||
+      lower.startsWith(PORTICO_PREFIX) ||
+      lower === credentialHeader
+    ) {
       continue;
     }
     out.push(name, value);
@@ -140,8 +159,12 @@ function decodeQueryName(raw: string): string {
  * `query` is without "?" (null = none).
  */
 export function applyQueryCredential(query: string | null, credential: UpstreamCredential): string {
-  if (FORBIDDEN_CHARS.test(credential.name) || FORBIDDEN_CHARS.test(credential.value)) throw new TypeError('refusing a query credential with CR/LF/NUL');
-  const kept = query === null || query === '' ? [] : query.split('&').filter((pair) => decodeQueryName(pair.split('=', 1)[0]) !== credential.name);
+  if (FORBIDDEN_CHARS.test(credential.name) || FORBIDDEN_CHARS.test(credential.value))
+    throw new TypeError('refusing a query credential with CR/LF/NUL');
+  const kept =
+    query === null || query === ''
+      ? []
+      : query.split('&').filter((pair) => decodeQueryName(pair.split('=', 1)[0]) !== credential.name);
   kept.push(`${encodeURIComponent(credential.name)}=${encodeURIComponent(credential.value)}`);
   return kept.join('&');
 }
@@ -153,11 +176,14 @@ export interface FilteredResponseHeaders {
 }
 
 /** Upstream response headers made fit for the consumer (see the module comment). */
-export function filterResponseHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>): FilteredResponseHeaders {
+export function filterResponseHeaders(
+  upstream: Readonly<Record<string, string | string[] | undefined>>,
+): FilteredResponseHeaders {
   const listed = new Set<string>();
   for (const [name, value] of Object.entries(upstream)) {
     if (name.toLowerCase() !== 'connection' || value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) for (const token of v.split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
+    for (const v of Array.isArray(value) ? value : [value])
+      for (const token of v.split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
   }
   const headers: Record<string, string | string[]> = {};
   let billingUnits: number | null = null;
@@ -168,7 +194,13 @@ export function filterResponseHeaders(upstream: Readonly<Record<string, string |
       billingUnits = parseBillingUnits(value);
       continue;
     }
-    if (HOP_BY_HOP_HEADERS.has(lower) || listed.has(lower) || RESPONSE_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX)) continue;
+    if (
+      HOP_BY_HOP_HEADERS.has(lower) ||
+      listed.has(lower) ||
+      RESPONSE_DROPPED.has(lower) ||
+      lower.startsWith(PORTICO_PREFIX)
+    )
+      continue;
     headers[name] = value;
   }
   return { headers, billingUnits };

@@ -1,4 +1,12 @@
-import { AppError, classifyHostname, classVerdict, parseIpAddress, systemHostLookup, upstreamAddressVerdict, type HostLookup } from '@app/common';
+import {
+  AppError,
+  classifyHostname,
+  classVerdict,
+  parseIpAddress,
+  systemHostLookup,
+  upstreamAddressVerdict,
+  type HostLookup,
+} from '@app/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
@@ -114,7 +122,8 @@ class ResponseSink extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.max) return callback(new ResponseBodyTooLargeError(`response body over ${this.max} bytes`));
+    if (this.bytes > this.max)
+      return callback(new ResponseBodyTooLargeError(`response body over ${this.max} bytes`));
     if (this.res.destroyed) return callback(new Error('client closed the connection'));
     if (this.res.write(chunk) || !this.backpressure) callback();
     else this.res.once('drain', () => callback());
@@ -125,7 +134,20 @@ class ResponseSink extends Writable {
   }
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UPSTREAM_ADDRESS_REFUSED']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UPSTREAM_ADDRESS_REFUSED',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 function errorCode(error: unknown): string | undefined {
@@ -168,7 +190,11 @@ export class UpstreamClient {
    * response over the size limit by its Content-Length). After it has started, a failure cuts
    * the connection and the result says `truncated`.
    */
-  async forward(request: ForwardRequest, res: ServerResponse, extraHeaders: Record<string, string> = {}): Promise<ForwardResult> {
+  async forward(
+    request: ForwardRequest,
+    res: ServerResponse,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ForwardResult> {
     const { limits } = request;
     if (request.contentLength !== undefined && request.contentLength > limits.maxRequestBodyBytes) {
       res.setHeader('Connection', 'close');
@@ -208,18 +234,23 @@ export class UpstreamClient {
       idempotent: false,
     };
     try {
-      await this.pool(request.origin, limits.connectTimeoutMs).stream(options, ({ statusCode: status, headers }) => {
-        statusCode = status;
-        const filtered = filterResponseHeaders(headers);
-        billingUnits = filtered.billingUnits;
-        const length = Number(headers['content-length']);
-        if (Number.isFinite(length) && length > limits.maxResponseBodyBytes) {
-          throw new ResponseBodyTooLargeError(`response Content-Length ${length} over ${limits.maxResponseBodyBytes}`);
-        }
-        res.writeHead(status, { ...filtered.headers, ...extraHeaders });
-        sink = new ResponseSink(res, limits.maxResponseBodyBytes, !closesAfterResponse(headers.connection));
-        return sink;
-      });
+      await this.pool(request.origin, limits.connectTimeoutMs).stream(
+        options,
+        ({ statusCode: status, headers }) => {
+          statusCode = status;
+          const filtered = filterResponseHeaders(headers);
+          billingUnits = filtered.billingUnits;
+          const length = Number(headers['content-length']);
+          if (Number.isFinite(length) && length > limits.maxResponseBodyBytes) {
+            throw new ResponseBodyTooLargeError(
+              `response Content-Length ${length} over ${limits.maxResponseBodyBytes}`,
+            );
+          }
+          res.writeHead(status, { ...filtered.headers, ...extraHeaders });
+          sink = new ResponseSink(res, limits.maxResponseBodyBytes, !closesAfterResponse(headers.connection));
+          return sink;
+        },
+      );
     } catch (error) {
       res.off('close', onClose);
       const bytesIn = counter?.bytes ?? request.contentLength ?? 0;
@@ -254,20 +285,44 @@ export class UpstreamClient {
       return payloadTooLarge(limits.maxRequestBodyBytes);
     }
     if (error instanceof ResponseBodyTooLargeError) {
-      return new AppError('upstream_error', `The API's response is larger than the ${limits.maxResponseBodyBytes} bytes the gateway passes on.`);
+      return new AppError(
+        'upstream_error',
+        `The API's response is larger than the ${limits.maxResponseBodyBytes} bytes the gateway passes on.`,
+      );
     }
     const code = errorCode(error);
     if (code && TIMEOUT_CODES.has(code)) {
-      const which = code === 'UND_ERR_CONNECT_TIMEOUT' ? `connect within ${limits.connectTimeoutMs} ms` : code === 'UND_ERR_HEADERS_TIMEOUT' ? `answer within ${limits.headersTimeoutMs} ms` : `send its body (silent for ${limits.bodyTimeoutMs} ms)`;
-      return new AppError('upstream_timeout', `The API's server did not ${which}. Retry later; if it keeps happening, tell the provider.`, { cause: code });
+      const which =
+        code === 'UND_ERR_CONNECT_TIMEOUT'
+          ? `connect within ${limits.connectTimeoutMs} ms`
+          : code === 'UND_ERR_HEADERS_TIMEOUT'
+            ? `answer within ${limits.headersTimeoutMs} ms`
+            : `send its body (silent for ${limits.bodyTimeoutMs} ms)`;
+      return new AppError(
+        'upstream_timeout',
+        `The API's server did not ${which}. Retry later; if it keeps happening, tell the provider.`,
+        { cause: code },
+      );
     }
     if (code === 'UPSTREAM_ADDRESS_REFUSED') {
-      return new AppError('upstream_unavailable', "The API's server address is not one the gateway may call. The provider must fix the API's upstream URL.", { cause: code });
+      return new AppError(
+        'upstream_unavailable',
+        "The API's server address is not one the gateway may call. The provider must fix the API's upstream URL.",
+        { cause: code },
+      );
     }
     if (code && UNAVAILABLE_CODES.has(code)) {
-      return new AppError('upstream_unavailable', `The API's server could not be reached (${code}). Retry later; if it keeps happening, tell the provider.`, { cause: code });
+      return new AppError(
+        'upstream_unavailable',
+        `The API's server could not be reached (${code}). Retry later; if it keeps happening, tell the provider.`,
+        { cause: code },
+      );
     }
-    return new AppError('upstream_unavailable', "The API's server failed this call. Retry later; if it keeps happening, tell the provider.", { cause: code ?? 'unknown' });
+    return new AppError(
+      'upstream_unavailable',
+      "The API's server failed this call. Retry later; if it keeps happening, tell the provider.",
+      { cause: code ?? 'unknown' },
+    );
   }
 
   private pool(origin: string, connectTimeoutMs: number): Pool {
@@ -302,7 +357,13 @@ export class UpstreamClient {
       this.checkedAddress(opts.hostname, policy).then(
         (address) => {
           const left = timeoutMs - (Date.now() - started);
-          if (left <= 0) return callback(Object.assign(new Error('connect timeout while resolving'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), null);
+          if (left <= 0)
+            return callback(
+              Object.assign(new Error('connect timeout while resolving'), {
+                code: 'UND_ERR_CONNECT_TIMEOUT',
+              }),
+              null,
+            );
           connect({ ...opts, hostname: address }, callback);
         },
         (error: Error) => callback(error, null),
@@ -323,7 +384,8 @@ export class UpstreamClient {
       if (!verdict.allowed) throw new UpstreamAddressRefusedError(`upstream ${verdict.reason}`);
     }
     const addresses = named === 'loopback' ? ['127.0.0.1'] : await this.resolve(hostname);
-    if (addresses.length === 0) throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
+    if (addresses.length === 0)
+      throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
     for (const address of addresses) {
       const verdict = upstreamAddressVerdict(address, policy, `${hostname} resolves to`);
       if (!verdict.allowed) throw new UpstreamAddressRefusedError(`upstream ${verdict.reason}`);
@@ -334,11 +396,17 @@ export class UpstreamClient {
 
 function closesAfterResponse(connection: string | string[] | undefined): boolean {
   if (connection === undefined) return false;
-  return (Array.isArray(connection) ? connection : [connection]).some((value) => /(?:^|,)\s*close\s*(?:,|$)/i.test(value));
+  return (Array.isArray(connection) ? connection : [connection]).some((value) =>
+    /(?:^|,)\s*close\s*(?:,|$)/i.test(value),
+  );
 }
 
 function payloadTooLarge(max: number): AppError {
-  return new AppError('payload_too_large', `The request body is larger than the ${max} bytes this API accepts.`, { limit: max });
+  return new AppError(
+    'payload_too_large',
+    `The request body is larger than the ${max} bytes this API accepts.`,
+    { limit: max },
+  );
 }
 
 function findInChain(error: unknown, type: new (...args: never[]) => Error): boolean {

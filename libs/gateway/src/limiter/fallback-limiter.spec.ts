@@ -36,7 +36,11 @@ describe('FallbackLimiter', () => {
     now += 50_000; // next minute
     expect(allowedCount(Array.from({ length: 5 }, () => limiter.decide(request({ planLimits }))))).toBe(1);
     const refused = limiter.decide(request({ planLimits }));
-    expect(refused).toMatchObject({ allowed: false, reason: 'rate_limit_exceeded', rejectedBy: { window: 'hour', limit: 4 } });
+    expect(refused).toMatchObject({
+      allowed: false,
+      reason: 'rate_limit_exceeded',
+      rejectedBy: { window: 'hour', limit: 4 },
+    });
   });
 
   it('reports the windows as they stand on a rejection (nothing consumed)', () => {

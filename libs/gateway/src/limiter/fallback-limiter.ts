@@ -62,9 +62,12 @@ export class FallbackLimiter {
     const endpoint = normaliseLimits(request.endpointLimit?.limits);
     const now = Math.round(this.clock() * 1000);
     const planEval = this.evaluate(`p:${request.subscriptionId}`, plan, now, 0);
-    const endpointEval = request.endpointLimit ? this.evaluate(`e:${request.subscriptionId}:${request.endpointLimit.endpointId}`, endpoint, now, 3) : null;
+    const endpointEval = request.endpointLimit
+      ? this.evaluate(`e:${request.subscriptionId}:${request.endpointLimit.endpointId}`, endpoint, now, 3)
+      : null;
     const allowed = planEval.allowed && (endpointEval?.allowed ?? true);
-    const pick = (ev: Evaluation | null): SlotOutcome[] => (ev ? (allowed ? ev.slots : ev.before) : emptySlots());
+    const pick = (ev: Evaluation | null): SlotOutcome[] =>
+      ev ? (allowed ? ev.slots : ev.before) : emptySlots();
     const slots = [...pick(planEval), ...pick(endpointEval)];
     let rejectingSlot = -1;
     let retryMicros = 0;
@@ -78,7 +81,20 @@ export class FallbackLimiter {
       planEval.commit();
       endpointEval?.commit();
     }
-    return toDecision(plan, endpoint, { allowed, reason: allowed ? null : 'rate_limit_exceeded', rejectingSlot, retryMicros, slots, quota: null, overageUnits: 0 }, 'fallback');
+    return toDecision(
+      plan,
+      endpoint,
+      {
+        allowed,
+        reason: allowed ? null : 'rate_limit_exceeded',
+        rejectingSlot,
+        retryMicros,
+        slots,
+        quota: null,
+        overageUnits: 0,
+      },
+      'fallback',
+    );
   }
 
   private state(key: string): WindowCounters {
@@ -100,7 +116,14 @@ export class FallbackLimiter {
   private evaluate(key: string, limits: NormalisedLimits, now: number, slotBase: number): Evaluation {
     const slots = emptySlots();
     const before = emptySlots();
-    const result: Evaluation = { slots, before, allowed: true, rejectingSlot: -1, retryMicros: 0, commit: () => undefined };
+    const result: Evaluation = {
+      slots,
+      before,
+      allowed: true,
+      rejectingSlot: -1,
+      retryMicros: 0,
+      commit: () => undefined,
+    };
     if (limits.perSecond === 0 && limits.perMinute === 0 && limits.perHour === 0) return result;
     const state = this.state(key);
     const writes: Array<() => void> = [];
@@ -125,7 +148,13 @@ export class FallbackLimiter {
         reject(0, tat + t - capacity * t - now);
       }
     }
-    const fixed = (slot: 1 | 2, limit: number, size: number, start: 'minuteStart' | 'hourStart', count: 'minuteCount' | 'hourCount'): void => {
+    const fixed = (
+      slot: 1 | 2,
+      limit: number,
+      size: number,
+      start: 'minuteStart' | 'hourStart',
+      count: 'minuteCount' | 'hourCount',
+    ): void => {
       if (limit === 0) return;
       const windowStart = now - (now % size);
       const used = state[start] === windowStart ? state[count] : 0;

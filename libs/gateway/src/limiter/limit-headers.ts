@@ -24,12 +24,21 @@ export function policyName(window: Pick<WindowState, 'scope' | 'window'>): strin
 export function tightestWindow(windows: WindowState[]): WindowState | undefined {
   let best: WindowState | undefined;
   for (const w of windows) {
-    if (!best || w.remaining < best.remaining || (w.remaining === best.remaining && w.resetSeconds > best.resetSeconds)) best = w;
+    if (
+      !best ||
+      w.remaining < best.remaining ||
+      (w.remaining === best.remaining && w.resetSeconds > best.resetSeconds)
+    )
+      best = w;
   }
   return best;
 }
 
-export function buildLimitHeaders(windows: WindowState[], quota: QuotaState | null, retryAfterSeconds?: number): Record<string, string> {
+export function buildLimitHeaders(
+  windows: WindowState[],
+  quota: QuotaState | null,
+  retryAfterSeconds?: number,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const policies: string[] = [];
   const states: string[] = [];
@@ -39,7 +48,11 @@ export function buildLimitHeaders(windows: WindowState[], quota: QuotaState | nu
     states.push(`"${name}";r=${w.remaining};t=${w.resetSeconds}`);
   }
   if (quota) {
-    policies.push(quota.periodSeconds !== undefined ? `"quota";q=${quota.limit};w=${quota.periodSeconds}` : `"quota";q=${quota.limit}`);
+    policies.push(
+      quota.periodSeconds !== undefined
+        ? `"quota";q=${quota.limit};w=${quota.periodSeconds}`
+        : `"quota";q=${quota.limit}`,
+    );
     states.push(`"quota";r=${quota.remaining};t=${quota.resetSeconds}`);
   }
   if (policies.length > 0) {
@@ -85,12 +98,21 @@ export function limitRejectionError(decision: RejectedDecision, context: Rejecti
     return new AppError(
       'quota_exceeded',
       `${plan} quota of ${q.limit} units for the period ${q.periodKey} is used up (${q.used} used). Wait for the next period in ${retryAfter} s${upgrade}.`,
-      { limit: q.limit, used: q.used, period: q.periodKey, plan: context.planName, retryAfter, upgradeUrl: context.upgradeUrl },
+      {
+        limit: q.limit,
+        used: q.used,
+        period: q.periodKey,
+        plan: context.planName,
+        retryAfter,
+        upgradeUrl: context.upgradeUrl,
+      },
       decision.headers,
     );
   }
   const by = decision.rejectedBy;
-  const what = by ? `${by.scope === 'plan' ? "your plan's" : "this endpoint's"} limit of ${by.limit} calls per ${WINDOW_WORDS[by.window]}` : 'a rate limit';
+  const what = by
+    ? `${by.scope === 'plan' ? "your plan's" : "this endpoint's"} limit of ${by.limit} calls per ${WINDOW_WORDS[by.window]}`
+    : 'a rate limit';
   return new AppError(
     'rate_limit_exceeded',
     `Too many calls: ${what} is reached. Retry after ${retryAfter} s, or spread your calls out.`,

@@ -1,5 +1,13 @@
 import { buildLimitHeaders, ceilSeconds } from './limit-headers';
-import type { LimitDecision, LimitScope, LimitWindowName, PeriodQuota, QuotaState, RateLimits, WindowState } from './limiter.types';
+import type {
+  LimitDecision,
+  LimitScope,
+  LimitWindowName,
+  PeriodQuota,
+  QuotaState,
+  RateLimits,
+  WindowState,
+} from './limiter.types';
 
 /** A rate limit with every window as a non-negative integer (0 = no such window). */
 export interface NormalisedLimits {
@@ -46,24 +54,30 @@ export const WINDOW_SLOTS: ReadonlyArray<{ scope: LimitScope; window: LimitWindo
 ];
 
 /** The advertised `q` / `w` of a slot, or null when the slot has no limit. */
-export function slotPolicy(limits: NormalisedLimits, window: LimitWindowName): { limit: number; windowSeconds: number } | null {
+export function slotPolicy(
+  limits: NormalisedLimits,
+  window: LimitWindowName,
+): { limit: number; windowSeconds: number } | null {
   if (window === 'second') {
     if (limits.perSecond === 0) return null;
     const capacity = limits.perSecond + limits.burst;
     return { limit: capacity, windowSeconds: Math.max(1, Math.ceil(capacity / limits.perSecond)) };
   }
-  if (window === 'minute') return limits.perMinute > 0 ? { limit: limits.perMinute, windowSeconds: 60 } : null;
+  if (window === 'minute')
+    return limits.perMinute > 0 ? { limit: limits.perMinute, windowSeconds: 60 } : null;
   return limits.perHour > 0 ? { limit: limits.perHour, windowSeconds: 3600 } : null;
 }
 
 export function validWeight(weight: number): number {
-  if (!Number.isSafeInteger(weight) || weight < 1) throw new TypeError(`weight must be a positive integer, got ${weight}`);
+  if (!Number.isSafeInteger(weight) || weight < 1)
+    throw new TypeError(`weight must be a positive integer, got ${weight}`);
   return weight;
 }
 
 export function quotaLimitOf(quota: PeriodQuota): number | null {
   if (quota.limit === null) return null;
-  if (!Number.isSafeInteger(quota.limit) || quota.limit < 0) throw new TypeError(`quota limit must be a non-negative integer or null, got ${quota.limit}`);
+  if (!Number.isSafeInteger(quota.limit) || quota.limit < 0)
+    throw new TypeError(`quota limit must be a non-negative integer or null, got ${quota.limit}`);
   return quota.limit;
 }
 
@@ -76,7 +90,8 @@ export function quotaState(quota: PeriodQuota, limit: number, used: number, nowM
     remaining: Math.max(0, limit - used),
     resetSeconds: ceilSeconds((quota.periodEndsAt - nowMs) * 1000),
   };
-  if (quota.periodStartsAt !== undefined) state.periodSeconds = Math.max(1, Math.round((quota.periodEndsAt - quota.periodStartsAt) / 1000));
+  if (quota.periodStartsAt !== undefined)
+    state.periodSeconds = Math.max(1, Math.round((quota.periodEndsAt - quota.periodStartsAt) / 1000));
   return state;
 }
 
@@ -118,14 +133,24 @@ export function toDecision(
       remaining: Math.max(0, outcome.remaining),
       resetSeconds: ceilSeconds(outcome.resetMicros),
     });
-    if (index === raw.rejectingSlot) rejectedBy = { scope: slot.scope, window: slot.window, limit: policy.limit };
+    if (index === raw.rejectingSlot)
+      rejectedBy = { scope: slot.scope, window: slot.window, limit: policy.limit };
   });
   if (raw.allowed) {
-    return { allowed: true, windows, quota: raw.quota, source, overageUnits: raw.overageUnits, headers: buildLimitHeaders(windows, raw.quota) };
+    return {
+      allowed: true,
+      windows,
+      quota: raw.quota,
+      source,
+      overageUnits: raw.overageUnits,
+      headers: buildLimitHeaders(windows, raw.quota),
+    };
   }
   const reason = raw.reason ?? 'rate_limit_exceeded';
   const retryAfterSeconds =
-    reason === 'quota_exceeded' && raw.quota ? Math.max(1, raw.quota.resetSeconds) : Math.max(1, ceilSeconds(raw.retryMicros));
+    reason === 'quota_exceeded' && raw.quota
+      ? Math.max(1, raw.quota.resetSeconds)
+      : Math.max(1, ceilSeconds(raw.retryMicros));
   return {
     allowed: false,
     reason,

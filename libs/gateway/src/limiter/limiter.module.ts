@@ -25,7 +25,11 @@ class LimiterRedisCloser implements OnApplicationShutdown {
  */
 @Module({
   providers: [
-    { provide: LIMITER_REDIS, inject: [CoreEnv], useFactory: (env: CoreEnv) => createLimiterRedis(env.REDIS_URL) },
+    {
+      provide: LIMITER_REDIS,
+      inject: [CoreEnv],
+      useFactory: (env: CoreEnv) => createLimiterRedis(env.REDIS_URL),
+    },
     {
       provide: RedisLimiter,
       inject: [LIMITER_REDIS, RedisKeys],

@@ -48,7 +48,8 @@ export class LimiterService {
   private degraded(request: LimitRequest, error: LimiterUnavailableError): LimitDecision {
     this.counters.redisFailures++;
     this.warn(error);
-    const paidHardQuota = request.paidPlan === true && request.quota.mode === 'hard' && request.quota.limit !== null;
+    const paidHardQuota =
+      request.paidPlan === true && request.quota.mode === 'hard' && request.quota.limit !== null;
     if (paidHardQuota && this.env.GATEWAY_PAID_QUOTA_FAIL_CLOSED) {
       this.counters.failClosedRejections++;
       throw unavailable("Your plan's quota cannot be checked right now, so the call was not forwarded.");
@@ -73,5 +74,10 @@ export class LimiterService {
 }
 
 function unavailable(what: string): AppError {
-  return new AppError('service_unavailable', `${what} Retry in a few seconds.`, { retryAfter: 1 }, { 'Retry-After': '1' });
+  return new AppError(
+    'service_unavailable',
+    `${what} Retry in a few seconds.`,
+    { retryAfter: 1 },
+    { 'Retry-After': '1' },
+  );
 }

@@ -21,7 +21,13 @@ function request(subscriptionId: string, overrides: Partial<LimitRequest> = {}):
   return {
     subscriptionId,
     planLimits: {},
-    quota: { limit: null, mode: 'hard', periodKey: '2026-11-01', periodStartsAt: T0 - 10 * 24 * 3600 * 1000, periodEndsAt: PERIOD_END },
+    quota: {
+      limit: null,
+      mode: 'hard',
+      periodKey: '2026-11-01',
+      periodStartsAt: T0 - 10 * 24 * 3600 * 1000,
+      periodEndsAt: PERIOD_END,
+    },
     weight: 1,
     ...overrides,
   };
@@ -44,7 +50,9 @@ describe('RedisLimiter (real Redis)', () => {
     // two connections: two gateway processes sharing one Redis
     a = createLimiterRedis(REDIS_URL, { connectionName: 'limiter-test-a', commandTimeoutMs: 2000 });
     b = createLimiterRedis(REDIS_URL, { connectionName: 'limiter-test-b', commandTimeoutMs: 2000 });
-    await Promise.all([a.ping(), b.ping()].map((p) => p.catch(async () => new Promise((r) => setTimeout(r, 200)))));
+    await Promise.all(
+      [a.ping(), b.ping()].map((p) => p.catch(async () => new Promise((r) => setTimeout(r, 200)))),
+    );
     await Promise.all([waitReady(a), waitReady(b)]);
     limiterA = new RedisLimiter(a, { prefix: PREFIX, clock });
     limiterB = new RedisLimiter(b, { prefix: PREFIX, clock });
@@ -61,24 +69,29 @@ describe('RedisLimiter (real Redis)', () => {
   });
 
   async function burst(n: number, make: () => LimitRequest): Promise<LimitDecision[]> {
-    return Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? limiterA : limiterB).decide(make())));
+    return Promise.all(
+      Array.from({ length: n }, (_, i) => (i % 2 === 0 ? limiterA : limiterB).decide(make())),
+    );
   }
 
   it.each([
     ['per-minute fixed window', { perMinute: 25 }],
     ['per-hour fixed window', { perHour: 25 }],
     ['per-second GCRA with burst (capacity = perSecond + burst)', { perSecond: 5, burst: 20 }],
-  ])('gives exactly N of N and of 2N concurrent callers over two connections: %s', async (_name, planLimits) => {
-    const n = 25;
-    const first = await burst(n, () => request(`sub-${randomUUID()}`, { planLimits }));
-    expect(first.filter((d) => d.allowed)).toHaveLength(n);
+  ])(
+    'gives exactly N of N and of 2N concurrent callers over two connections: %s',
+    async (_name, planLimits) => {
+      const n = 25;
+      const first = await burst(n, () => request(`sub-${randomUUID()}`, { planLimits }));
+      expect(first.filter((d) => d.allowed)).toHaveLength(n);
 
-    const sub = `sub-${randomUUID()}`;
-    const second = await burst(2 * n, () => request(sub, { planLimits }));
-    expect(second.filter((d) => d.allowed)).toHaveLength(n);
-    const refusals = second.filter((d) => !d.allowed).map(rejected);
-    expect(refusals.every((d) => d.reason === 'rate_limit_exceeded')).toBe(true);
-  });
+      const sub = `sub-${randomUUID()}`;
+      const second = await burst(2 * n, () => request(sub, { planLimits }));
+      expect(second.filter((d) => d.allowed)).toHaveLength(n);
+      const refusals = second.filter((d) => !d.allowed).map(rejected);
+      expect(refusals.every((d) => d.reason === 'rate_limit_exceeded')).toBe(true);
+    },
+  );
 
   it('counts a limit of N exactly for one subscription over two connections (N of N, then none)', async () => {
     const sub = `sub-${randomUUID()}`;
@@ -94,27 +107,56 @@ describe('RedisLimiter (real Redis)', () => {
     const quota = { limit: 20, mode: 'hard' as const, periodKey: 'p1', periodEndsAt: PERIOD_END };
     const decisions = await burst(40, () => request(sub, { quota }));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
-    expect(decisions.filter((d) => !d.allowed).map(rejected).every((d) => d.reason === 'quota_exceeded')).toBe(true);
+    expect(
+      decisions
+        .filter((d) => !d.allowed)
+        .map(rejected)
+        .every((d) => d.reason === 'quota_exceeded'),
+    ).toBe(true);
     expect(await a.get(`${PREFIX}:gw:{${sub}}:quota:p1`)).toBe('20');
   });
 
   it('counts the billing weight against the quota and rejects a call that would go over a hard quota', async () => {
     const sub = `sub-${randomUUID()}`;
-    const quota = { limit: 10, mode: 'hard' as const, periodKey: 'p1', periodStartsAt: T0 - 1000, periodEndsAt: T0 + 3_600_000 };
-    for (let i = 0; i < 3; i++) expect((await limiterA.decide(request(sub, { quota, weight: 3 }))).allowed).toBe(true);
+    const quota = {
+      limit: 10,
+      mode: 'hard' as const,
+      periodKey: 'p1',
+      periodStartsAt: T0 - 1000,
+      periodEndsAt: T0 + 3_600_000,
+    };
+    for (let i = 0; i < 3; i++)
+      expect((await limiterA.decide(request(sub, { quota, weight: 3 }))).allowed).toBe(true);
     const refused = rejected(await limiterA.decide(request(sub, { quota, weight: 3 })));
     expect(refused.reason).toBe('quota_exceeded');
     expect(refused.retryAfterSeconds).toBe(3600);
     expect(refused.quota).toMatchObject({ limit: 10, used: 9, remaining: 1 });
-    expect(refused.headers).toMatchObject({ 'X-Quota-Limit': '10', 'X-Quota-Remaining': '1', 'X-Quota-Reset': '3600', 'Retry-After': '3600' });
+    expect(refused.headers).toMatchObject({
+      'X-Quota-Limit': '10',
+      'X-Quota-Remaining': '1',
+      'X-Quota-Reset': '3600',
+      'Retry-After': '3600',
+    });
     // a smaller call still fits
-    expect(await limiterA.decide(request(sub, { quota, weight: 1 }))).toMatchObject({ allowed: true, quota: { used: 10, remaining: 0 } });
+    expect(await limiterA.decide(request(sub, { quota, weight: 1 }))).toMatchObject({
+      allowed: true,
+      quota: { used: 10, remaining: 0 },
+    });
 
-    const error = limitRejectionError(refused, { planName: 'Basic', upgradeUrl: 'https://portico.example/apis/x/pricing' });
+    const error = limitRejectionError(refused, {
+      planName: 'Basic',
+      upgradeUrl: 'https://portico.example/apis/x/pricing',
+    });
     expect(error).toBeInstanceOf(AppError);
     expect(error.status).toBe(429);
     expect(error.code).toBe('quota_exceeded');
-    expect(error.extensions).toMatchObject({ plan: 'Basic', period: 'p1', limit: 10, retryAfter: 3600, upgradeUrl: 'https://portico.example/apis/x/pricing' });
+    expect(error.extensions).toMatchObject({
+      plan: 'Basic',
+      period: 'p1',
+      limit: 10,
+      retryAfter: 3600,
+      upgradeUrl: 'https://portico.example/apis/x/pricing',
+    });
     expect(error.headers['Retry-After']).toBe('3600');
   });
 
@@ -143,7 +185,9 @@ describe('RedisLimiter (real Redis)', () => {
     const sub2 = `sub-${randomUUID()}`;
     const bigQuota = { ...quota, limit: 100 };
     await limiterA.decide(request(sub2, { planLimits: { perMinute: 1 }, quota: bigQuota }));
-    const byRate = rejected(await limiterA.decide(request(sub2, { planLimits: { perMinute: 1 }, quota: bigQuota, weight: 7 })));
+    const byRate = rejected(
+      await limiterA.decide(request(sub2, { planLimits: { perMinute: 1 }, quota: bigQuota, weight: 7 })),
+    );
     expect(byRate.reason).toBe('rate_limit_exceeded');
     expect(await a.get(`${PREFIX}:gw:{${sub2}}:quota:p1`)).toBe('1');
   });
@@ -194,7 +238,13 @@ describe('RedisLimiter (real Redis)', () => {
     const decision = await limiterA.decide(
       request(sub, {
         planLimits: { perSecond: 10, burst: 5, perMinute: 600 },
-        quota: { limit: 1000, mode: 'hard', periodKey: 'p1', periodStartsAt: T0 - 86_400_000, periodEndsAt: T0 + 86_400_000 },
+        quota: {
+          limit: 1000,
+          mode: 'hard',
+          periodKey: 'p1',
+          periodStartsAt: T0 - 86_400_000,
+          periodEndsAt: T0 + 86_400_000,
+        },
       }),
     );
     expect(decision.headers).toEqual({
@@ -219,7 +269,9 @@ describe('RedisLimiter (real Redis)', () => {
   it('uses the Redis clock when no clock is injected', async () => {
     const limiter = new RedisLimiter(a, { prefix: PREFIX });
     const sub = `sub-${randomUUID()}`;
-    const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.decide(request(sub, { planLimits: { perHour: 3 } }))));
+    const decisions = await Promise.all(
+      Array.from({ length: 5 }, () => limiter.decide(request(sub, { planLimits: { perHour: 3 } }))),
+    );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(3);
   });
 
@@ -233,7 +285,8 @@ describe('RedisLimiter (real Redis)', () => {
 
 describe('LimiterService when Redis is unreachable', () => {
   let down: Redis;
-  const env = (overrides: Partial<GatewayLimiterEnv> = {}): GatewayLimiterEnv => Object.assign(new GatewayLimiterEnv(), overrides);
+  const env = (overrides: Partial<GatewayLimiterEnv> = {}): GatewayLimiterEnv =>
+    Object.assign(new GatewayLimiterEnv(), overrides);
   const quota = { limit: 100, mode: 'hard' as const, periodKey: 'p1', periodEndsAt: PERIOD_END };
 
   beforeAll(() => {
@@ -246,16 +299,23 @@ describe('LimiterService when Redis is unreachable', () => {
 
   it('throws the typed LimiterUnavailableError from the Redis limiter, fast', async () => {
     const started = Date.now();
-    await expect(new RedisLimiter(down, { prefix: PREFIX }).decide(request('s1', { planLimits: { perMinute: 1 } }))).rejects.toBeInstanceOf(
-      LimiterUnavailableError,
-    );
+    await expect(
+      new RedisLimiter(down, { prefix: PREFIX }).decide(request('s1', { planLimits: { perMinute: 1 } })),
+    ).rejects.toBeInstanceOf(LimiterUnavailableError);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('falls back to the per-process limiter for rate limits (fail-open) and counts it', async () => {
-    const service = new LimiterService(new RedisLimiter(down, { prefix: PREFIX }), new FallbackLimiter(), env());
+    const service = new LimiterService(
+      new RedisLimiter(down, { prefix: PREFIX }),
+      new FallbackLimiter(),
+      env(),
+    );
     const results = [];
-    for (let i = 0; i < 4; i++) results.push(await service.decide(request('s-free', { planLimits: { perMinute: 3 }, quota, paidPlan: false })));
+    for (let i = 0; i < 4; i++)
+      results.push(
+        await service.decide(request('s-free', { planLimits: { perMinute: 3 }, quota, paidPlan: false })),
+      );
     expect(results.map((d) => d.allowed)).toEqual([true, true, true, false]);
     expect(results[0].source).toBe('fallback');
     expect(results[0].quota).toBeNull();
@@ -263,22 +323,45 @@ describe('LimiterService when Redis is unreachable', () => {
   });
 
   it("fails a paid plan's hard quota closed with 503 service_unavailable", async () => {
-    const service = new LimiterService(new RedisLimiter(down, { prefix: PREFIX }), new FallbackLimiter(), env());
+    const service = new LimiterService(
+      new RedisLimiter(down, { prefix: PREFIX }),
+      new FallbackLimiter(),
+      env(),
+    );
     const call = service.decide(request('s-paid', { planLimits: { perMinute: 3 }, quota, paidPlan: true }));
-    await expect(call).rejects.toMatchObject({ code: 'service_unavailable', status: 503, headers: { 'Retry-After': '1' } });
+    await expect(call).rejects.toMatchObject({
+      code: 'service_unavailable',
+      status: 503,
+      headers: { 'Retry-After': '1' },
+    });
     expect(service.counters.failClosedRejections).toBe(1);
     // a soft quota or an unlimited one on a paid plan still goes on
-    await expect(service.decide(request('s-paid', { quota: { ...quota, mode: 'soft' }, paidPlan: true }))).resolves.toMatchObject({ allowed: true });
+    await expect(
+      service.decide(request('s-paid', { quota: { ...quota, mode: 'soft' }, paidPlan: true })),
+    ).resolves.toMatchObject({ allowed: true });
   });
 
   it('lets the paid hard quota through when GATEWAY_PAID_QUOTA_FAIL_CLOSED=false', async () => {
-    const service = new LimiterService(new RedisLimiter(down, { prefix: PREFIX }), new FallbackLimiter(), env({ GATEWAY_PAID_QUOTA_FAIL_CLOSED: false }));
-    await expect(service.decide(request('s-paid', { quota, paidPlan: true }))).resolves.toMatchObject({ allowed: true, source: 'fallback' });
+    const service = new LimiterService(
+      new RedisLimiter(down, { prefix: PREFIX }),
+      new FallbackLimiter(),
+      env({ GATEWAY_PAID_QUOTA_FAIL_CLOSED: false }),
+    );
+    await expect(service.decide(request('s-paid', { quota, paidPlan: true }))).resolves.toMatchObject({
+      allowed: true,
+      source: 'fallback',
+    });
   });
 
   it('refuses every limited call with 503 when GATEWAY_RATE_LIMIT_FAIL_OPEN=false', async () => {
-    const service = new LimiterService(new RedisLimiter(down, { prefix: PREFIX }), new FallbackLimiter(), env({ GATEWAY_RATE_LIMIT_FAIL_OPEN: false }));
-    await expect(service.decide(request('s-free', { planLimits: { perSecond: 1 }, paidPlan: false }))).rejects.toMatchObject({ code: 'service_unavailable' });
+    const service = new LimiterService(
+      new RedisLimiter(down, { prefix: PREFIX }),
+      new FallbackLimiter(),
+      env({ GATEWAY_RATE_LIMIT_FAIL_OPEN: false }),
+    );
+    await expect(
+      service.decide(request('s-free', { planLimits: { perSecond: 1 }, paidPlan: false })),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(service.counters).toMatchObject({ fallbackDecisions: 0, failClosedRejections: 1 });
   });
 });

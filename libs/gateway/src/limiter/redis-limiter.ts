@@ -21,7 +21,12 @@ export const QUOTA_COUNTER_GRACE_MS = 24 * 3600 * 1000;
  * The limiter's Redis keys. The subscription id is the Redis Cluster hash tag, so the three keys
  * of one call always live in one slot (an EVALSHA over several keys needs that).
  */
-export function limiterKeys(prefix: string, subscriptionId: string, endpointId: string | undefined, periodKey: string): [string, string, string] {
+export function limiterKeys(
+  prefix: string,
+  subscriptionId: string,
+  endpointId: string | undefined,
+  periodKey: string,
+): [string, string, string] {
   const base = `${prefix}:gw:{${subscriptionId}}`;
   return [`${base}:rl`, `${base}:rl:ep:${endpointId ?? '-'}`, `${base}:quota:${periodKey}`];
 }
@@ -56,9 +61,27 @@ export class RedisLimiter {
     const nowMs = this.options.clock ? this.options.clock() : Date.now();
     if (!hasAnyWindow(plan) && !hasAnyWindow(endpoint) && quotaLimit === null) {
       // nothing to count: no round trip at all
-      return toDecision(plan, endpoint, { allowed: true, reason: null, rejectingSlot: -1, retryMicros: 0, slots: emptySlots(), quota: null, overageUnits: 0 }, 'none');
+      return toDecision(
+        plan,
+        endpoint,
+        {
+          allowed: true,
+          reason: null,
+          rejectingSlot: -1,
+          retryMicros: 0,
+          slots: emptySlots(),
+          quota: null,
+          overageUnits: 0,
+        },
+        'none',
+      );
     }
-    const keys = limiterKeys(this.options.prefix, request.subscriptionId, request.endpointLimit?.endpointId, request.quota.periodKey);
+    const keys = limiterKeys(
+      this.options.prefix,
+      request.subscriptionId,
+      request.endpointLimit?.endpointId,
+      request.quota.periodKey,
+    );
     const args = [
       this.options.clock ? String(Math.round(nowMs * 1000)) : '',
       String(weight),
@@ -66,7 +89,12 @@ export class RedisLimiter {
       ...limitArgs(endpoint),
       String(quotaLimit ?? -1),
       request.quota.mode === 'hard' ? '1' : '0',
-      String(Math.max(QUOTA_COUNTER_GRACE_MS, Math.round(request.quota.periodEndsAt - nowMs + QUOTA_COUNTER_GRACE_MS))),
+      String(
+        Math.max(
+          QUOTA_COUNTER_GRACE_MS,
+          Math.round(request.quota.periodEndsAt - nowMs + QUOTA_COUNTER_GRACE_MS),
+        ),
+      ),
     ];
     const reply = await this.run(keys, args);
     return toDecision(plan, endpoint, parseReply(reply, request, quotaLimit, nowMs), 'redis');
@@ -103,7 +131,12 @@ function unavailable(error: unknown): LimiterUnavailableError {
   return new LimiterUnavailableError(`the limiter's Redis did not answer: ${message}`, { cause: error });
 }
 
-function parseReply(reply: unknown, request: LimitRequest, quotaLimit: number | null, nowMs: number): RawDecision {
+function parseReply(
+  reply: unknown,
+  request: LimitRequest,
+  quotaLimit: number | null,
+  nowMs: number,
+): RawDecision {
   if (!Array.isArray(reply) || reply.length !== 18 || !reply.every((v) => typeof v === 'number')) {
     throw new LimiterUnavailableError('the limiter script answered something unexpected');
   }

@@ -96,13 +96,20 @@ describe('resolveUpstreamPath', () => {
 
   it('keeps the query string byte for byte and apart from the path', () => {
     const query = 'a=1&b=%2e%2e%2f&c=\u00e9&d=/x/../y&e=%00';
-    expect(resolveUpstreamPath(`/x/../y?${query}`, '/base')).toEqual({ path: '/base/y', query, target: `/base/y?${query}` });
+    expect(resolveUpstreamPath(`/x/../y?${query}`, '/base')).toEqual({
+      path: '/base/y',
+      query,
+      target: `/base/y?${query}`,
+    });
   });
 
   it('never leaves the base path, whatever the input (property over generated paths)', () => {
     const alphabet = ['a', '.', '..', '%2e', '%2E%2e', '.%2e', '', 'b', '%41'];
     for (let n = 0; n < 2000; n++) {
-      const segments = Array.from({ length: 1 + (n % 7) }, (_, i) => alphabet[(n * 7 + i * 13 + (n >> 3)) % alphabet.length]);
+      const segments = Array.from(
+        { length: 1 + (n % 7) },
+        (_, i) => alphabet[(n * 7 + i * 13 + (n >> 3)) % alphabet.length],
+      );
       const { path } = resolveUpstreamPath(`/${segments.join('/')}`, '/mount/v1');
       expect(path === '/mount/v1' || path.startsWith('/mount/v1/')).toBe(true);
       expect(path.slice('/mount/v1'.length).split('/')).not.toContain('..');
@@ -110,9 +117,15 @@ describe('resolveUpstreamPath', () => {
   });
 
   it('keeps %2F inside a segment when allowEncodedSlash is set, but not around a dot segment', () => {
-    expect(resolveUpstreamPath('/projects/group%2fproject/issues', '/api/v4', { allowEncodedSlash: true }).path).toBe('/api/v4/projects/group%2Fproject/issues');
-    expect(() => resolveUpstreamPath('/projects/..%2f..%2fadmin', '/api/v4', { allowEncodedSlash: true })).toThrow(/dot segment/);
-    expect(() => resolveUpstreamPath('/projects/a%2F%2e%2e', '/api/v4', { allowEncodedSlash: true })).toThrow(/dot segment/);
+    expect(
+      resolveUpstreamPath('/projects/group%2fproject/issues', '/api/v4', { allowEncodedSlash: true }).path,
+    ).toBe('/api/v4/projects/group%2Fproject/issues');
+    expect(() =>
+      resolveUpstreamPath('/projects/..%2f..%2fadmin', '/api/v4', { allowEncodedSlash: true }),
+    ).toThrow(/dot segment/);
+    expect(() => resolveUpstreamPath('/projects/a%2F%2e%2e', '/api/v4', { allowEncodedSlash: true })).toThrow(
+      /dot segment/,
+    );
   });
 
   it('accepts a longer target when maxLength allows it', () => {
@@ -137,11 +150,17 @@ describe('splitGatewayTarget', () => {
     expect(splitGatewayTarget(raw)).toEqual(expected);
   });
 
-  it.each(['/', '/Weather/x', '/-x/y', '/%2e%2e/x', '/../x', '/a_b'])('answers null for %j (no such slug)', (raw) => {
-    expect(splitGatewayTarget(raw)).toBeNull();
-  });
+  it.each(['/', '/Weather/x', '/-x/y', '/%2e%2e/x', '/../x', '/a_b'])(
+    'answers null for %j (no such slug)',
+    (raw) => {
+      expect(splitGatewayTarget(raw)).toBeNull();
+    },
+  );
 
-  it.each(['http://evil.example/x', '//evil.example/x', 'weather/x', '*'])('rejects %j with invalid_path', (raw) => {
-    expect(() => splitGatewayTarget(raw)).toThrow(expect.objectContaining({ code: 'invalid_path' }));
-  });
+  it.each(['http://evil.example/x', '//evil.example/x', 'weather/x', '*'])(
+    'rejects %j with invalid_path',
+    (raw) => {
+      expect(() => splitGatewayTarget(raw)).toThrow(expect.objectContaining({ code: 'invalid_path' }));
+    },
+  );
 });

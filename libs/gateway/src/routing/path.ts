@@ -40,7 +40,10 @@ export interface UpstreamTarget {
 export const DEFAULT_MAX_TARGET_LENGTH = 8192;
 
 function invalid(detail: string): AppError {
-  return new AppError('invalid_path', `${detail} Send the path as plain /segments under the API, e.g. /users/42?limit=10.`);
+  return new AppError(
+    'invalid_path',
+    `${detail} Send the path as plain /segments under the API, e.g. /users/42?limit=10.`,
+  );
 }
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
@@ -52,7 +55,11 @@ const CONTROL = /[\x00-\x1f\x7f]/;
  * ``) and joins it with the provider's base path (`/v1`, `` for none). Throws AppError
  * `invalid_path` for the rejected forms above.
  */
-export function resolveUpstreamPath(rawTarget: string, basePath: string, options: PathOptions = {}): UpstreamTarget {
+export function resolveUpstreamPath(
+  rawTarget: string,
+  basePath: string,
+  options: PathOptions = {},
+): UpstreamTarget {
   const maxLength = options.maxLength ?? DEFAULT_MAX_TARGET_LENGTH;
   if (rawTarget.length > maxLength) throw invalid(`The request path is longer than ${maxLength} characters.`);
   const questionMark = rawTarget.indexOf('?');
@@ -62,7 +69,9 @@ export function resolveUpstreamPath(rawTarget: string, basePath: string, options
     throw invalid('The query string contains a control character (CR, LF, NUL …) or a fragment (#).');
   }
   if (rawPath !== '' && !rawPath.startsWith('/')) {
-    throw invalid('The request target must be a path starting with "/" (absolute-form and authority-form targets are refused).');
+    throw invalid(
+      'The request target must be a path starting with "/" (absolute-form and authority-form targets are refused).',
+    );
   }
   const segments = normaliseSegments(rawPath, options.allowEncodedSlash === true);
   const base = normaliseBase(basePath);
@@ -115,11 +124,16 @@ function canonicalSegment(raw: string, allowEncodedSlash: boolean): string {
     if (code > 0xff) throw invalid('The path contains characters that are not percent-encoded UTF-8.');
     if (ch === '%') {
       const hex = raw.slice(i + 1, i + 3);
-      if (!HEX.test(hex)) throw invalid('The path contains a malformed percent-encoding (a "%" not followed by two hex digits).');
+      if (!HEX.test(hex))
+        throw invalid(
+          'The path contains a malformed percent-encoding (a "%" not followed by two hex digits).',
+        );
       const byte = parseInt(hex, 16);
-      if (byte < 0x20 || byte === 0x7f) throw invalid('The path contains an encoded control character (%00–%1F, %7F).');
+      if (byte < 0x20 || byte === 0x7f)
+        throw invalid('The path contains an encoded control character (%00–%1F, %7F).');
       if (byte === 0x5c) throw invalid('The path contains an encoded backslash (%5C).');
-      if (byte === 0x2f && !allowEncodedSlash) throw invalid('The path contains an encoded slash (%2F), which upstream servers read differently.');
+      if (byte === 0x2f && !allowEncodedSlash)
+        throw invalid('The path contains an encoded slash (%2F), which upstream servers read differently.');
       if (byte === 0x25) {
         const next = raw.slice(i + 3, i + 5).toLowerCase();
         if (next === '2e' || next === '2f' || next === '5c' || next === '25') {
@@ -135,7 +149,8 @@ function canonicalSegment(raw: string, allowEncodedSlash: boolean): string {
   if (allowEncodedSlash && /%2F/.test(out)) {
     // an upstream that decodes %2F must not find a dot segment between the decoded slashes
     const parts = out.split('%2F').map(dotForm);
-    if (parts.some((part) => part === '.' || part === '..')) throw invalid('The path hides a dot segment behind an encoded slash (%2F).');
+    if (parts.some((part) => part === '.' || part === '..'))
+      throw invalid('The path hides a dot segment behind an encoded slash (%2F).');
   }
   return out;
 }
@@ -164,7 +179,9 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
  */
 export function splitGatewayTarget(rawUrl: string): GatewayTarget | null {
   if (!rawUrl.startsWith('/') || rawUrl.startsWith('//')) {
-    throw invalid('The request target must be a path starting with a single "/" (absolute-form and authority-form targets are refused).');
+    throw invalid(
+      'The request target must be a path starting with a single "/" (absolute-form and authority-form targets are refused).',
+    );
   }
   let end = 1;
   while (end < rawUrl.length && rawUrl[end] !== '/' && rawUrl[end] !== '?') end++;
