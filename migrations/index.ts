@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
 import { CatalogAndStripeInbox1795858360071 } from './1795858360071-catalog-and-stripe-inbox';
 import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
+import { Subscriptions1795862565414 } from './1795862565414-subscriptions';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -11,4 +12,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialIdentity1795856757200,
   CatalogAndStripeInbox1795858360071,
   SeedCategories1795858367665,
+  Subscriptions1795862565414,
 ];

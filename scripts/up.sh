@@ -2,14 +2,17 @@
 # `npm run up` (DESIGN.md §9): on a fresh machine, from the repository root, sets Portico up and runs it.
 #
 #   1 dependencies   npm ci when node_modules is missing or older than package-lock.json
-#   2 configuration  .env from .env.example (SESSION_SECRET and ENCRYPTION_KEY generated), then loaded
+#   2 configuration  .env from .env.example (SESSION_SECRET and ENCRYPTION_KEY generated; a new .env gets
+#                    GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true: the demo upstream is on loopback), then loaded
 #   3 PostgreSQL     answers at DATABASE_URL's host, or the local cluster is started, or: what to run
 #   4 Redis          answers at REDIS_URL, or a local redis-server is started, or: what to run
 #   5 database       the database named in DATABASE_URL is created when missing
 #   6 build          npm run build (skipped when dist/ is newer than every source)
 #   7 migrations     node dist/apps/cli/main.js migrate run
 #   8 admin          node dist/apps/cli/main.js seed-admin (ADMIN_EMAIL / ADMIN_PASSWORD)
-#   then             node dist/apps/standalone/main.js: api + gateway + worker in one process
+#   9 demo           node dist/apps/cli/main.js seed-demo (demo provider, listings, plans, consumer)
+#   then             node dist/apps/standalone/main.js: api + gateway + worker (+ demo upstream
+#                    when DEMO=true) in one process
 #
 # UP_SEPARATE=1 npm run up, or npm run up -- --separate: three processes (scripts/start-separate.sh).
 # UP_REBUILD=1 forces the build. Command output goes to .portico/up.log; failures print its tail.
@@ -21,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --separate) separate=1 ;;
     -h | --help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -34,7 +37,7 @@ done
 mkdir -p .portico
 LOG=.portico/up.log
 : >"$LOG"
-TOTAL=8
+TOTAL=9
 step() { printf '[%d/%d] %-14s … ' "$1" "$TOTAL" "$2"; }
 ok() { echo "${1:-ok}"; }
 # fail <message lines…>: ends the step line, explains, exits 1
@@ -101,6 +104,9 @@ if [ ! -f .env ]; then
   cp .env.example .env
   chmod 600 .env
   config_note="created .env from .env.example"
+  # the local embedded default: the demo listings' upstream (apps/demo-upstream) is 127.0.0.1, which
+  # the SSRF policy refuses unless this is true. Only in a .env created here: an operator's choice stays.
+  sed -i 's|^GATEWAY_ALLOW_PRIVATE_UPSTREAMS=.*$|GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true|' .env
 fi
 if grep -qE '^SESSION_SECRET=[[:space:]]*$' .env; then
   secret="$(new_secret)"
@@ -220,7 +226,7 @@ needs_build=0
 if [ "${UP_REBUILD:-0}" = 1 ] || [ ! -f "$stamp" ]; then
   needs_build=1
 else
-  for app in api gateway worker standalone cli; do [ -f "dist/apps/$app/main.js" ] || needs_build=1; done
+  for app in api gateway worker standalone cli demo-upstream; do [ -f "dist/apps/$app/main.js" ] || needs_build=1; done
   if [ -n "$(find apps libs migrations package-lock.json tsconfig.json tsconfig.build.json nest-cli.json \
     -newer "$stamp" -not -path 'apps/web/*' -print -quit 2>/dev/null)" ]; then
     needs_build=1
@@ -257,6 +263,23 @@ else
 fi
 # it may print a generated password, exactly once: show everything it says
 [ -n "$seed_out" ] && sed 's/^/      /' <<<"$seed_out"
+
+# ---- 9. demo marketplace ------------------------------------------------------------------------
+step 9 'demo marketplace'
+demo_status=0
+demo_out="$(node dist/apps/cli/main.js seed-demo 2>&1)" || demo_status=$?
+if [ "$demo_status" = 2 ] && grep -q '^Usage: portico' <<<"$demo_out"; then
+  ok "skipped (this build of the cli has no seed-demo command)"
+  demo_out=""
+elif [ "$demo_status" != 0 ]; then
+  fail "seed-demo failed:" "$demo_out"
+elif grep -q '^seed-demo: skipped' <<<"$demo_out"; then
+  ok "skipped"
+else
+  ok "ok"
+fi
+# generated passwords and the demo test key are printed once, on the run that creates them
+[ -n "$demo_out" ] && sed 's/^/      /' <<<"$demo_out"
 
 # ---- start ---------------------------------------------------------------------------------------
 echo

@@ -41,9 +41,12 @@ export const SMALL_DOCUMENT = {
   },
 };
 
-/** Catalog operations of the api: every route of the provider, listing, version, plan, public catalog and admin review code. */
+/**
+ * Catalog operations of the api: every route of the provider, listing, version, plan, public catalog and admin review code.
+ * `/v1/provider/subscriptions…` belongs to libs/subscriptions; test/subscriptions.e2e-spec.ts covers its authorization.
+ */
 export const CATALOG_PATH =
-  /^\/v1\/(provider(\/|$)|apis(\/|$)|categories$|admin\/apis(\/|$)|providers(\/|$))/;
+  /^\/v1\/(provider(?!\/subscriptions(\/|$))(\/|$)|apis(\/|$)|categories$|admin\/apis(\/|$)|providers(\/|$))/;
 
 const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
 

@@ -2,6 +2,7 @@ import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogEnv, CatalogModule } from '@app/catalog';
 import { CoreModule, EncryptionEnv, HealthModule, IdempotencyModule, ProblemFilter, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
@@ -20,6 +21,8 @@ import { CatalogController } from './catalog/catalog.controller';
 import { ProviderListingsController } from './catalog/provider-listings.controller';
 import { PlansController } from './catalog/plans.controller';
 import { VersionsController } from './catalog/versions.controller';
+import { ProviderSubscriptionsController } from './subscriptions/provider-subscriptions.controller';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 
 import { SessionGuard } from './http/session.guard';
 import { createValidationPipe } from './http/validation.pipe';
@@ -37,8 +40,9 @@ export class ApiModule {
         GithubAuthModule,
         CatalogModule,
         BillingModule,
+        SubscriptionsModule,
       ],
-      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController],
+      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController, SubscriptionsController, ProviderSubscriptionsController],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

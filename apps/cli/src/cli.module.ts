@@ -2,6 +2,7 @@ import { CoreModule } from '@app/common';
 import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogModule } from '@app/catalog';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MIGRATIONS } from '@migrations';
 import { CliEnv } from './cli.env';
@@ -20,6 +21,7 @@ export class CliModule {
         IdentityModule,
         CatalogModule,
         BillingModule,
+        SubscriptionsModule,
       ],
     };
   }

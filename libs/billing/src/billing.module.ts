@@ -6,11 +6,12 @@ import { StripeEventRepository } from './inbox/stripe-event.repository';
 import { StripeInboxService } from './inbox/stripe-inbox.service';
 import { ProviderOnboardingService } from './onboarding/provider-onboarding.service';
 import { PAYMENTS_PORT_PROVIDER } from './payments/payments.factory';
+import { PaymentsPort } from './payments/payments.port';
 
 /** Needs BillingEnv among the app's env fragments (EnvModule) and CoreModule's Clock and JobQueue. */
 @Module({
   imports: [TypeOrmModule.forFeature([StripeEventEntity]), CatalogModule],
   providers: [PAYMENTS_PORT_PROVIDER, StripeEventRepository, StripeInboxService, ProviderOnboardingService],
-  exports: [ProviderOnboardingService, StripeInboxService],
+  exports: [PaymentsPort, ProviderOnboardingService, StripeInboxService],
 })
 export class BillingModule {}

@@ -7,6 +7,7 @@ import { AccountRepository } from './accounts/account.repository';
 import { AccountsService } from './accounts/accounts.service';
 import { AuthThrottle } from './accounts/auth-throttle';
 import { PasswordHasher } from './accounts/password-hasher';
+import { AccountSeedService } from './admin/account-seed.service';
 import { AdminSeedService } from './admin/admin-seed.service';
 import { ApplicationEntity } from './applications/application.entity';
 import { ApplicationRepository } from './applications/application.repository';
@@ -35,6 +36,7 @@ import { SessionsService } from './sessions/sessions.service';
     AccountOpeningService,
     GithubLoginService,
     AdminSeedService,
+    AccountSeedService,
     SessionsService,
     ApplicationsService,
     ApiKeysService,
@@ -42,6 +44,6 @@ import { SessionsService } from './sessions/sessions.service';
     KeyResolver,
     KeyUsageRecorder,
   ],
-  exports: [AccountsService, SessionsService, ApplicationsService, ApiKeysService, KeyResolver, KeyUsageRecorder, GithubLoginService, AdminSeedService],
+  exports: [AccountsService, SessionsService, ApplicationsService, ApiKeysService, KeyResolver, KeyUsageRecorder, GithubLoginService, AdminSeedService, AccountSeedService],
 })
 export class IdentityModule {}

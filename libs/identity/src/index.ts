@@ -1,4 +1,5 @@
 export * from './accounts/accounts.service';
+export * from './admin/account-seed.service';
 export * from './admin/admin-seed.service';
 export * from './applications/applications.service';
 export * from './github/github-login.service';

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import {
   CATALOG_PAGE_LIMITS,
   CREDENTIAL_LOCATIONS,
@@ -41,6 +42,17 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+
+/** An optional, nullable http(s) URL field (logo, website, terms); the service checks the scheme. */
+function OptionalUrl(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String }),
+    IsOptional(),
+    IsString(),
+    MaxLength(LISTING_LIMITS.urlMax),
+  );
+}
+
 
 const LISTING_ACTIONS: ListingAction[] = ['publish', 'approve', 'reject', 'deprecate', 'retire'];
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -128,22 +140,13 @@ export class CreateListingDto {
   @MaxLength(LISTING_LIMITS.tagMax, { each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   logoUrl?: string | null;
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   websiteUrl?: string | null;
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   termsUrl?: string | null;
 
   @ApiPropertyOptional({
@@ -246,22 +249,13 @@ export class UpdateListingDto {
   @MaxLength(LISTING_LIMITS.tagMax, { each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   logoUrl?: string | null;
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   websiteUrl?: string | null;
 
-  @ApiPropertyOptional({ format: 'uri', maxLength: LISTING_LIMITS.urlMax, nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(LISTING_LIMITS.urlMax)
+  @OptionalUrl()
   termsUrl?: string | null;
 
   @ApiPropertyOptional({

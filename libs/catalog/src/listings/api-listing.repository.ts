@@ -94,6 +94,13 @@ export class ApiListingRepository {
     });
   }
 
+  /** Public reads by id (subscriptions): a listing with its provider. */
+  findById(apiId: string): Promise<ApiListingEntity | null> {
+    return this.dataSource
+      .getRepository(ApiListingEntity)
+      .findOne({ where: { id: apiId }, relations: { provider: true, category: true } });
+  }
+
   /** Gateway and public reads: a listing by slug, with its provider. */
   findBySlug(slug: string): Promise<ApiListingEntity | null> {
     return this.dataSource

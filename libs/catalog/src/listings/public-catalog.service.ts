@@ -169,6 +169,13 @@ export class PublicCatalogService {
     return listing;
   }
 
+  /** Like findVisibleBySlug, by the listing's id (libs/subscriptions: a plan names its API by id). */
+  async findVisibleById(apiId: string, viewer: CatalogViewer | null): Promise<ApiListingEntity> {
+    const listing = await this.listings.findById(apiId);
+    if (!listing || !(await this.canView(listing, viewer))) throw listingNotFound();
+    return listing;
+  }
+
   categoriesWithCounts(): Promise<CategoryWithCount[]> {
     return this.categories.listWithCounts(this.clock.now());
   }
