@@ -348,6 +348,34 @@ function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
 
 export type Resolved = { ok: true; fields: PlanFields } | { ok: false; problems: FieldProblem[] };
 
+/**
+ * Checks a `"METHOD /path"` → value map (endpoint weights, endpoint rate limits): an object, at
+ * most PLAN_LIMITS.endpointKeysMax keys, each a valid endpoint key, each value accepted by
+ * `checkEntry`. Pushes problems and returns the map when it is entirely valid, else null.
+ */
+function checkEndpointMap(
+  field: string,
+  value: unknown,
+  shape: string,
+  checkEntry: (entry: unknown, entryField: string) => FieldProblem[],
+  problems: FieldProblem[],
+): Record<string, unknown> | null {
+  if (!isRecord(value)) {
+    problems.push({ field, message: `must be an object of ${shape}` });
+    return null;
+  }
+  const keys = Object.keys(value);
+  const before = problems.length;
+  if (keys.length > PLAN_LIMITS.endpointKeysMax)
+    problems.push({ field, message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries` });
+  const badKeys = keys.filter((key) => !parseEndpointKey(key).ok);
+  if (badKeys.length > 0)
+    problems.push({ field, message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}` });
+  for (const key of keys.filter((k) => parseEndpointKey(k).ok))
+    problems.push(...checkEntry(value[key], `${field}.${key}`));
+  return problems.length === before ? value : null;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -479,70 +507,40 @@ export function resolvePlanFields(
     }
   }
   if (input.endpointWeights !== undefined) {
-    const weights: unknown = input.endpointWeights;
-    if (!isRecord(weights))
-      problems.push({
-        field: 'endpointWeights',
-        message: 'must be an object of "METHOD /path" → integer units',
-      });
-    else {
-      const keys = Object.keys(weights);
-      const before = problems.length;
-      if (keys.length > PLAN_LIMITS.endpointKeysMax)
-        problems.push({
-          field: 'endpointWeights',
-          message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries`,
-        });
-      const badKeys = keys.filter((key) => !parseEndpointKey(key).ok);
-      if (badKeys.length > 0)
-        problems.push({
-          field: 'endpointWeights',
-          message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}`,
-        });
-      for (const key of keys.filter((k) => parseEndpointKey(k).ok)) {
-        const w = weights[key];
-        if (
-          typeof w !== 'number' ||
-          !Number.isInteger(w) ||
-          w < PLAN_LIMITS.weightMin ||
-          w > PLAN_LIMITS.weightMax
-        )
-          problems.push({
-            field: `endpointWeights.${key}`,
-            message: `must be an integer from ${PLAN_LIMITS.weightMin} to ${PLAN_LIMITS.weightMax} (billing units per call)`,
-          });
-      }
-      if (problems.length === before) next.endpointWeights = sortedRecord(weights as Record<string, number>);
-    }
+    const weights = checkEndpointMap(
+      'endpointWeights',
+      input.endpointWeights,
+      '"METHOD /path" → integer units',
+      (value, field) =>
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        value >= PLAN_LIMITS.weightMin &&
+        value <= PLAN_LIMITS.weightMax
+          ? []
+          : [
+              {
+                field,
+                message: `must be an integer from ${PLAN_LIMITS.weightMin} to ${PLAN_LIMITS.weightMax} (billing units per call)`,
+              },
+            ],
+      problems,
+    );
+    if (weights) next.endpointWeights = sortedRecord(weights as Record<string, number>);
   }
   if (input.endpointRateLimits !== undefined) {
-    const limits: unknown = input.endpointRateLimits;
-    if (!isRecord(limits))
-      problems.push({
-        field: 'endpointRateLimits',
-        message: 'must be an object of "METHOD /path" → rate limit',
-      });
-    else {
-      const keys = Object.keys(limits);
-      const before = problems.length;
-      if (keys.length > PLAN_LIMITS.endpointKeysMax)
-        problems.push({
-          field: 'endpointRateLimits',
-          message: `must have at most ${PLAN_LIMITS.endpointKeysMax} entries`,
-        });
-      const badKeys = keys.filter((key) => !parseEndpointKey(key).ok);
-      if (badKeys.length > 0)
-        problems.push({
-          field: 'endpointRateLimits',
-          message: `keys ${ENDPOINT_KEY_RULE}; not valid: ${describeKeys(badKeys)}`,
-        });
-      for (const key of keys.filter((k) => parseEndpointKey(k).ok))
-        problems.push(...checkRateLimit(limits[key], `endpointRateLimits.${key}`, true));
-      if (problems.length === before)
-        next.endpointRateLimits = sortedRecord(
-          Object.fromEntries(keys.map((key) => [key, canonicalRateLimit(limits[key] as RateLimit)])),
-        );
-    }
+    const limits = checkEndpointMap(
+      'endpointRateLimits',
+      input.endpointRateLimits,
+      '"METHOD /path" → rate limit',
+      (value, field) => checkRateLimit(value, field, true),
+      problems,
+    );
+    if (limits)
+      next.endpointRateLimits = sortedRecord(
+        Object.fromEntries(
+          Object.entries(limits).map(([key, limit]) => [key, canonicalRateLimit(limit as RateLimit)]),
+        ),
+      );
   }
   if (problems.length > 0) return { ok: false, problems };
 
