@@ -9,24 +9,10 @@ import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { FakeStripe, INITIAL_ACCOUNT_REQUIREMENTS, type FakeStripeEvent } from './fakes/stripe.fake';
 import { signUp, type SignedUp } from './support/api-client';
 import { startIsolatedApi, type IsolatedApi } from './support/isolated-api';
+import { until } from './support/until';
 
 const PUBLIC_URL = 'http://localhost:3000';
 
-/** Polls `read` until `accept` holds, or fails after `withinMs` with the last value. */
-async function until<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  withinMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${withinMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let slugCounter = 0;
 function uniqueSlug(tag: string): string {

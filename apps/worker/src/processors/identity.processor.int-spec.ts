@@ -15,22 +15,8 @@ import { Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { IdentityProcessor } from './identity.processor';
+import { until } from '../../../../test/support/until';
 
-/** Polls until `accept` holds, or fails after `withinMs`. */
-async function until<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  withinMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${withinMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('key usage: gateway recorder → one job → worker → last_used_at', () => {
   // a Redis prefix of our own, so no other suite's worker takes our jobs and ours takes none of theirs
