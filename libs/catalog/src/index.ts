@@ -17,6 +17,7 @@ export {
 } from './versions/api-versions.service';
 export { EndpointsService } from './versions/endpoints.service';
 export { ENDPOINTS_CHANGED_EVENT } from './versions/endpoints-changed.event';
+export { CHANGE_FIELDS } from './versions/api-version.repository';
 export type { DocumentProblem } from './versions/openapi-import.errors';
 export { OPENAPI_IMPORT_LIMITS } from './versions/openapi-import.limits';
 export type { DocumentInput, SourceFormat } from './versions/openapi-document.reader';

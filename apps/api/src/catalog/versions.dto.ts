@@ -6,21 +6,12 @@ import type {
   VersionDetail,
   VersionView,
 } from '@app/catalog';
+import { CHANGE_FIELDS } from '@app/catalog';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 
 const SOURCE_FORMATS = ['swagger-2.0', 'openapi-3.0', 'openapi-3.1'];
 const VERSION_STATUSES = ['draft', 'current', 'superseded'];
-const CHANGE_FIELDS = [
-  'operationId',
-  'summary',
-  'description',
-  'tags',
-  'deprecated',
-  'parameters',
-  'requestBody',
-  'responses',
-];
 
 export class EndpointChangeDto {
   @ApiProperty({ example: 'GET' }) method!: string;
@@ -28,7 +19,7 @@ export class EndpointChangeDto {
 
   @ApiPropertyOptional({
     description: 'For `changed`: which fields differ.',
-    enum: CHANGE_FIELDS,
+    enum: [...CHANGE_FIELDS],
     isArray: true,
   })
   fields?: string[];

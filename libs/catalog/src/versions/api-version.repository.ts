@@ -48,7 +48,8 @@ type EndpointInsertValues = Parameters<InsertQueryBuilder<ApiEndpointEntity>['va
 /** Rows per INSERT of endpoints: bounded statements even for ~1 MB of JSON per endpoint. */
 const ENDPOINT_INSERT_CHUNK = 100;
 
-const CHANGE_FIELDS = [
+/** The endpoint fields a changelog compares (also the values of `changed[].fields` in the api). */
+export const CHANGE_FIELDS = [
   'operationId',
   'summary',
   'description',
