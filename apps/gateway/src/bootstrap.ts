@@ -10,6 +10,8 @@ import { GatewayServer } from './gateway.server';
 export interface GatewayApp {
   context: INestApplicationContext;
   server: GatewayServer;
+  /** Drains in-flight calls first, then closes the context (which flushes the usage buffer). */
+  close(): Promise<void>;
 }
 
 /** Builds the gateway (used by main.ts, the standalone process and the tests). */
@@ -17,5 +19,13 @@ export async function createGatewayApp(rawEnv?: Record<string, unknown>): Promis
   preflightEnv(GatewayEnv, rawEnv);
   const context = await NestFactory.createApplicationContext(GatewayModule.forRoot(rawEnv), { bufferLogs: true });
   context.useLogger(context.get(Logger));
-  return { context, server: context.get(GatewayServer) };
+  const server = context.get(GatewayServer);
+  return {
+    context,
+    server,
+    close: async () => {
+      await server.drain();
+      await context.close();
+    },
+  };
 }

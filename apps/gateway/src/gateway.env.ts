@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import { CoreEnv, EncryptionEnv, UpstreamPolicyEnv } from '@app/common';
+import { BillingEnv } from '@app/billing';
+import { GatewayLimiterEnv, GatewayPipelineEnv } from '@app/gateway';
 import { IdentityEnv } from '@app/identity';
 import { IntersectionType } from '@nestjs/mapped-types';
 import { IsInt, Max, Min } from 'class-validator';
@@ -20,4 +22,10 @@ export class GatewayHttpEnv {
 }
 
 /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS lives in UpstreamPolicyEnv (libs/common), shared with the api's save-time check. */
-export class GatewayEnv extends IntersectionType(CoreEnv, IdentityEnv, GatewayHttpEnv, UpstreamPolicyEnv, EncryptionEnv) {}
+export const GATEWAY_ENV_FRAGMENTS = [IdentityEnv, BillingEnv, GatewayHttpEnv, GatewayPipelineEnv, GatewayLimiterEnv, UpstreamPolicyEnv, EncryptionEnv];
+
+export class GatewayEnv extends IntersectionType(
+  CoreEnv,
+  IntersectionType(IdentityEnv, BillingEnv, GatewayHttpEnv, GatewayPipelineEnv),
+  IntersectionType(GatewayLimiterEnv, UpstreamPolicyEnv, EncryptionEnv),
+) {}

@@ -1,8 +1,8 @@
-import { CoreModule, EncryptionEnv, ReadinessModule, UpstreamPolicyEnv } from '@app/common';
-import { IdentityEnv, IdentityModule } from '@app/identity';
+import { CoreModule, ReadinessModule } from '@app/common';
+import { GatewayPipelineModule } from '@app/gateway';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MIGRATIONS } from '@migrations';
-import { GatewayEnv, GatewayHttpEnv } from './gateway.env';
+import { GATEWAY_ENV_FRAGMENTS, GatewayEnv } from './gateway.env';
 import { GatewayServer } from './gateway.server';
 
 /**
@@ -15,9 +15,9 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        CoreModule.forRoot({ app: 'gateway', env: GatewayEnv, envFragments: [IdentityEnv, GatewayHttpEnv, UpstreamPolicyEnv, EncryptionEnv], migrations: MIGRATIONS, poolSize: 5, rawEnv }),
+        CoreModule.forRoot({ app: 'gateway', env: GatewayEnv, envFragments: GATEWAY_ENV_FRAGMENTS, migrations: MIGRATIONS, poolSize: 5, rawEnv }),
         ReadinessModule,
-        IdentityModule,
+        GatewayPipelineModule,
       ],
       providers: [GatewayServer],
     };

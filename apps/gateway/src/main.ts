@@ -3,8 +3,9 @@ import { Logger } from 'nestjs-pino';
 import { createGatewayApp } from './bootstrap';
 
 async function main(): Promise<void> {
-  const { context, server } = await createGatewayApp();
-  closeOnSignals('gateway', () => context.close());
+  const gateway = await createGatewayApp();
+  const { context, server } = gateway;
+  closeOnSignals('gateway', () => gateway.close());
   const port = await server.listen();
   context.get(Logger).log(`gateway listening on http://localhost:${port}`);
 }

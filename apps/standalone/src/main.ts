@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   // gateway first (in-flight calls finish, usage is flushed), the worker last (it applies that usage)
   closeOnSignals('portico', async () => {
-    await gateway.context.close();
+    await gateway.close();
     await api.close();
     await worker.close();
     await demo?.close();

@@ -1,3 +1,4 @@
+export * from './cache/invalidating-cache';
 export * from './clock/clock';
 export * from './config/boolean-env';
 export * from './config/core.env';

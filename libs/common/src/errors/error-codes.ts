@@ -28,9 +28,13 @@ export const ERROR_CODES = {
   csrf_failed: { status: 403, title: 'CSRF check failed' },
   // raised by the gateway when a key's scopes do not cover the API
   scope_denied: { status: 403, title: 'Scope denied' },
+  // raised by the gateway when the caller's address is not on the key's IP allowlist
+  ip_not_allowed: { status: 403, title: 'IP address not allowed' },
+  // raised by the gateway when a publishable key (or a key with allowed origins) is used from another origin
+  origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   // raised by the gateway when the consumer has no subscription to the API
   not_subscribed: { status: 403, title: 'Not subscribed' },
-  // raised by the gateway when the subscription exists but is not active or trialing
+  // raised by the gateway when the subscription exists but gives no access yet (pending approval, awaiting payment)
   subscription_inactive: { status: 403, title: 'Subscription inactive' },
   // raised by the gateway when the plan does not include the endpoint
   endpoint_not_in_plan: { status: 403, title: 'Endpoint not in plan' },
@@ -70,7 +74,7 @@ export const ERROR_CODES = {
   upstream_unavailable: { status: 502, title: 'Upstream unavailable' },
   // raised by the gateway when the upstream answers something unusable
   upstream_error: { status: 502, title: 'Upstream error' },
-  // raised by libs/billing's Stripe adapter when Stripe refuses or fails a call (payout onboarding, later charges)
+  // raised by libs/billing's Stripe adapter when Stripe refuses or fails a call (payout onboarding, subscription Checkout Sessions, later charges)
   payments_provider_error: { status: 502, title: 'Payments provider error' },
   // raised by the api's GitHub callback when GitHub's token or user API fails or answers something unusable
   github_login_failed: { status: 502, title: 'GitHub sign-in failed' },

@@ -1,6 +1,43 @@
 import { QueueName } from './queue-names';
 
 /**
+ * One call through the gateway (DESIGN §3 step 7), as it leaves the gateway in a usage batch.
+ * Never carries the key itself, bodies or query strings.
+ */
+export interface UsageEvent {
+  /** X-Portico-Request-Id: unique per call; metering counts a request id once. */
+  requestId: string;
+  /** ISO-8601 time the gateway received the call. */
+  at: string;
+  keyId: string;
+  /** Display prefix of the key (e.g. `mp_live_ab12`), for the request log. */
+  keyPrefix: string;
+  applicationId: string;
+  consumerAccountId: string;
+  /** Null when the call was rejected before an API was resolved (api_not_found). */
+  apiId: string | null;
+  /** Null when the call was rejected before a subscription was resolved. */
+  subscriptionId: string | null;
+  planId: string | null;
+  /** The matched endpoint of the current version, or null (unmatched path, or rejected earlier). */
+  endpointId: string | null;
+  method: string;
+  status: number;
+  latencyMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  mode: 'live' | 'test';
+  /** Billing units this call costs: the endpoint weight or X-Portico-Billing-Units; 0 when not billable (test, ≥ 500, gateway-generated). */
+  billableUnits: number;
+  /** Of billableUnits, the units over a soft quota. */
+  overageUnits: number;
+  /** True when the gateway answered itself (rejections, upstream_timeout/unavailable, mocks). */
+  generated: boolean;
+  /** The DESIGN §4 code of a gateway-generated error, else null. */
+  errorCode: string | null;
+}
+
+/**
  * Payload of every job, by job name (`<lib>.<verb-noun>`). Enqueueing is type-checked against
  * this map, and the worker refuses to boot unless every name here has exactly one handler.
  * Payloads never carry secrets (no full keys, no passwords, no card data).
@@ -10,6 +47,12 @@ export interface JobPayloads {
   'identity.record-key-usage': { uses: { keyId: string; usedAt: string }[] };
   /** A verified Stripe webhook event stored in libs/billing's inbox (`stripe_events`); job id = event id. */
   'billing.apply-stripe-event': { eventId: string };
+  /** Calls buffered by one gateway process (≤ 500 events or ~50 ms); job id = `usage-<batchId>`. */
+  'metering.apply-usage-batch': { batchId: string; events: UsageEvent[] };
+  /** Deletes request-log rows and applied batch ids past their retention (libs/metering); a job scheduler adds one an hour. */
+  'metering.prune-usage': Record<string, never>;
+  /** Settles every subscription whose period or trial ended (libs/subscriptions); a job scheduler adds one a minute. */
+  'subscriptions.advance-periods': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -18,6 +61,9 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'identity.record-key-usage': QueueName.Metering,
   'billing.apply-stripe-event': QueueName.Billing,
+  'metering.apply-usage-batch': QueueName.Metering,
+  'metering.prune-usage': QueueName.Metering,
+  'subscriptions.advance-periods': QueueName.Billing,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];

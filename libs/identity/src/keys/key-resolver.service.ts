@@ -12,6 +12,8 @@ export interface ResolvedApiKey {
   keyId: string;
   accountId: string;
   applicationId: string;
+  /** Display prefix (e.g. `mp_live_Ab12`), for logs and the request log; never the secret. */
+  prefix: string;
   kind: ApiKeyKind;
   mode: ApiKeyMode;
   scopes: string[];
@@ -175,6 +177,7 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
         keyId: found.key.id,
         accountId: found.key.accountId,
         applicationId: found.key.applicationId,
+        prefix: found.key.prefix,
         kind: found.key.kind,
         mode: found.key.mode,
         scopes: found.key.scopes,
