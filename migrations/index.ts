@@ -3,6 +3,8 @@ import { InitialIdentity1795856757200 } from './1795856757200-initial-identity';
 import { CatalogAndStripeInbox1795858360071 } from './1795858360071-catalog-and-stripe-inbox';
 import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
 import { Subscriptions1795862565414 } from './1795862565414-subscriptions';
+import { SubscriptionsCheckoutAndScheduler1795866703121 } from './1795866703121-subscriptions-checkout-and-scheduler';
+import { UsageMetering1795866808910 } from './1795866808910-usage-metering';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -13,4 +15,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CatalogAndStripeInbox1795858360071,
   SeedCategories1795858367665,
   Subscriptions1795862565414,
+  SubscriptionsCheckoutAndScheduler1795866703121,
+  UsageMetering1795866808910,
 ];

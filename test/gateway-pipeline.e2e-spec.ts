@@ -1,7 +1,11 @@
 import { JobQueue, QueueName } from '@app/common';
 import { LIMITER_REDIS } from '@app/gateway';
 import type Redis from 'ioredis';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { send } from './support/catalog-fixtures';
@@ -50,14 +54,24 @@ async function call(
 }
 
 /** A GET whose request target is sent exactly as written (URL parsers would resolve dot segments first). */
-function rawGet(base: string, target: string, key: string, headers: Record<string, string> = {}): Promise<Answer> {
+function rawGet(
+  base: string,
+  target: string,
+  key: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, path: target, headers: { ...headers, 'x-portico-key': key } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = httpRequest(
+      { host: hostname, port, path: target, headers: { ...headers, 'x-portico-key': key } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -105,19 +119,30 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     '%s /anything reaches the upstream with the query, the body and hygienic headers',
     async (method) => {
       const body = method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify({ hello: method });
-      const res = await call(stack.gatewayUrl, `/${api.slug}/anything/a/b?x=1&y=%20z&x=2&show_env=1`, liveKey, {
-        method,
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-forwarded-for': '6.6.6.6',
-          'x-portico-user': 'spoofed',
-          'x-provider-token': 'consumer-override',
-          'x-end-to-end': 'kept',
+      const res = await call(
+        stack.gatewayUrl,
+        `/${api.slug}/anything/a/b?x=1&y=%20z&x=2&show_env=1`,
+        liveKey,
+        {
+          method,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-forwarded-for': '6.6.6.6',
+            'x-portico-user': 'spoofed',
+            'x-provider-token': 'consumer-override',
+            'x-end-to-end': 'kept',
+          },
         },
-      });
+      );
       expect(res.status).toBe(200);
-      const echoed = json(res) as { method: string; url: string; args: Record<string, unknown>; data: string; headers: Record<string, string> };
+      const echoed = json(res) as {
+        method: string;
+        url: string;
+        args: Record<string, unknown>;
+        data: string;
+        headers: Record<string, string>;
+      };
       expect(echoed.method).toBe(method);
       expect(echoed.url).toMatch(/\/anything\/a\/b\?x=1&y=%20z&x=2&show_env=1$/);
       expect(echoed.args).toEqual({ x: ['1', '2'], y: ' z', show_env: '1' });
@@ -158,7 +183,17 @@ describeHttpbin('gateway pipeline against httpbin', () => {
   });
 
   it('answers byte for byte what the upstream answers (binary, large, HEAD, redirects, cookies)', async () => {
-    for (const path of ['/image/png', '/range/300000', '/xml', '/status/418', '/base64/SGVsbG8gUG9ydGljbw==']) {
+    const paths = [
+      '/image/png',
+      '/range/300000',
+      '/xml',
+      '/status/418',
+      '/base64/SGVsbG8gUG9ydGljbw==',
+      // chunked and trickled bodies: streamed through, never buffered whole
+      '/stream-bytes/200000?seed=7&chunk_size=1000',
+      '/drip?numbytes=20&duration=0.5&delay=0',
+    ];
+    for (const path of paths) {
       const direct = await call(httpbin.origin, path, null);
       const proxied = await call(stack.gatewayUrl, `/${api.slug}${path}`, liveKey);
       expect({ path, status: proxied.status }).toEqual({ path, status: direct.status });
@@ -177,7 +212,11 @@ describeHttpbin('gateway pipeline against httpbin', () => {
 
   it('streams a large request body to the upstream', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'a');
-    const res = await call(stack.gatewayUrl, `/${api.slug}/anything`, liveKey, { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
+    const res = await call(stack.gatewayUrl, `/${api.slug}/anything`, liveKey, {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(200);
     expect((json(res) as { data: string }).data.length).toBe(big.length);
   });
@@ -213,9 +252,19 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     });
     const pending = await subscribe(stack, stranger, gated.planIds[1]);
     expect(pending.status).toBe('pending_approval');
-    expectProblem(await call(stack.gatewayUrl, `/${gated.slug}/get`, strangerKey), 403, 'subscription_inactive');
+    expectProblem(
+      await call(stack.gatewayUrl, `/${gated.slug}/get`, strangerKey),
+      403,
+      'subscription_inactive',
+    );
     // the provider approves: every gateway sees it within a second (pub/sub invalidation)
-    await send(stack.api, gated.owner.user, 'post', `/v1/provider/subscriptions/${pending.id}/approve`, {}).expect(200);
+    await send(
+      stack.api,
+      gated.owner.user,
+      'post',
+      `/v1/provider/subscriptions/${pending.id}/approve`,
+      {},
+    ).expect(200);
     const approved = await until(
       () => call(stack.gatewayUrl, `/${gated.slug}/get`, strangerKey),
       (res) => res.status === 200,
@@ -223,15 +272,29 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     );
     expect(approved.status).toBe(200);
 
-    expectProblem(await call(stack.gatewayUrl, `/${api.slug}/%2e%2e%2F%2e%2e/etc`, liveKey), 400, 'invalid_path');
-    const trace = await call(stack.gatewayUrl, `/${api.slug}/get`, liveKey, { method: 'TRACE' as Dispatcher.HttpMethod });
+    expectProblem(
+      await call(stack.gatewayUrl, `/${api.slug}/%2e%2e%2F%2e%2e/etc`, liveKey),
+      400,
+      'invalid_path',
+    );
+    const trace = await call(stack.gatewayUrl, `/${api.slug}/get`, liveKey, {
+      method: 'TRACE' as Dispatcher.HttpMethod,
+    });
     expectProblem(trace, 405, 'method_not_allowed');
   });
 
   it('keeps paths under the mount: dot segments are resolved and clamped, never escaping', async () => {
-    const nested = await publishUpstreamApi(stack, { liveUrl: `${httpbin.origin}/anything/mount`, plans: [GENEROUS] });
+    const nested = await publishUpstreamApi(stack, {
+      liveUrl: `${httpbin.origin}/anything/mount`,
+      plans: [GENEROUS],
+    });
     await subscribe(stack, user, nested.planIds[1]);
-    for (const path of ['/../../status/500', '/%2e%2e/%2E%2e/status/500', '//status/500', '/a/./../status/500']) {
+    for (const path of [
+      '/../../status/500',
+      '/%2e%2e/%2E%2e/status/500',
+      '//status/500',
+      '/a/./../status/500',
+    ]) {
       const res = await rawGet(stack.gatewayUrl, `/${nested.slug}${path}`, liveKey);
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
       expect((json(res) as { url: string }).url).toMatch(/\/anything\/mount\/status\/500$/);
@@ -245,16 +308,62 @@ describeHttpbin('gateway pipeline against httpbin', () => {
   it('revokes a key on every gateway instance within one second', async () => {
     const second = await stack.addGateway();
     const key = await createKey(stack, user);
-    for (const base of [stack.gatewayUrl, second.url]) expect((await call(base, `/${api.slug}/get`, key)).status).toBe(200);
+    for (const base of [stack.gatewayUrl, second.url])
+      expect((await call(base, `/${api.slug}/get`, key)).status).toBe(200);
     const keys = await send(stack.api, user.user, 'get', `/v1/apps/${user.applicationId}/keys`).expect(200);
-    const id = (keys.body as { id: string; prefix: string }[]).find((k) => key.startsWith(k.prefix) && key.endsWith((k as unknown as { lastFour: string }).lastFour))!.id;
+    const id = (keys.body as { id: string; prefix: string }[]).find(
+      (k) => key.startsWith(k.prefix) && key.endsWith((k as unknown as { lastFour: string }).lastFour),
+    )!.id;
     await send(stack.api, user.user, 'post', `/v1/keys/${id}/revoke`, {}).expect(200);
     const revokedAt = Date.now();
     for (const base of [stack.gatewayUrl, second.url]) {
-      const res = await until(() => call(base, `/${api.slug}/get`, key), (r) => r.status === 401, 1_000);
+      const res = await until(
+        () => call(base, `/${api.slug}/get`, key),
+        (r) => r.status === 401,
+        1_000,
+      );
       expect(json(res).code).toBe('key_revoked');
     }
     expect(Date.now() - revokedAt).toBeLessThan(2_000);
+  });
+
+  it('applies a plan change and a cancellation on every gateway instance within one second', async () => {
+    const second = await stack.addGateway();
+    const two = await publishUpstreamApi(stack, {
+      liveUrl: httpbin.origin,
+      plans: [GENEROUS, { ...GENEROUS, name: 'Other' }],
+    });
+    const who = await consumer(stack, 'gwp');
+    const key = await createKey(stack, who);
+    const sub = await subscribe(stack, who, two.planIds[1]);
+    const planSeen = async (base: string): Promise<string | undefined> =>
+      (json(await call(base, `/${two.slug}/anything`, key)) as { headers?: Record<string, string> })
+        .headers?.['X-Portico-Plan'];
+    for (const base of [stack.gatewayUrl, second.url]) expect(await planSeen(base)).toBe(two.planIds[1]);
+
+    await send(stack.api, who.user, 'post', `/v1/subscriptions/${sub.id}/change-plan`, {
+      planId: two.planIds[2],
+    }).expect(200);
+    for (const base of [stack.gatewayUrl, second.url])
+      expect(
+        await until(
+          () => planSeen(base),
+          (plan) => plan === two.planIds[2],
+          1_000,
+        ),
+      ).toBe(two.planIds[2]);
+
+    await send(stack.api, who.user, 'post', `/v1/subscriptions/${sub.id}/cancel`, {
+      atPeriodEnd: false,
+    }).expect(200);
+    for (const base of [stack.gatewayUrl, second.url]) {
+      const res = await until(
+        () => call(base, `/${two.slug}/get`, key),
+        (r) => r.status === 403,
+        1_000,
+      );
+      expect(json(res).code).toBe('not_subscribed');
+    }
   });
 
   it('gives exactly N successes to N×2 concurrent callers spread over two gateway processes', async () => {
@@ -270,7 +379,9 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     const warm = await call(stack.gatewayUrl, `/${limited.slug}/get`, key);
     expect(warm.status).toBe(200);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => call(i % 2 ? second.url : stack.gatewayUrl, `/${limited.slug}/get`, key)),
+      Array.from({ length: 20 }, (_, i) =>
+        call(i % 2 ? second.url : stack.gatewayUrl, `/${limited.slug}/get`, key),
+      ),
     );
     const ok = results.filter((r) => r.status === 200).length;
     expect(ok).toBe(9);
@@ -320,29 +431,55 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     expect((await call(stack.gatewayUrl, `/${partial.slug}/get`, key)).status).toBe(200);
     const out = await call(stack.gatewayUrl, `/${partial.slug}/uuid`, key);
     expect(out.status).toBe(403);
-    expect(json(out)).toMatchObject({ code: 'endpoint_not_in_plan', plan: 'Only get', endpoint: 'GET /uuid' });
+    expect(json(out)).toMatchObject({
+      code: 'endpoint_not_in_plan',
+      plan: 'Only get',
+      endpoint: 'GET /uuid',
+    });
   });
 
   it('maps upstream timeouts to 504, refused connections to 502, oversize bodies to 413', async () => {
-    const slow = await publishUpstreamApi(stack, { liveUrl: httpbin.origin, timeoutMs: 1000, plans: [GENEROUS] });
+    const slow = await publishUpstreamApi(stack, {
+      liveUrl: httpbin.origin,
+      timeoutMs: 1000,
+      plans: [GENEROUS],
+    });
     await subscribe(stack, user, slow.planIds[1]);
     const timeout = await call(stack.gatewayUrl, `/${slow.slug}/delay/3`, liveKey);
-    expect({ status: timeout.status, code: json(timeout).code }).toEqual({ status: 504, code: 'upstream_timeout' });
+    expect({ status: timeout.status, code: json(timeout).code }).toEqual({
+      status: 504,
+      code: 'upstream_timeout',
+    });
 
-    const dead = await publishUpstreamApi(stack, { liveUrl: `http://127.0.0.1:${await freePort()}`, plans: [GENEROUS] });
+    const dead = await publishUpstreamApi(stack, {
+      liveUrl: `http://127.0.0.1:${await freePort()}`,
+      plans: [GENEROUS],
+    });
     await subscribe(stack, user, dead.planIds[1]);
     const refused = await call(stack.gatewayUrl, `/${dead.slug}/x`, liveKey);
-    expect({ status: refused.status, code: json(refused).code }).toEqual({ status: 502, code: 'upstream_unavailable' });
+    expect({ status: refused.status, code: json(refused).code }).toEqual({
+      status: 502,
+      code: 'upstream_unavailable',
+    });
 
     const small = await stack.addGateway({ GATEWAY_MAX_REQUEST_BODY_BYTES: '1024' });
-    const tooBig = await call(small.url, `/${api.slug}/anything`, liveKey, { method: 'POST', body: Buffer.alloc(4096, 'x') });
-    expect({ status: tooBig.status, code: json(tooBig).code }).toEqual({ status: 413, code: 'payload_too_large' });
+    const tooBig = await call(small.url, `/${api.slug}/anything`, liveKey, {
+      method: 'POST',
+      body: Buffer.alloc(4096, 'x'),
+    });
+    expect({ status: tooBig.status, code: json(tooBig).code }).toEqual({
+      status: 413,
+      code: 'payload_too_large',
+    });
   });
 
   it('refuses loopback upstreams when private upstreams are not allowed (SSRF at connect time)', async () => {
     const strict = await stack.addGateway({ GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'false' });
     const res = await call(strict.url, `/${api.slug}/get`, liveKey);
-    expect({ status: res.status, code: json(res).code }).toEqual({ status: 502, code: 'upstream_unavailable' });
+    expect({ status: res.status, code: json(res).code }).toEqual({
+      status: 502,
+      code: 'upstream_unavailable',
+    });
     expect(String(json(res).detail)).toContain('not one the gateway may call');
   });
 
@@ -362,14 +499,20 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     const open = await call(isolated.url, `/${api.slug}/get`, liveKey);
     expect(open.status).toBe(200);
     const closed = await call(isolated.url, `/${paid.slug}/get`, key);
-    expect({ status: closed.status, code: json(closed).code }).toEqual({ status: 503, code: 'service_unavailable' });
+    expect({ status: closed.status, code: json(closed).code }).toEqual({
+      status: 503,
+      code: 'service_unavailable',
+    });
     expect(closed.headers['retry-after']).toBe('1');
 
     const metrics = await call(isolated.url, '/metrics', null);
     expect(metrics.body.toString()).toMatch(/portico_gateway_limiter_fallback_decisions_total \d+/);
 
     // an operator may switch both: rate limits fail closed, paid quotas fail open
-    const inverted = await stack.addGateway({ GATEWAY_RATE_LIMIT_FAIL_OPEN: 'false', GATEWAY_PAID_QUOTA_FAIL_CLOSED: 'false' });
+    const inverted = await stack.addGateway({
+      GATEWAY_RATE_LIMIT_FAIL_OPEN: 'false',
+      GATEWAY_PAID_QUOTA_FAIL_CLOSED: 'false',
+    });
     expect((await call(inverted.url, `/${api.slug}/get`, liveKey)).status).toBe(200);
     inverted.gateway.context.get<Redis>(LIMITER_REDIS).disconnect();
     expect((await call(inverted.url, `/${api.slug}/get`, liveKey)).status).toBe(503);
@@ -382,12 +525,16 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     const job = await until(
       async () => {
         const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']);
-        return jobs.find((j) => j.name === 'metering.apply-usage-batch' && JSON.stringify(j.data).includes(requestId));
+        return jobs.find(
+          (j) => j.name === 'metering.apply-usage-batch' && JSON.stringify(j.data).includes(requestId),
+        );
       },
       (found) => found !== undefined,
       5_000,
     );
-    const event = (job!.data as { events: { requestId: string }[] }).events.find((e) => e.requestId === requestId);
+    const event = (job!.data as { events: { requestId: string }[] }).events.find(
+      (e) => e.requestId === requestId,
+    );
     expect(event).toMatchObject({
       requestId,
       apiId: api.id,
@@ -451,10 +598,15 @@ describe('gateway test keys', () => {
     expect(res.headers['x-portico-mock']).toBe('true');
     expect(json(res)).toEqual({ id: 'rex', name: 'Rex', kind: 'dog' });
     const subs = await send(stack.api, who.user, 'get', '/v1/subscriptions').expect(200);
-    expect(subs.body).toEqual([expect.objectContaining({ apiId: api.id, planId: api.planIds[0], status: 'active' })]);
+    expect(subs.body).toEqual([
+      expect.objectContaining({ apiId: api.id, planId: api.planIds[0], status: 'active' }),
+    ]);
 
     const unknown = await call(stack.gatewayUrl, `/${api.slug}/owners`, who.testKey);
-    expect({ status: unknown.status, code: json(unknown).code }).toEqual({ status: 404, code: 'route_not_found' });
+    expect({ status: unknown.status, code: json(unknown).code }).toEqual({
+      status: 404,
+      code: 'route_not_found',
+    });
     // live keys are not subscribed on first use
     const stranger = await consumer(stack, 'gwt2');
     const live = await createKey(stack, stranger);
@@ -462,7 +614,11 @@ describe('gateway test keys', () => {
   });
 
   it('sends test calls to the sandbox URL when there is one, with their own modest limits', async () => {
-    const api = await publishUpstreamApi(stack, { liveUrl: 'http://127.0.0.1:9', sandboxUrl: `${sandboxUrl}/v2`, document });
+    const api = await publishUpstreamApi(stack, {
+      liveUrl: 'http://127.0.0.1:9',
+      sandboxUrl: `${sandboxUrl}/v2`,
+      document,
+    });
     const who = await consumer(stack, 'gwt3');
     const res = await call(stack.gatewayUrl, `/${api.slug}/pets/rex?x=1`, who.testKey);
     expect(res.status).toBe(200);
@@ -470,5 +626,102 @@ describe('gateway test keys', () => {
     expect(res.headers['x-portico-mock']).toBeUndefined();
     expect(res.headers['ratelimit-policy']).toContain('"minute";q=100');
     expect(res.headers['x-quota-limit']).toBeUndefined();
+  });
+});
+
+describe('gateway pipeline against json-server (stateful CRUD)', () => {
+  let stack: GatewayStack;
+  let server: ChildProcess;
+  let origin: string;
+  let dir: string;
+  let api: PublishedApi;
+  let key: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portico-json-server-'));
+    writeFileSync(join(dir, 'db.json'), JSON.stringify({ notes: [{ id: 1, title: 'first', tags: ['a'] }] }));
+    const port = await freePort();
+    server = spawn(
+      process.execPath,
+      [
+        require.resolve('json-server/lib/cli/bin.js'),
+        '--watch',
+        join(dir, 'db.json'),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--quiet',
+      ],
+      { stdio: 'ignore' },
+    );
+    origin = `http://127.0.0.1:${port}`;
+    await until(
+      () =>
+        call(origin, '/notes', null).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (status) => status === 200,
+      15_000,
+    );
+    stack = await startGatewayStack();
+    api = await publishUpstreamApi(stack, { liveUrl: origin, plans: [GENEROUS] });
+    const who = await consumer(stack, 'gwj');
+    key = await createKey(stack, who);
+    await subscribe(stack, who, api.planIds[1]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    server?.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates, reads, replaces, patches, lists and deletes through the gateway exactly as directly', async () => {
+    const json_ = { 'content-type': 'application/json' };
+    const created = await call(stack.gatewayUrl, `/${api.slug}/notes`, key, {
+      method: 'POST',
+      headers: json_,
+      body: JSON.stringify({ title: 'via gateway' }),
+    });
+    expect(created.status).toBe(201);
+    const id = json(created).id as number;
+    const path = `/notes/${id}`;
+    const same = async (p: string): Promise<void> => {
+      const [direct, proxied] = [
+        await call(origin, p, null),
+        await call(stack.gatewayUrl, `/${api.slug}${p}`, key),
+      ];
+      expect({ p, status: proxied.status }).toEqual({ p, status: direct.status });
+      expect(proxied.body.equals(direct.body)).toBe(true);
+    };
+    await same(path);
+    expect(
+      (
+        await call(stack.gatewayUrl, `/${api.slug}${path}`, key, {
+          method: 'PUT',
+          headers: json_,
+          body: JSON.stringify({ title: 'replaced', tags: [] }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(stack.gatewayUrl, `/${api.slug}${path}`, key, {
+          method: 'PATCH',
+          headers: json_,
+          body: JSON.stringify({ tags: ['x'] }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(json(await call(origin, path, null))).toEqual({ id, title: 'replaced', tags: ['x'] });
+    await same('/notes?_sort=id&_order=desc');
+    await same('/notes?title_like=repl');
+    const listed = await call(stack.gatewayUrl, `/${api.slug}/notes?_page=1&_limit=1`, key);
+    expect(listed.headers['x-total-count']).toBe('2');
+    expect((await call(stack.gatewayUrl, `/${api.slug}${path}`, key, { method: 'DELETE' })).status).toBe(200);
+    expect((await call(origin, path, null)).status).toBe(404);
+    await same(path);
   });
 });

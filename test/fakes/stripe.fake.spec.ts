@@ -91,6 +91,81 @@ describe('the Stripe fake', () => {
       ).rejects.toMatchObject({ param: 'type' });
     });
 
+    it('creates subscription Checkout Sessions with a destination and fee, validating like Stripe; completing one builds the event', async () => {
+      const account = await stripe.accounts.create({
+        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } },
+        capabilities: { transfers: { requested: true } },
+      });
+      const params = (destination: string): Stripe.Checkout.SessionCreateParams => ({
+        mode: 'subscription',
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: 'usd',
+              unit_amount: 1500,
+              recurring: { interval: 'month' },
+              product_data: { name: 'Search API — Pro' },
+            },
+          },
+        ],
+        client_reference_id: 'sub-1',
+        subscription_data: { application_fee_percent: 20, transfer_data: { destination } },
+        success_url: 'https://portico.example/subscriptions/sub-1?checkout=success',
+      });
+      // a destination without the transfers capability is refused, as by Stripe
+      await expect(stripe.checkout.sessions.create(params(account.id))).rejects.toMatchObject({
+        param: 'subscription_data[transfer_data][destination]',
+      });
+      fake.completeOnboarding(account.id);
+      await expect(stripe.checkout.sessions.create(params('acct_nope'))).rejects.toMatchObject({
+        code: 'resource_missing',
+      });
+      const { success_url: _url, ...noSuccessUrl } = params(account.id);
+      await expect(stripe.checkout.sessions.create(noSuccessUrl)).rejects.toMatchObject({
+        code: 'parameter_missing',
+        param: 'success_url',
+      });
+      const oneOff = params(account.id);
+      delete oneOff.line_items![0].price_data!.recurring;
+      await expect(stripe.checkout.sessions.create(oneOff)).rejects.toMatchObject({ param: 'line_items' });
+      await expect(
+        stripe.checkout.sessions.create({
+          ...params(account.id),
+          subscription_data: { application_fee_percent: 20 },
+        }),
+      ).rejects.toMatchObject({ param: 'subscription_data[application_fee_percent]' });
+
+      const session = await stripe.checkout.sessions.create(params(account.id));
+      expect(session).toMatchObject({
+        object: 'checkout.session',
+        mode: 'subscription',
+        status: 'open',
+        payment_status: 'unpaid',
+        client_reference_id: 'sub-1',
+        amount_total: 1500,
+        currency: 'usd',
+      });
+      expect(session.id).toMatch(/^cs_test_/);
+      expect(session.url).toContain(session.id);
+      expect(fake.checkoutSession(session.id).subscription_data).toEqual({
+        application_fee_percent: 20,
+        transfer_data: { destination: account.id },
+        metadata: {},
+      });
+
+      const event = fake.checkoutSessionCompletedEvent(session.id);
+      expect(event.type).toBe('checkout.session.completed');
+      expect(event.data.object).toMatchObject({
+        id: session.id,
+        status: 'complete',
+        payment_status: 'paid',
+        url: null,
+        customer: expect.stringMatching(/^cus_/),
+        subscription: expect.stringMatching(/^sub_/),
+      });
+    });
+
     it('signs webhook deliveries that the SDK verifies', () => {
       const event = fake.event('account.updated', { id: 'acct_1', object: 'account' }, { account: 'acct_1' });
       const { body, signature } = fake.signedDelivery(event);

@@ -17,6 +17,9 @@ import Stripe from 'stripe';
  *   POST /v1/accounts            create a connected account (controller properties, capabilities, metadata)
  *   GET  /v1/accounts/:id        retrieve it (tests change it with `updateAccount` / `completeOnboarding`)
  *   POST /v1/account_links       a single-use onboarding link for an existing account
+ *   POST /v1/checkout/sessions   a Checkout Session (`subscription` mode with inline `price_data`,
+ *                                destination charges with an application fee); tests pay it with
+ *                                `completeCheckout` / `checkoutSessionCompletedEvent`
  *
  * Like Stripe: v1 bodies are form-encoded with bracket notation (`controller[fees][payer]=application`,
  * `expand[0]=x`; every scalar arrives as a string); a bad `Authorization: Bearer` key is a 401; errors
@@ -104,6 +107,45 @@ export interface FakeAccountLink {
   type: string;
   return_url: string;
   refresh_url: string;
+}
+
+/** The parts of a Checkout Session the fake keeps (a subset of Stripe's object, same names). */
+export interface FakeCheckoutSession {
+  id: string;
+  object: 'checkout.session';
+  created: number;
+  expires_at: number;
+  livemode: false;
+  mode: 'payment' | 'setup' | 'subscription';
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'unpaid' | 'paid' | 'no_payment_required';
+  url: string | null;
+  success_url: string;
+  cancel_url: string | null;
+  client_reference_id: string | null;
+  customer: string | null;
+  customer_email: string | null;
+  subscription: string | null;
+  currency: string;
+  amount_subtotal: number;
+  amount_total: number;
+  metadata: Record<string, string>;
+  /** Not in Stripe's answer (line items are a separate list): kept so tests can check them. */
+  line_items: {
+    quantity: number;
+    price_data: {
+      currency: string;
+      unit_amount: number;
+      recurring: { interval: string } | null;
+      product_data: { name: string };
+    };
+  }[];
+  /** Not in Stripe's answer either: what `subscription_data` asked for. */
+  subscription_data: {
+    application_fee_percent: number | null;
+    transfer_data: { destination: string } | null;
+    metadata: Record<string, string>;
+  } | null;
 }
 
 export interface FakeStripeEvent {
@@ -211,6 +253,33 @@ function asString(value: FormValue | undefined, param: string, required = false)
   return value;
 }
 
+function invalid(param: string, message: string, code = 'parameter_invalid'): StripeFakeError {
+  return new StripeFakeError(400, { type: 'invalid_request_error', code, message, param });
+}
+
+function asMetadata(value: FormValue | undefined, param: string): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(asObject(value, param) ?? {})) {
+    metadata[key] = asString(entry, `${param}[${key}]`) ?? '';
+  }
+  return metadata;
+}
+
+/** A non-negative integer sent as a form string. */
+function asInteger(value: FormValue | undefined, param: string): number | undefined {
+  const text = asString(value, param);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw invalid(param, `Invalid integer: ${text}`, 'parameter_invalid_integer');
+  return Number(text);
+}
+
+function asUrl(value: FormValue | undefined, param: string, required: boolean): string | undefined {
+  const url = asString(value, param, required);
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+    throw invalid(param, 'Not a valid URL', 'url_invalid');
+  return url;
+}
+
 function missing(param: string): StripeFakeError {
   return new StripeFakeError(400, {
     type: 'invalid_request_error',
@@ -247,6 +316,7 @@ export class FakeStripe {
   readonly objects = {
     accounts: new Map<string, FakeAccount>(),
     accountLinks: [] as FakeAccountLink[],
+    checkoutSessions: new Map<string, FakeCheckoutSession>(),
   };
 
   private readonly routes: Route[] = [];
@@ -265,6 +335,7 @@ export class FakeStripe {
       body: this.account(id, 'id'),
     }));
     this.route('POST', /^\/v1\/account_links$/, (req) => this.createAccountLink(req));
+    this.route('POST', /^\/v1\/checkout\/sessions$/, (req) => this.createCheckoutSession(req));
   }
 
   static async start(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<FakeStripe> {
@@ -338,6 +409,34 @@ export class FakeStripe {
         pending_verification: [],
       };
     });
+  }
+
+  // ---- checkout: the payer's side ---------------------------------------------------------------------
+
+  checkoutSession(id: string): FakeCheckoutSession {
+    const session = this.objects.checkoutSessions.get(id);
+    if (!session) throw noSuch('checkout session', id, 'session');
+    return session;
+  }
+
+  /** The payer paid on the hosted page: the session completes with a new customer and subscription. */
+  completeCheckout(id: string): FakeCheckoutSession {
+    const session = this.checkoutSession(id);
+    if (session.status === 'open') {
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.url = null;
+      session.customer = randomId('cus', 8);
+      if (session.mode === 'subscription') session.subscription = randomId('sub', 10);
+    }
+    return structuredClone(session);
+  }
+
+  /** A `checkout.session.completed` event for the session, paid first if it is still open. */
+  checkoutSessionCompletedEvent(id: string): FakeStripeEvent {
+    const session = this.completeCheckout(id);
+    const { line_items: _items, subscription_data: _data, ...object } = session;
+    return this.event('checkout.session.completed', object);
   }
 
   // ---- webhooks --------------------------------------------------------------------------------------
@@ -557,6 +656,139 @@ export class FakeStripe {
     };
     this.objects.accounts.set(account.id, account);
     return { status: 200, body: structuredClone(account) };
+  };
+
+  private createCheckoutSession: Handler = (req) => {
+    const body = req.body;
+    const mode = asString(body.mode, 'mode', true)!;
+    if (!['payment', 'setup', 'subscription'].includes(mode))
+      throw invalid('mode', 'Invalid mode: must be one of payment, setup, or subscription');
+    const successUrl = asUrl(body.success_url, 'success_url', true)!;
+    const cancelUrl = asUrl(body.cancel_url, 'cancel_url', false) ?? null;
+    const rawItems = body.line_items;
+    if (rawItems === undefined && mode !== 'setup') throw missing('line_items');
+    if (rawItems !== undefined && !Array.isArray(rawItems))
+      throw invalid('line_items', 'Invalid array', 'parameter_invalid_array');
+    const lineItems: FakeCheckoutSession['line_items'] = (rawItems ?? []).map((raw, index) => {
+      const param = `line_items[${index}]`;
+      const item = asObject(raw, param)!;
+      if (item.price !== undefined)
+        throw invalid(
+          `${param}[price]`,
+          'This fake serves inline price_data only: no prices are stored in it.',
+        );
+      const priceData = asObject(item.price_data, `${param}[price_data]`);
+      if (!priceData) throw missing(`${param}[price]`);
+      const quantity = asInteger(item.quantity, `${param}[quantity]`);
+      if (quantity === undefined) throw missing(`${param}[quantity]`);
+      const currency = asString(priceData.currency, `${param}[price_data][currency]`, true)!;
+      if (!/^[a-z]{3}$/.test(currency))
+        throw invalid(`${param}[price_data][currency]`, `Invalid currency: ${currency}`);
+      const unitAmount = asInteger(priceData.unit_amount, `${param}[price_data][unit_amount]`);
+      if (unitAmount === undefined) throw missing(`${param}[price_data][unit_amount]`);
+      const product = asObject(priceData.product_data, `${param}[price_data][product_data]`);
+      if (!product) throw missing(`${param}[price_data][product]`);
+      const name = asString(product.name, `${param}[price_data][product_data][name]`, true)!;
+      const recurringData = asObject(priceData.recurring, `${param}[price_data][recurring]`);
+      const interval = recurringData
+        ? asString(recurringData.interval, `${param}[price_data][recurring][interval]`, true)!
+        : null;
+      if (interval !== null && !['day', 'week', 'month', 'year'].includes(interval))
+        throw invalid(`${param}[price_data][recurring][interval]`, `Invalid interval: ${interval}`);
+      return {
+        quantity,
+        price_data: {
+          currency,
+          unit_amount: unitAmount,
+          recurring: interval ? { interval } : null,
+          product_data: { name },
+        },
+      };
+    });
+    if (mode === 'subscription' && !lineItems.some((item) => item.price_data.recurring !== null))
+      throw invalid(
+        'line_items',
+        'You must provide at least one recurring price in `subscription` mode when using prices.',
+      );
+    if (new Set(lineItems.map((item) => item.price_data.currency)).size > 1)
+      throw invalid('line_items', 'All prices must be in the same currency.');
+
+    const subscriptionData = asObject(body.subscription_data, 'subscription_data');
+    if (subscriptionData && mode !== 'subscription')
+      throw invalid('subscription_data', 'You can only pass `subscription_data` in `subscription` mode.');
+    let feePercent: number | null = null;
+    const feeText = asString(
+      subscriptionData?.application_fee_percent,
+      'subscription_data[application_fee_percent]',
+    );
+    if (feeText !== undefined) {
+      feePercent = Number(feeText);
+      if (!/^\d+(\.\d{1,2})?$/.test(feeText) || feePercent > 100)
+        throw invalid(
+          'subscription_data[application_fee_percent]',
+          'application_fee_percent must be a number between 0 and 100 with at most two decimals.',
+        );
+    }
+    const transfer = asObject(subscriptionData?.transfer_data, 'subscription_data[transfer_data]');
+    const destination = transfer
+      ? asString(transfer.destination, 'subscription_data[transfer_data][destination]', true)!
+      : null;
+    if (destination !== null) {
+      const account = this.objects.accounts.get(destination);
+      if (!account)
+        throw new StripeFakeError(400, {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          message: `No such destination: '${destination}'`,
+          param: 'subscription_data[transfer_data][destination]',
+        });
+      if (account.capabilities.transfers !== 'active')
+        throw invalid(
+          'subscription_data[transfer_data][destination]',
+          'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
+        );
+    }
+    if (feePercent !== null && destination === null && header(req.headers['stripe-account']) === undefined)
+      throw invalid(
+        'subscription_data[application_fee_percent]',
+        'Can only apply an application_fee_percent when the request is made on behalf of another account (using an OAuth key, the Stripe-Account header, or the destination parameter).',
+      );
+
+    const created = now();
+    const id = randomId('cs_test', 24);
+    const amount = lineItems.reduce((sum, item) => sum + item.quantity * item.price_data.unit_amount, 0);
+    const session: FakeCheckoutSession = {
+      id,
+      object: 'checkout.session',
+      created,
+      expires_at: created + 24 * 3600,
+      livemode: false,
+      mode: mode as FakeCheckoutSession['mode'],
+      status: 'open',
+      payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid',
+      url: `https://checkout.stripe.com/c/pay/${id}#fake`,
+      success_url: successUrl,
+      cancel_url: cancelUrl,
+      client_reference_id: asString(body.client_reference_id, 'client_reference_id') ?? null,
+      customer: null,
+      customer_email: asString(body.customer_email, 'customer_email') ?? null,
+      subscription: null,
+      currency: lineItems[0]?.price_data.currency ?? 'usd',
+      amount_subtotal: amount,
+      amount_total: amount,
+      metadata: asMetadata(body.metadata, 'metadata'),
+      line_items: lineItems,
+      subscription_data: subscriptionData
+        ? {
+            application_fee_percent: feePercent,
+            transfer_data: destination ? { destination } : null,
+            metadata: asMetadata(subscriptionData.metadata, 'subscription_data[metadata]'),
+          }
+        : null,
+    };
+    this.objects.checkoutSessions.set(id, session);
+    const { line_items: _items, subscription_data: _data, ...answer } = structuredClone(session);
+    return { status: 200, body: answer };
   };
 
   private createAccountLink: Handler = (req) => {

@@ -2,6 +2,7 @@ import { CoreModule } from '@app/common';
 import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogModule } from '@app/catalog';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { MeteringModule } from '@app/metering';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MIGRATIONS } from '@migrations';
@@ -22,6 +23,7 @@ export class CliModule {
         CatalogModule,
         BillingModule,
         SubscriptionsModule,
+        MeteringModule,
       ],
     };
   }

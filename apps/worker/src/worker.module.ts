@@ -1,12 +1,16 @@
 import { BillingEnv, BillingModule } from '@app/billing';
 import { CoreModule, EncryptionEnv, HealthModule, ProblemFilter } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { MeteringModule } from '@app/metering';
+import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
 import { JobDispatcher } from './job-dispatcher';
 import { BillingProcessor } from './processors/billing.processor';
 import { IdentityProcessor } from './processors/identity.processor';
+import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
+import { SubscriptionsProcessor, SubscriptionsScheduler } from './processors/subscriptions.processor';
 import { WorkerEnv, WorkerHttpEnv } from './worker.env';
 
 /** The worker: BullMQ processors (apps/worker/src/processors) and its health endpoints. */
@@ -21,8 +25,10 @@ export class WorkerModule {
         HealthModule,
         IdentityModule,
         BillingModule,
+        SubscriptionsModule,
+        MeteringModule,
       ],
-      providers: [JobDispatcher, IdentityProcessor, BillingProcessor, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, IdentityProcessor, BillingProcessor, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

@@ -10,8 +10,9 @@ export {
 } from './periods';
 export { LIVE_STATUSES, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state';
 export {
-  CHECKOUT_PENDING_NOTE,
+  CHECKOUT_NEXT_STEP,
   SubscriptionsService,
+  type AdvanceResult,
   type Consumer,
   type SubscribeResult,
   type SubscriptionView,

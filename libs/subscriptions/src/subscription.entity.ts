@@ -16,6 +16,11 @@ import type { SubscriptionStatus } from './subscription-state';
 })
 @Index('ix_subscriptions__provider_id_status', ['providerId', 'status'])
 @Index('ix_subscriptions__plan_id_status', ['planId', 'status'])
+// the period scheduler's "due" scan (README "Time"): running periods by end, trials by end
+@Index('ix_subscriptions__running_period_end', ['currentPeriodEnd'], {
+  where: `status IN ('trialing', 'active', 'past_due')`,
+})
+@Index('ix_subscriptions__trial_ends_at', ['trialEndsAt'], { where: `status = 'trialing'` })
 export class SubscriptionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -55,6 +60,18 @@ export class SubscriptionEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   canceledAt!: Date | null;
+
+  /** The Stripe customer Checkout created for this subscription's payments (PAYMENTS=stripe), else null. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripeCustomerId!: string | null;
+
+  /** The Stripe subscription Checkout created (renewals and invoices refer to it), else null. */
+  @Index('uq_subscriptions__stripe_subscription_id', {
+    unique: true,
+    where: 'stripe_subscription_id IS NOT NULL',
+  })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripeSubscriptionId!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

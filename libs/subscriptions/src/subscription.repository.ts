@@ -3,7 +3,16 @@ import { DataSource, In, type EntityManager } from 'typeorm';
 import { LIVE_STATUSES, type SubscriptionState, type SubscriptionStatus } from './subscription-state';
 import { SubscriptionEntity } from './subscription.entity';
 
-export type NewSubscription = Omit<SubscriptionEntity, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewSubscription = Omit<
+  SubscriptionEntity,
+  'id' | 'createdAt' | 'updatedAt' | 'stripeCustomerId' | 'stripeSubscriptionId'
+>;
+
+/** The payment provider's objects a subscription's payments run through (Checkout fills them). */
+export type PaymentRefs = Partial<Pick<SubscriptionEntity, 'stripeCustomerId' | 'stripeSubscriptionId'>>;
+
+/** Statuses whose periods run, so time can make them due (the scheduler's scan). */
+const RUNNING_STATUSES: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
 
 /**
  * The `subscriptions` table. Consumer reads and writes take the consumer's account id, provider
@@ -88,11 +97,36 @@ export class SubscriptionRepository {
   async updateState(
     id: string,
     expected: SubscriptionStatus,
-    state: SubscriptionState & { planId?: string },
+    state: SubscriptionState & { planId?: string } & PaymentRefs,
     manager?: EntityManager,
   ): Promise<boolean> {
     const result = await this.repo(manager).update({ id, status: expected }, { ...state });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** System lookup by id (billing's completed checkout), locked until the caller's transaction ends. */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<SubscriptionEntity | null> {
+    return manager
+      .getRepository(SubscriptionEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Up to `limit` subscriptions that time has made due at `now` (README "Time": a running period
+   * ended, or a trial ended), in id order after `afterId`, so a scan pages through them once even
+   * when some cannot be settled.
+   */
+  findDue(now: Date, limit: number, afterId: string | null): Promise<SubscriptionEntity[]> {
+    const query = this.repo()
+      .createQueryBuilder('s')
+      .where('s.status IN (:...running)', { running: [...RUNNING_STATUSES] })
+      .andWhere("(s.current_period_end <= :now OR (s.status = 'trialing' AND s.trial_ends_at <= :now))", {
+        now,
+      })
+      .orderBy('s.id', 'ASC')
+      .limit(limit);
+    if (afterId !== null) query.andWhere('s.id > :afterId', { afterId });
+    return query.getMany();
   }
 
   async reload(id: string, manager?: EntityManager): Promise<SubscriptionEntity> {

@@ -1,4 +1,11 @@
-import { PaymentsPort } from '@app/billing';
+import {
+  CheckoutCompletions,
+  PaymentsPort,
+  SubscriptionCheckoutService,
+  type CheckoutCompletionOutcome,
+  type CompletedCheckout,
+  type InboxTransaction,
+} from '@app/billing';
 import {
   PlanSubscribers,
   PlansService,
@@ -14,6 +21,7 @@ import {
   approve,
   cancel,
   changePlan,
+  expire,
   initialState,
   isLive,
   needsApproval,
@@ -26,7 +34,7 @@ import {
   type SubscriptionStatus,
 } from './subscription-state';
 import type { SubscriptionEntity } from './subscription.entity';
-import { SubscriptionRepository } from './subscription.repository';
+import { SubscriptionRepository, type PaymentRefs } from './subscription.repository';
 
 /** The signed-in consumer (the email decides which private plans it may see). */
 export interface Consumer {
@@ -59,9 +67,19 @@ export interface SubscribeResult {
   nextStep: string | null;
 }
 
-/** Why a stripe-mode paid subscription stays incomplete: Checkout is the billing issue's part. */
-export const CHECKOUT_PENDING_NOTE =
-  'Payment is collected through Stripe Checkout, which arrives with the billing work: this subscription stays incomplete (no access) until a payment activates it.';
+/** What an incomplete subscription waits for (stripe payments): the consumer pays at `checkoutUrl`. */
+export const CHECKOUT_NEXT_STEP =
+  'Pay for the first period at checkoutUrl (Stripe Checkout): the subscription stays incomplete, without access, until Stripe confirms the payment, then it is active. Lost the page? POST /v1/subscriptions/{id}/checkout answers it again.';
+
+/** What the scheduled period job did in one run (README "Time"). */
+export interface AdvanceResult {
+  /** Due subscriptions found. */
+  due: number;
+  /** Of those, written with a new period or state (each announced on the EventBus). */
+  changed: number;
+  /** Of those, failed (logged; the next run tries again). */
+  failed: number;
+}
 
 function subscriptionNotFound(): AppError {
   return new AppError('not_found', 'Subscription not found: you have no subscription with this id.');
@@ -130,6 +148,8 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly providers: ProvidersService,
     private readonly planSubscribers: PlanSubscribers,
     private readonly payments: PaymentsPort,
+    private readonly checkout: SubscriptionCheckoutService,
+    private readonly checkoutCompletions: CheckoutCompletions,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -140,46 +160,94 @@ export class SubscriptionsService implements OnModuleInit {
       countSubscribers: (planId: string, manager: EntityManager) =>
         this.subscriptions.countLiveOnPlan(planId, manager),
     });
+    // billing's inbox records completed Stripe Checkouts through this service (billing cannot import it)
+    this.checkoutCompletions.use({
+      checkoutCompleted: (checkout, tx) => this.recordCheckoutCompleted(checkout, tx),
+    });
   }
 
   // ---- consumer -------------------------------------------------------------------------------
 
-  async subscribe(consumer: Consumer, planId: string): Promise<SubscribeResult> {
+  /**
+   * Subscribes the consumer to a plan. A paid plan with stripe payments starts `incomplete` and
+   * answers the Stripe Checkout page to pay at (`checkoutUrl`); `checkoutReturnUrl` is where
+   * Checkout sends the browser back (`<checkoutReturnUrl>/<id>?checkout=success|canceled`).
+   * Refused with 409 before anything is stored when the provider cannot take payments.
+   */
+  async subscribe(consumer: Consumer, planId: string, checkoutReturnUrl?: string): Promise<SubscribeResult> {
     const plan = await this.plans.findSubscribable(planId, consumer.email);
     if (!plan) throw planNotFound();
     const listing = await this.assertOpen(plan.apiId, consumer);
-    const existing = await this.subscriptions.findLive(consumer.accountId, plan.apiId);
-    if (existing) throw this.alreadySubscribed(existing);
-
-    const mode = this.paymentsMode();
-    const state = initialState(terms(plan), mode, this.clock.now());
-    let created: SubscriptionEntity;
-    try {
-      created = await this.subscriptions.insert({
-        ...state,
-        consumerAccountId: consumer.accountId,
-        apiId: plan.apiId,
-        providerId: listing.providerId,
-        planId: plan.id,
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'uq_subscriptions__live_consumer_api')) {
-        const winner = await this.subscriptions.findLive(consumer.accountId, plan.apiId);
-        if (winner) throw this.alreadySubscribed(winner);
+    const needsCheckout =
+      initialState(terms(plan), this.paymentsMode(), this.clock.now()).status === 'incomplete';
+    if (needsCheckout) await this.checkout.payee(listing.providerId);
+    const created = await this.open(consumer.accountId, plan, listing.providerId);
+    let checkoutUrl: string | null = null;
+    if (created.status === 'incomplete') {
+      try {
+        checkoutUrl = await this.openCheckout(created, plan, consumer, checkoutReturnUrl);
+      } catch (error) {
+        // no payment page, no subscription: free the (consumer, API) slot so a retry can subscribe
+        await this.subscriptions.updateState(
+          created.id,
+          'incomplete',
+          expire(stateOf(created), this.clock.now()),
+        );
+        this.broadcast(created);
+        throw error;
       }
-      throw error;
     }
-    this.broadcast(created);
     return {
       subscription: toSubscriptionView(created),
-      checkoutUrl: null,
+      checkoutUrl,
       nextStep:
         created.status === 'pending_approval'
           ? "This plan needs the provider's approval: the subscription becomes usable once they approve it."
           : created.status === 'incomplete'
-            ? CHECKOUT_PENDING_NOTE
+            ? CHECKOUT_NEXT_STEP
             : null,
     };
+  }
+
+  /**
+   * The Stripe Checkout page of an incomplete subscription (after the provider approved it, or when
+   * the consumer lost the page): the same session again while Stripe keeps it (idempotent per
+   * subscription). 409 for any other state.
+   */
+  async resumeCheckout(consumer: Consumer, id: string, checkoutReturnUrl: string): Promise<string> {
+    const row = await this.subscriptions.findForConsumer(consumer.accountId, id);
+    if (!row) throw subscriptionNotFound();
+    if (row.status !== 'incomplete' || !this.checkout.required)
+      throw conflict(
+        `This subscription is ${row.status.replace('_', ' ')}: only incomplete subscriptions (a paid plan awaiting its first payment through Stripe) have a checkout page.`,
+        { subscriptionStatus: row.status },
+      );
+    const plan = await this.requirePlan(row.planId);
+    return this.openCheckout(row, plan, consumer, checkoutReturnUrl);
+  }
+
+  /**
+   * Subscribe-on-first-test (the gateway, for a `mp_test_` call without a subscription): subscribes
+   * the consumer to the API's first public free plan that needs no approval. Null when the API has
+   * no such plan or is not open to everyone (private APIs need an explicit subscription); a
+   * subscription created meanwhile by a concurrent call is answered as is.
+   */
+  async subscribeToFreePlan(consumerAccountId: string, apiId: string): Promise<SubscriptionView | null> {
+    const plan = (await this.plans.listPublic(apiId)).find((p) => !p.paid && !p.approvalRequired);
+    if (!plan) return null;
+    let providerId: string;
+    try {
+      ({ providerId } = await this.assertOpen(apiId, null));
+    } catch (error) {
+      if (error instanceof AppError) return null;
+      throw error;
+    }
+    try {
+      return toSubscriptionView(await this.open(consumerAccountId, plan, providerId));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'conflict') return this.findLive(consumerAccountId, apiId);
+      throw error;
+    }
   }
 
   async list(consumerAccountId: string): Promise<SubscriptionView[]> {
@@ -227,9 +295,10 @@ export class SubscriptionsService implements OnModuleInit {
       );
     const current = await this.plans.findById(row.planId);
     if (plan.paid && !(current?.paid ?? false) && this.paymentsMode() === 'stripe')
-      throw conflict(`Moving from a free to a paid plan needs a payment method. ${CHECKOUT_PENDING_NOTE}`, {
-        planId,
-      });
+      throw conflict(
+        'Moving from a free to a paid plan needs a first payment through Stripe Checkout, which a plan change does not start: cancel this subscription and subscribe to the paid plan.',
+        { planId },
+      );
     await this.assertOpen(plan.apiId, consumer);
     const next = changePlan(stateOf(row), terms(plan), this.clock.now());
     return toSubscriptionView(await this.write(row, next, plan.id));
@@ -264,12 +333,75 @@ export class SubscriptionsService implements OnModuleInit {
    * The billing seam: a verified payment (Checkout completed, invoice paid) for this subscription
    * moves incomplete → active (starting its periods) or past_due → active.
    */
-  async recordPaymentSucceeded(subscriptionId: string): Promise<SubscriptionView> {
-    const row = await this.subscriptions.reload(subscriptionId);
+  async recordPaymentSucceeded(
+    subscriptionId: string,
+    refs: PaymentRefs = {},
+    tx?: InboxTransaction,
+  ): Promise<SubscriptionView> {
+    const row = await this.subscriptions.reload(subscriptionId, tx?.manager);
     const plan = await this.requirePlan(row.planId);
-    return toSubscriptionView(
-      await this.write(row, paymentSucceeded(stateOf(row), terms(plan), this.clock.now())),
+    const next = paymentSucceeded(stateOf(row), terms(plan), this.clock.now());
+    return toSubscriptionView(await this.write(row, next, undefined, { refs, tx }));
+  }
+
+  /**
+   * billing's CheckoutCompletions port: a verified `checkout.session.completed` (paid) activates
+   * the incomplete subscription and keeps Stripe's customer and subscription ids, inside the inbox
+   * transaction (the row locked), announced after commit. Replays and late events change nothing.
+   */
+  async recordCheckoutCompleted(
+    checkout: CompletedCheckout,
+    tx: InboxTransaction,
+  ): Promise<CheckoutCompletionOutcome> {
+    const row = await this.subscriptions.findByIdForUpdate(checkout.subscriptionId, tx.manager);
+    if (!row) return 'unknown_subscription';
+    if (row.status !== 'incomplete') {
+      // already active (a replay), or canceled/expired before the payment arrived: billing's
+      // reconciliation refunds a payment for an ended subscription; state never moves backwards
+      this.logger.log(
+        { subscriptionId: row.id, status: row.status, session: checkout.sessionId },
+        'completed checkout for a subscription past checkout: unchanged',
+      );
+      return 'unchanged';
+    }
+    await this.recordPaymentSucceeded(
+      row.id,
+      { stripeCustomerId: checkout.customerId, stripeSubscriptionId: checkout.providerSubscriptionId },
+      tx,
     );
+    return 'applied';
+  }
+
+  /**
+   * The scheduled period job (worker, every minute): applies the passage of time (README "Time")
+   * to every subscription it made due — a running period ended, or a trial ended — in batches of
+   * `batchSize`, at most `maxBatches` per run (the next run continues). Each is settled exactly as
+   * a read would settle it, so the lazy path and this job agree; re-running finds nothing due.
+   */
+  async advanceDuePeriods(options: { batchSize?: number; maxBatches?: number } = {}): Promise<AdvanceResult> {
+    const batchSize = options.batchSize ?? 200;
+    const maxBatches = options.maxBatches ?? 50;
+    const now = this.clock.now();
+    const result: AdvanceResult = { due: 0, changed: 0, failed: 0 };
+    let afterId: string | null = null;
+    for (let batch = 0; batch < maxBatches; batch += 1) {
+      const rows = await this.subscriptions.findDue(now, batchSize, afterId);
+      for (const row of rows) {
+        result.due += 1;
+        try {
+          if (await this.settleAt(row, now)) result.changed += 1;
+        } catch (error) {
+          result.failed += 1;
+          this.logger.error(
+            { err: error, subscriptionId: row.id },
+            'could not advance the subscription period',
+          );
+        }
+      }
+      if (rows.length < batchSize) break;
+      afterId = rows[rows.length - 1].id;
+    }
+    return result;
   }
 
   /** The consumer's live subscription to an API, settled to now (the gateway's resolution). */
@@ -282,12 +414,37 @@ export class SubscriptionsService implements OnModuleInit {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Inserts the consumer's new subscription to a plan (409 when one is live already) and announces it. */
+  private async open(consumerAccountId: string, plan: PlanView, providerId: string): Promise<SubscriptionEntity> {
+    const existing = await this.subscriptions.findLive(consumerAccountId, plan.apiId);
+    if (existing) throw this.alreadySubscribed(existing);
+    const state = initialState(terms(plan), this.paymentsMode(), this.clock.now());
+    let created: SubscriptionEntity;
+    try {
+      created = await this.subscriptions.insert({
+        ...state,
+        consumerAccountId,
+        apiId: plan.apiId,
+        providerId,
+        planId: plan.id,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_subscriptions__live_consumer_api')) {
+        const winner = await this.subscriptions.findLive(consumerAccountId, plan.apiId);
+        if (winner) throw this.alreadySubscribed(winner);
+      }
+      throw error;
+    }
+    this.broadcast(created);
+    return created;
+  }
+
   private paymentsMode(): PaymentsMode {
     return this.payments.mode;
   }
 
   /** The API must be visible to the consumer and open: published, or deprecated before its sunset. */
-  private async assertOpen(apiId: string, consumer: Consumer): Promise<{ providerId: string }> {
+  private async assertOpen(apiId: string, consumer: Consumer | null): Promise<{ providerId: string }> {
     const listing = await this.catalog.findVisibleById(apiId, consumer);
     const now = this.clock.now();
     const open =
@@ -325,32 +482,72 @@ export class SubscriptionsService implements OnModuleInit {
 
   /** Applies the passage of time (README "Time") and persists it; the row as it is now. */
   private async settled(row: SubscriptionEntity): Promise<SubscriptionEntity> {
-    if (row.anchor === null || !isLive(row.status)) return row;
-    const plan = await this.requirePlan(row.planId);
-    const next = settle(stateOf(row), plan.quotaPeriod, this.clock.now());
-    if (!next) return row;
-    if (await this.subscriptions.updateState(row.id, row.status, next)) {
-      if (next.status !== row.status) this.broadcast(row);
-    }
-    return this.subscriptions.reload(row.id);
+    return (await this.settleAt(row, this.clock.now())) ? this.subscriptions.reload(row.id) : row;
   }
 
-  /** Writes a transition if nobody moved the row meanwhile (else 409: retry). */
+  /**
+   * The one place time is applied (reads and the scheduled job): settles the row to `now` with a
+   * write conditional on the status read (a racing transition wins; this one is then skipped), and
+   * announces the change. True when this call wrote a change.
+   */
+  private async settleAt(row: SubscriptionEntity, now: Date): Promise<boolean> {
+    if (row.anchor === null || !isLive(row.status)) return false;
+    const plan = await this.requirePlan(row.planId);
+    const next = settle(stateOf(row), plan.quotaPeriod, now);
+    if (!next) return false;
+    if (!(await this.subscriptions.updateState(row.id, row.status, next))) return false;
+    this.broadcast(row);
+    return true;
+  }
+
+  /** Opens (or re-opens) the subscription's Stripe Checkout page; its URL. */
+  private async openCheckout(
+    row: SubscriptionEntity,
+    plan: PlanView,
+    consumer: Consumer,
+    checkoutReturnUrl: string | undefined,
+  ): Promise<string> {
+    if (!checkoutReturnUrl)
+      throw new Error('a paid subscription with stripe payments needs a checkout return URL');
+    const base = checkoutReturnUrl.replace(/\/+$/, '');
+    const listing = await this.catalog.findVisibleById(row.apiId, consumer);
+    const session = await this.checkout.open({
+      subscriptionId: row.id,
+      providerId: row.providerId,
+      consumerEmail: consumer.email,
+      productName: `${listing.name} — ${plan.name}`,
+      currency: plan.currency,
+      priceAmountMinor: plan.priceAmountMinor,
+      successUrl: `${base}/${row.id}?checkout=success`,
+      cancelUrl: `${base}/${row.id}?checkout=canceled`,
+    });
+    return session.url;
+  }
+
+  /**
+   * Writes a transition if nobody moved the row meanwhile (else 409: retry). Inside `tx` when
+   * given, then announced after it commits (other processes re-read on the announcement).
+   */
   private async write(
     row: SubscriptionEntity,
     next: SubscriptionState,
     planId?: string,
+    options: { refs?: PaymentRefs; tx?: InboxTransaction } = {},
   ): Promise<SubscriptionEntity> {
-    const written = await this.subscriptions.updateState(row.id, row.status, {
-      ...next,
-      ...(planId ? { planId } : {}),
-    });
+    const { refs = {}, tx } = options;
+    const written = await this.subscriptions.updateState(
+      row.id,
+      row.status,
+      { ...next, ...(planId ? { planId } : {}), ...refs },
+      tx?.manager,
+    );
     if (!written)
       throw conflict('The subscription changed while this request ran: read it again and retry.', {
         subscriptionId: row.id,
       });
-    this.broadcast(row);
-    return this.subscriptions.reload(row.id);
+    if (tx) tx.afterCommit(() => this.broadcast(row));
+    else this.broadcast(row);
+    return this.subscriptions.reload(row.id, tx?.manager);
   }
 
   private broadcast(row: SubscriptionEntity): void {

@@ -1,4 +1,4 @@
-import type { AuthenticatedSession } from '@app/identity';
+import { IdentityEnv, type AuthenticatedSession } from '@app/identity';
 import { SubscriptionsService } from '@app/subscriptions';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -7,6 +7,7 @@ import { UuidParam } from '../http/uuid-param.pipe';
 import {
   CancelSubscriptionDto,
   ChangePlanDto,
+  CheckoutDto,
   SubscribeDto,
   SubscribeResultDto,
   SubscriptionDto,
@@ -17,6 +18,9 @@ const consumerOf = (session: AuthenticatedSession) => ({
   email: session.account.email,
 });
 
+/** The web UI's subscription page: Stripe Checkout returns to `<PUBLIC_URL>/subscriptions/<id>?checkout=success|canceled`. */
+export const SUBSCRIPTIONS_PAGE_PATH = '/subscriptions';
+
 /**
  * The signed-in consumer's subscriptions. Another account's subscription answers 404 exactly like
  * an unknown id.
@@ -24,12 +28,15 @@ const consumerOf = (session: AuthenticatedSession) => ({
 @ApiTags('subscriptions')
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly env: IdentityEnv,
+  ) {}
 
   @Post()
   @ApiOperation({
     summary:
-      'Subscribe to a plan. Free plans are active at once; plans with trial days start trialing; approval-required and private plans wait for the provider (pending_approval); paid plans are paid through the payments adapter (local: active at once; stripe: incomplete until paid). 409 when you already have a live subscription to the API (it is named).',
+      'Subscribe to a plan. Free plans are active at once; plans with trial days start trialing; approval-required and private plans wait for the provider (pending_approval); paid plans are paid through the payments adapter (local: active at once; stripe: incomplete, with `checkoutUrl` to pay at on Stripe Checkout, active once Stripe confirms the payment). 409 when you already have a live subscription to the API (it is named), or when the provider of a paid plan cannot take payments yet.',
   })
   @ApiCreatedResponse({ type: SubscribeResultDto })
   async subscribe(
@@ -37,8 +44,24 @@ export class SubscriptionsController {
     @Body() body: SubscribeDto,
   ): Promise<SubscribeResultDto> {
     return SubscribeResultDto.fromResult(
-      await this.subscriptions.subscribe(consumerOf(session), body.planId),
+      await this.subscriptions.subscribe(consumerOf(session), body.planId, this.checkoutReturnUrl()),
     );
+  }
+
+  @Post(':id/checkout')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'The Stripe Checkout page of an incomplete subscription (a paid plan awaiting its first payment, e.g. after the provider approved it): the same page while Stripe keeps it. 409 in any other state.',
+  })
+  @ApiOkResponse({ type: CheckoutDto })
+  async checkout(
+    @CurrentSession() session: AuthenticatedSession,
+    @UuidParam('id') id: string,
+  ): Promise<CheckoutDto> {
+    return {
+      checkoutUrl: await this.subscriptions.resumeCheckout(consumerOf(session), id, this.checkoutReturnUrl()),
+    };
   }
 
   @Get()
@@ -83,5 +106,9 @@ export class SubscriptionsController {
     @Body() body: ChangePlanDto,
   ): Promise<SubscriptionDto> {
     return SubscriptionDto.from(await this.subscriptions.changePlan(consumerOf(session), id, body.planId));
+  }
+
+  private checkoutReturnUrl(): string {
+    return `${this.env.PUBLIC_URL.replace(/\/+$/, '')}${SUBSCRIPTIONS_PAGE_PATH}`;
   }
 }

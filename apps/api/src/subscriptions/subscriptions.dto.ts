@@ -111,3 +111,8 @@ export class SubscribeResultDto extends SubscriptionDto {
     };
   }
 }
+
+export class CheckoutDto {
+  @ApiProperty({ description: 'The Stripe Checkout page to send the browser to.' })
+  checkoutUrl!: string;
+}

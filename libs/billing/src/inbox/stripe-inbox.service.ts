@@ -1,6 +1,8 @@
 import { Clock, JobQueue } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CheckoutCompletions, type InboxTransaction } from '../checkout/checkout-completions.port';
+import { completedCheckoutOf } from '../checkout/checkout-event';
 import { ProviderOnboardingService } from '../onboarding/provider-onboarding.service';
 import { PaymentsPort } from '../payments/payments.port';
 import type { StripeEventEntity } from './stripe-event.entity';
@@ -19,6 +21,12 @@ export type ApplyOutcome =
   | 'ignored'
   /** About a connected account that is no provider's here: marked processed without effect. */
   | 'unknown_account'
+  /** A completed checkout that activated its subscription is `applied`; one about a subscription already past checkout: */
+  | 'unchanged'
+  /** A completed checkout about a subscription that is not Portico's. */
+  | 'unknown_subscription'
+  /** A checkout completed with a payment still pending (delayed methods): `async_payment_succeeded` activates it. */
+  | 'awaiting_payment'
   | 'already_processed'
   | 'missing';
 
@@ -45,6 +53,7 @@ export class StripeInboxService {
     private readonly jobs: JobQueue,
     private readonly dataSource: DataSource,
     private readonly onboarding: ProviderOnboardingService,
+    private readonly checkouts: CheckoutCompletions,
     private readonly clock: Clock,
   ) {}
 
@@ -70,22 +79,33 @@ export class StripeInboxService {
       return 'missing';
     }
     if (row.processedAt !== null) return 'already_processed';
+    const committed: (() => void)[] = [];
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const outcome = await this.dataSource.transaction(async (manager) => {
         const locked = await this.events.lockForApply(manager, eventId);
         if (!locked || locked.processedAt !== null) return 'already_processed';
-        const outcome = await this.applyEffect(manager, locked);
+        const tx: InboxTransaction = { manager, afterCommit: (work) => committed.push(work) };
+        const effect = await this.applyEffect(tx, locked);
         await this.events.markProcessed(manager, eventId, this.clock.now());
-        this.logger.log({ eventId, type: locked.type, outcome }, 'stripe event applied');
-        return outcome;
+        this.logger.log({ eventId, type: locked.type, outcome: effect }, 'stripe event applied');
+        return effect;
       });
+      for (const work of committed) {
+        try {
+          work();
+        } catch (error) {
+          this.logger.warn({ err: error, eventId }, 'after-commit work of a stripe event failed');
+        }
+      }
+      return outcome;
     } catch (error) {
       await this.events.recordFailure(eventId, error instanceof Error ? error.message : String(error));
       throw error;
     }
   }
 
-  private async applyEffect(manager: EntityManager, event: StripeEventEntity): Promise<ApplyOutcome> {
+  private async applyEffect(tx: InboxTransaction, event: StripeEventEntity): Promise<ApplyOutcome> {
+    const manager: EntityManager = tx.manager;
     switch (event.type) {
       case 'account.updated': {
         const accountId = objectId(event.payload) ?? event.account;
@@ -94,6 +114,14 @@ export class StripeInboxService {
         // commit always writes the newest state
         await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`stripe-account:${accountId}`]);
         return this.onboarding.syncConnectedAccount(accountId, manager);
+      }
+      case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded': {
+        // a completed session never changes again, so the event's object is the current one
+        const checkout = completedCheckoutOf(event.payload);
+        if (checkout === null) return 'ignored';
+        if (checkout === 'awaiting_payment') return 'awaiting_payment';
+        return this.checkouts.record(checkout, tx);
       }
       default:
         return 'ignored';

@@ -2,9 +2,11 @@ import type { PayoutState } from '@app/catalog';
 import { AppError } from '@app/common';
 import {
   PaymentsPort,
+  type CheckoutSession,
   type ConnectedAccount,
   type ConnectedAccountRequest,
   type OnboardingLink,
+  type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
 
@@ -36,6 +38,14 @@ export class LocalPaymentsAdapter extends PaymentsPort {
   createOnboardingLink(_accountId: string, _returnUrl: string, _refreshUrl: string): Promise<OnboardingLink> {
     return Promise.reject(
       new Error('PAYMENTS=local has no hosted onboarding (check requiresOnboarding first)'),
+    );
+  }
+
+  createSubscriptionCheckout(_request: SubscriptionCheckoutRequest): Promise<CheckoutSession> {
+    return Promise.reject(
+      new Error(
+        'PAYMENTS=local has no hosted checkout: paid subscriptions are active at once (check mode first)',
+      ),
     );
   }
 

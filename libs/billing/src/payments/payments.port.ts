@@ -40,6 +40,39 @@ export interface OnboardingLink {
   expiresAt: Date;
 }
 
+/**
+ * A hosted payment page for the first period of a paid subscription (Stripe Checkout in
+ * `subscription` mode): a destination charge to the provider's connected account, with the
+ * platform fee kept as an application fee.
+ */
+export interface SubscriptionCheckoutRequest {
+  /** Portico's subscription id: the business key (client reference, metadata, idempotency key). */
+  subscriptionId: string;
+  /** Prefills the payment page; null lets the payer type it. */
+  customerEmail: string | null;
+  /** What the payer sees on the page and the receipt (API and plan names). */
+  productName: string;
+  /** ISO 4217, as the plan stores it (e.g. `USD`). */
+  currency: string;
+  /** The monthly price in the currency's minor unit (a plan's `priceAmountMinor`). */
+  unitAmountMinor: bigint;
+  /** The platform's share of every charge, in percent (PLATFORM_FEE_BPS / 100, e.g. 20). */
+  applicationFeePercent: number;
+  /** The provider's connected account, which receives the charge minus the fee. */
+  destinationAccountId: string;
+  successUrl: string;
+  cancelUrl: string;
+}
+
+/** A created payment page. */
+export interface CheckoutSession {
+  /** The payment provider's id (`cs_…`). */
+  id: string;
+  /** Where to send the payer's browser. */
+  url: string;
+  expiresAt: Date | null;
+}
+
 /** A webhook event whose signature and timestamp were verified. */
 export interface VerifiedPaymentEvent {
   /** The provider's event id (`evt_…`): the inbox key and the job id. */
@@ -89,6 +122,13 @@ export abstract class PaymentsPort {
     returnUrl: string,
     refreshUrl: string,
   ): Promise<OnboardingLink>;
+
+  /**
+   * Creates the hosted payment page of a paid subscription's first period (idempotent per
+   * subscription id). Only adapters whose payments are collected by the payment provider have it:
+   * check `mode` first (local payments activate paid subscriptions at once).
+   */
+  abstract createSubscriptionCheckout(request: SubscriptionCheckoutRequest): Promise<CheckoutSession>;
 
   /**
    * Verifies a webhook delivery on its raw body (signature and a ±300 s timestamp window) and

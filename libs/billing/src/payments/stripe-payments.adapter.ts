@@ -5,9 +5,11 @@ import { Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import {
   PaymentsPort,
+  type CheckoutSession,
   type ConnectedAccount,
   type ConnectedAccountRequest,
   type OnboardingLink,
+  type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
 
@@ -19,7 +21,39 @@ export const stripeIdempotencyKey = {
   connectedAccount: (providerId: string): string => `portico:connect-account:${providerId}`,
   /** Account links are single-use by design: every request mints a fresh one. */
   accountLink: (accountId: string): string => `portico:account-link:${accountId}:${randomUUID()}`,
+  /** One Checkout Session per subscription: a retried subscribe (or a resumed checkout) gets the same page back. */
+  subscriptionCheckout: (subscriptionId: string): string => `portico:checkout-session:${subscriptionId}`,
 };
+
+/** `checkout.sessions.create` parameters of a subscription's first payment (README "Checkout"). */
+export function subscriptionCheckoutParams(
+  request: SubscriptionCheckoutRequest,
+): Stripe.Checkout.SessionCreateParams {
+  return {
+    mode: 'subscription',
+    line_items: [
+      {
+        quantity: 1,
+        price_data: {
+          currency: request.currency.toLowerCase(),
+          unit_amount: Number(request.unitAmountMinor),
+          recurring: { interval: 'month' },
+          product_data: { name: request.productName },
+        },
+      },
+    ],
+    client_reference_id: request.subscriptionId,
+    metadata: { subscriptionId: request.subscriptionId },
+    ...(request.customerEmail ? { customer_email: request.customerEmail } : {}),
+    subscription_data: {
+      application_fee_percent: request.applicationFeePercent,
+      transfer_data: { destination: request.destinationAccountId },
+      metadata: { subscriptionId: request.subscriptionId },
+    },
+    success_url: request.successUrl,
+    cancel_url: request.cancelUrl,
+  };
+}
 
 /** Connect account settings: Stripe-hosted onboarding and an Express dashboard; the platform pays fees and bears losses. */
 export const CONNECT_ACCOUNT_PARAMS: Omit<Stripe.AccountCreateParams, 'metadata'> = {
@@ -129,6 +163,25 @@ export class StripePaymentsAdapter extends PaymentsPort {
     } catch (error) {
       throw this.failure(error, 'create an onboarding link');
     }
+  }
+
+  async createSubscriptionCheckout(request: SubscriptionCheckoutRequest): Promise<CheckoutSession> {
+    if (request.unitAmountMinor > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new Error(`price ${request.unitAmountMinor} is beyond what Stripe's unit_amount carries`);
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await this.stripe.checkout.sessions.create(subscriptionCheckoutParams(request), {
+        idempotencyKey: stripeIdempotencyKey.subscriptionCheckout(request.subscriptionId),
+      });
+    } catch (error) {
+      throw this.failure(error, 'open a checkout page');
+    }
+    if (!session.url) throw new Error(`Stripe answered checkout session ${session.id} without a url`);
+    return {
+      id: session.id,
+      url: session.url,
+      expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null,
+    };
   }
 
   verifyWebhook(rawBody: Buffer | undefined, signatureHeader: string | undefined): VerifiedPaymentEvent {

@@ -136,6 +136,11 @@ export class ProvidersService {
     await this.providers.setPayoutState(providerId, state, manager);
   }
 
+  /** A provider by id (billing: where a subscription's payments go), or null. */
+  findById(providerId: string): Promise<ProviderEntity | null> {
+    return this.providers.findById(providerId);
+  }
+
   /** Whether the provider can be paid (`ready` is required to publish a paid plan). */
   async getPayoutStatus(providerId: string): Promise<PayoutStatus> {
     const provider = await this.providers.findById(providerId);

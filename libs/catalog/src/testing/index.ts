@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApiListingEntity } from '../listings/api-listing.entity';
+import { PlanEntity } from '../plans/plan.entity';
 import { ProviderEntity } from '../providers/provider.entity';
 
 /** Test factories for catalog rows (tests only: `@app/catalog/testing`). */
@@ -57,4 +58,35 @@ export async function insertListing(dataSource: DataSource, providerId: string, 
     }),
   );
 }
+/** An active public plan (free, monthly, hard quota, no limits) of the listing, with overrides. */
+export async function insertPlan(dataSource: DataSource, apiId: string, overrides: Partial<PlanEntity> = {}): Promise<PlanEntity> {
+  const repo = dataSource.getRepository(PlanEntity);
+  return repo.save(
+    repo.create({
+      apiId,
+      familyId: randomUUID(),
+      version: 1,
+      name: 'Plan',
+      description: '',
+      priceAmountMinor: '0',
+      currency: 'USD',
+      quotaPeriod: 'month',
+      quotaLimit: null,
+      quotaMode: 'hard',
+      overageUnitPriceMinor: null,
+      rateLimit: {},
+      includedEndpoints: null,
+      endpointWeights: {},
+      endpointRateLimits: {},
+      visibility: 'public',
+      approvalRequired: false,
+      trialDays: 0,
+      status: 'active',
+      supersededByPlanId: null,
+      sortOrder: 0,
+      ...overrides,
+    }),
+  );
+}
+
 export * from './openapi-fixtures';

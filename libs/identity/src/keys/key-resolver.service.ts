@@ -1,6 +1,5 @@
-import { Clock, sha256Hex } from '@app/common';
+import { Clock, InvalidatingCache, sha256Hex } from '@app/common';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import type { ApiKeyKind, ApiKeyMode } from './api-key.entity';
 import { parseApiKey } from './api-key.format';
 import { ApiKeyRepository } from './api-key.repository';
@@ -47,14 +46,6 @@ interface KnownKey {
   applicationDeleted: boolean;
 }
 
-const UNKNOWN = { unknown: true } as const;
-
-/** A Postgres lookup in progress; `stale` once an invalidation for its hash arrived meanwhile. */
-interface PendingLookup {
-  promise: Promise<KnownKey | null>;
-  stale: boolean;
-}
-
 /**
  * Resolves a raw key for the gateway (DESIGN §3 steps 1–2).
  *
@@ -71,21 +62,16 @@ interface PendingLookup {
 export class KeyResolver implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(KeyResolver.name);
   private readonly options: KeyResolverOptions = DEFAULT_KEY_RESOLVER_OPTIONS;
-  private readonly known = new LRUCache<string, KnownKey>({
+  /** Known hashes and, in a smaller LRU, unknown ones (so made-up keys cannot evict real ones). */
+  private readonly cache = new InvalidatingCache<KnownKey>((hash) => this.load(hash), {
     max: this.options.maxKnown,
-    ttl: this.options.ttlMs,
+    maxMissing: this.options.maxUnknown,
+    ttlMs: this.options.ttlMs,
   });
-  private readonly unknown = new LRUCache<string, typeof UNKNOWN>({
-    max: this.options.maxUnknown,
-    ttl: this.options.ttlMs,
-  });
-  /** Concurrent misses for one hash share one query; a lookup overlapping an invalidation must not fill the cache. */
-  private readonly inFlight = new Map<string, PendingLookup>();
   private unsubscribe?: () => void;
   private destroyed = false;
   /** Nothing is cached until the invalidation subscription is confirmed: before that, every call reads Postgres. */
   private subscribed?: Promise<void>;
-  private listening = false;
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -104,8 +90,7 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
       .then((unsubscribe) => {
         if (this.destroyed) return unsubscribe();
         this.unsubscribe = unsubscribe;
-        this.clear();
-        this.listening = true;
+        this.cache.startCaching();
       })
       .catch((error: unknown) =>
         this.logger.error({ err: error }, 'could not subscribe to key invalidations; keys are read uncached'),
@@ -119,15 +104,14 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.destroyed = true;
-    this.listening = false;
     this.unsubscribe?.();
-    this.clear();
+    this.cache.stopCaching();
   }
 
   async resolve(rawKey: string, now: Date = this.clock.now()): Promise<KeyResolution> {
     if (!parseApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
     const hash = sha256Hex(rawKey);
-    const record = await this.lookup(hash);
+    const record = await this.cache.get(hash);
     if (!record) return { ok: false, code: 'invalid_api_key' };
     const rejection = keyRejection(
       { revokedAt: record.revokedAt, expiresAt: record.key.expiresAt },
@@ -139,40 +123,17 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
 
   /** Drops these hashes (an invalidation message). */
   drop(hashes: readonly string[]): void {
-    for (const hash of hashes) {
-      this.known.delete(hash);
-      this.unknown.delete(hash);
-      const pending = this.inFlight.get(hash);
-      if (pending) pending.stale = true;
-      this.inFlight.delete(hash);
-    }
+    for (const hash of hashes) this.cache.delete(hash);
   }
 
   /** Drops everything (the subscriber reconnected, so invalidations may have been missed). */
   clear(): void {
-    this.known.clear();
-    this.unknown.clear();
-    for (const pending of this.inFlight.values()) pending.stale = true;
-    this.inFlight.clear();
+    this.cache.clear();
   }
 
-  private async lookup(hash: string): Promise<KnownKey | null> {
-    const cached = this.known.get(hash);
-    if (cached) return cached;
-    if (this.unknown.has(hash)) return null;
-    const joined = this.inFlight.get(hash);
-    if (joined) return joined.promise;
-    const pending: PendingLookup = { promise: Promise.resolve(null), stale: false };
-    pending.promise = this.load(hash, pending).finally(() => {
-      if (this.inFlight.get(hash) === pending) this.inFlight.delete(hash);
-    });
-    this.inFlight.set(hash, pending);
-    return pending.promise;
-  }
-
-  private async load(hash: string, pending: PendingLookup): Promise<KnownKey | null> {
+  private async load(hash: string): Promise<KnownKey | null> {
     const found = await this.keys.findByHash(hash);
-    const record: KnownKey | null = found && {
+    return found && {
       key: {
         keyId: found.key.id,
         accountId: found.key.accountId,
@@ -188,12 +149,5 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
       revokedAt: found.key.revokedAt,
       applicationDeleted: found.applicationDeleted,
     };
-    if (this.listening && !pending.stale) {
-      if (record) this.known.set(hash, record);
-      else this.unknown.set(hash, UNKNOWN);
-    } else {
-      this.logger.debug('key lookup overlapped an invalidation; answer not cached');
-    }
-    return record;
   }
 }

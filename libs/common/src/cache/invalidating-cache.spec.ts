@@ -1,0 +1,92 @@
+import { InvalidatingCache } from './invalidating-cache';
+
+interface Row {
+  v: number;
+  until?: number;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('InvalidatingCache', () => {
+  let loads: string[];
+  let value: number;
+  const make = (): InvalidatingCache<Row> =>
+    new InvalidatingCache<Row>(
+      async (key) => {
+        loads.push(key);
+        return key.startsWith('missing') ? null : { v: value };
+      },
+      { max: 10, ttlMs: 60_000, expiresAt: (row) => row.until },
+    );
+
+  beforeEach(() => {
+    loads = [];
+    value = 1;
+  });
+
+  it('caches nothing until caching starts, then serves hits and misses from memory', async () => {
+    const cache = make();
+    await cache.get('a');
+    await cache.get('a');
+    expect(loads).toEqual(['a', 'a']);
+    cache.startCaching();
+    await cache.get('a');
+    expect(await cache.get('a')).toEqual({ v: 1 });
+    await cache.get('missing-1');
+    expect(await cache.get('missing-1')).toBeNull();
+    expect(loads).toEqual(['a', 'a', 'a', 'missing-1']);
+  });
+
+  it('shares one load between concurrent misses', async () => {
+    const cache = make();
+    cache.startCaching();
+    await Promise.all([cache.get('a'), cache.get('a'), cache.get('a')]);
+    expect(loads).toEqual(['a']);
+  });
+
+  it('never caches a load that overlapped an invalidation of its key', async () => {
+    const gate = deferred<Row>();
+    const cache = new InvalidatingCache<Row>(
+      async (key) => {
+        loads.push(key);
+        return loads.length === 1 ? gate.promise : { v: 2 };
+      },
+      { max: 10, ttlMs: 60_000 },
+    );
+    cache.startCaching();
+    const first = cache.get('a');
+    cache.delete('a');
+    gate.resolve({ v: 1 });
+    expect(await first).toEqual({ v: 1 });
+    expect(await cache.get('a')).toEqual({ v: 2 });
+    expect(loads).toEqual(['a', 'a']);
+  });
+
+  it('drops entries on delete, deleteWhere and clear, and at their own expiry', async () => {
+    const cache = make();
+    cache.startCaching();
+    await cache.get('a');
+    await cache.get('b');
+    cache.deleteWhere((_row, key) => key === 'a');
+    value = 2;
+    expect(await cache.get('a')).toEqual({ v: 2 });
+    expect(await cache.get('b')).toEqual({ v: 1 });
+    cache.clear();
+    expect(await cache.get('b')).toEqual({ v: 2 });
+
+    let expiringLoads = 0;
+    const expiring = new InvalidatingCache<Row>(async () => ({ v: ++expiringLoads, until: 1_000 }), {
+      max: 10,
+      ttlMs: 60_000,
+      expiresAt: (row) => row.until,
+    });
+    expiring.startCaching();
+    expect(await expiring.get('x', 0)).toEqual({ v: 1, until: 1_000 });
+    expect(await expiring.get('x', 999)).toEqual({ v: 1, until: 1_000 });
+    expect(await expiring.get('x', 1_000)).toEqual({ v: 2, until: 1_000 });
+  });
+});

@@ -1,0 +1,21 @@
+export * from './metering.module';
+export {
+  MeteringService,
+  REQUEST_LOG_RETENTION_DAYS,
+  USAGE_BATCH_RETENTION_DAYS,
+  type ApplyBatchResult,
+  type PeriodUsage,
+  type UsageBatch,
+} from './metering.service';
+export type { PeriodQuery } from './usage.repository';
+export { NO_ID, billedUnits } from './usage-aggregation';
+export {
+  LATENCY_BUCKET_BOUNDS_MS,
+  LATENCY_BUCKET_COUNT,
+  addHistograms,
+  latencyBucket,
+  latencyPercentiles,
+  latencyQuantile,
+  type LatencyHistogram,
+  type LatencyPercentiles,
+} from './latency-histogram';

@@ -1,0 +1,152 @@
+import type { UsageEvent } from '@app/common';
+import { randomUUID } from 'node:crypto';
+import { usageEventFactory } from './testing';
+import {
+  NO_ID,
+  aggregateCalls,
+  billedUnits,
+  meteredCall,
+  rollupKey,
+  type MeteredCall,
+} from './usage-aggregation';
+
+const call = (overrides: Partial<UsageEvent> = {}): MeteredCall => {
+  const metered = meteredCall(usageEventFactory(overrides));
+  if (!metered) throw new Error('expected a valid event');
+  return metered;
+};
+
+describe('fair metering', () => {
+  const live = { mode: 'live' as const, generated: false, billableUnits: 5, overageUnits: 2 };
+
+  it.each([
+    ['a live 2xx call', { status: 200 }, { billableUnits: 5, overageUnits: 2 }],
+    ['a live 4xx from the upstream', { status: 404 }, { billableUnits: 5, overageUnits: 2 }],
+    ['an upstream 500', { status: 500 }, { billableUnits: 0, overageUnits: 0 }],
+    ['an upstream 503', { status: 503 }, { billableUnits: 0, overageUnits: 0 }],
+    ['a gateway rejection (429)', { status: 429, generated: true }, { billableUnits: 0, overageUnits: 0 }],
+    [
+      'a gateway-generated 2xx (mock)',
+      { status: 200, generated: true },
+      { billableUnits: 0, overageUnits: 0 },
+    ],
+    ['a test call', { status: 200, mode: 'test' as const }, { billableUnits: 0, overageUnits: 0 }],
+  ])('bills %s accordingly', (_name, overrides, expected) => {
+    expect(billedUnits({ ...live, ...overrides })).toEqual(expected);
+  });
+
+  it('never lets the overage exceed the billable units', () => {
+    expect(billedUnits({ ...live, status: 200, billableUnits: 1, overageUnits: 7 })).toEqual({
+      billableUnits: 1,
+      overageUnits: 1,
+    });
+  });
+});
+
+describe('meteredCall', () => {
+  it('normalises a valid event: lower-case ids, the UTC minute, whole milliseconds', () => {
+    const id = randomUUID().toUpperCase();
+    const metered = meteredCall(
+      usageEventFactory({ keyId: id, at: '2031-03-04T05:06:59.999Z', latencyMs: 12.6 }),
+    );
+    expect(metered).toMatchObject({
+      keyId: id.toLowerCase(),
+      latencyMs: 13,
+      minute: Date.UTC(2031, 2, 4, 5, 6),
+    });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a request id with spaces', { requestId: 'a b' }],
+    ['a request id over 64 characters', { requestId: 'x'.repeat(65) }],
+    ['an unparsable time', { at: 'yesterday' }],
+    ['a key id that is no uuid', { keyId: 'k1' }],
+    ['an api id that is no uuid', { apiId: 'nope' }],
+    ['a status out of range', { status: 700 }],
+    ['negative bytes', { bytesOut: -1 }],
+    ['fractional units', { billableUnits: 1.5 }],
+    ['an unknown mode', { mode: 'prod' }],
+    ['a lower-case method', { method: 'get' }],
+  ])('rejects %s', (_name, overrides) => {
+    expect(meteredCall({ ...usageEventFactory(), ...overrides })).toBeNull();
+  });
+
+  it('rejects what is not an object', () => {
+    expect(meteredCall(null)).toBeNull();
+    expect(meteredCall('event')).toBeNull();
+  });
+});
+
+describe('aggregateCalls', () => {
+  it('makes one row per (subscription, minute, app, key, api, endpoint, plan, status class), sorted by key', () => {
+    const base = {
+      subscriptionId: randomUUID(),
+      applicationId: randomUUID(),
+      keyId: randomUUID(),
+      apiId: randomUUID(),
+      endpointId: randomUUID(),
+      planId: randomUUID(),
+    };
+    const minute = '2031-03-04T05:06:';
+    const rows = aggregateCalls([
+      call({
+        ...base,
+        at: `${minute}01Z`,
+        status: 200,
+        latencyMs: 10,
+        bytesIn: 5,
+        bytesOut: 100,
+        billableUnits: 2,
+      }),
+      call({
+        ...base,
+        at: `${minute}40Z`,
+        status: 201,
+        latencyMs: 30,
+        bytesIn: 1,
+        bytesOut: 50,
+        billableUnits: 3,
+        overageUnits: 1,
+      }),
+      call({ ...base, at: `${minute}41Z`, status: 404, latencyMs: 5 }),
+      call({ ...base, at: `${minute}42Z`, status: 502, latencyMs: 3_000, billableUnits: 9 }),
+      call({ ...base, at: '2031-03-04T05:07:00Z', status: 200 }),
+      call({
+        ...base,
+        subscriptionId: null,
+        apiId: null,
+        endpointId: null,
+        planId: null,
+        status: 401,
+        generated: true,
+      }),
+    ]);
+    expect(rows).toHaveLength(5);
+    const keys = rows.map(rollupKey);
+    expect([...keys].sort()).toEqual(keys);
+    const ok = rows.find((r) => r.statusClass === 2 && r.minute === Date.UTC(2031, 2, 4, 5, 6))!;
+    expect(ok).toMatchObject({
+      calls: 2,
+      errors: 0,
+      bytesIn: 6,
+      bytesOut: 150,
+      billableUnits: 5,
+      overageUnits: 1,
+      latencyMsSum: 40,
+    });
+    expect(ok.latencyHistogram.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(rows.find((r) => r.statusClass === 4 && r.subscriptionId === base.subscriptionId)).toMatchObject({
+      calls: 1,
+      errors: 1,
+      billableUnits: 1,
+    });
+    expect(rows.find((r) => r.statusClass === 5)).toMatchObject({ calls: 1, errors: 1, billableUnits: 0 });
+    expect(rows.find((r) => r.subscriptionId === NO_ID)).toMatchObject({
+      apiId: NO_ID,
+      endpointId: NO_ID,
+      planId: NO_ID,
+      calls: 1,
+      billableUnits: 0,
+    });
+  });
+});

@@ -1,0 +1,211 @@
+import type { UsageEvent } from '@app/common';
+import { emptyHistogram, recordLatency, type LatencyHistogram } from './latency-histogram';
+
+/** Stands for "none" in rollup key columns (a primary key column cannot be null): no subscription, API, plan or endpoint. */
+export const NO_ID = '00000000-0000-0000-0000-000000000000';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Same alphabet as the gateway's request ids (libs/common request-id.ts), up to the column's 64 characters. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const METHOD = /^[A-Z]{1,16}$/;
+const MAX_UNITS = 1_000_000_000;
+
+/** A usage event checked, with ids lower-cased and fair metering applied. */
+export interface MeteredCall {
+  requestId: string;
+  at: Date;
+  /** `at` truncated to its UTC minute, in ms. */
+  minute: number;
+  keyId: string;
+  keyPrefix: string;
+  applicationId: string;
+  consumerAccountId: string;
+  apiId: string | null;
+  subscriptionId: string | null;
+  planId: string | null;
+  endpointId: string | null;
+  method: string;
+  status: number;
+  latencyMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  mode: 'live' | 'test';
+  generated: boolean;
+  errorCode: string | null;
+  /** After fair metering: what billing counts. */
+  billableUnits: number;
+  overageUnits: number;
+}
+
+/**
+ * Fair metering (issue 5): test calls, upstream answers ≥ 500 and responses the gateway generated
+ * itself (rejections, timeouts, mocks) cost nothing, whatever the event says. Otherwise the
+ * gateway's units (endpoint weight or `X-Portico-Billing-Units`) count, and the overage never
+ * exceeds them.
+ */
+export function billedUnits(
+  event: Pick<UsageEvent, 'mode' | 'status' | 'generated' | 'billableUnits' | 'overageUnits'>,
+): {
+  billableUnits: number;
+  overageUnits: number;
+} {
+  if (event.mode !== 'live' || event.generated || event.status >= 500)
+    return { billableUnits: 0, overageUnits: 0 };
+  const billableUnits = event.billableUnits;
+  return { billableUnits, overageUnits: Math.min(event.overageUnits, billableUnits) };
+}
+
+const isCount = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+
+const optionalUuid = (value: unknown): value is string | null =>
+  value === null || (typeof value === 'string' && UUID.test(value));
+
+const lower = (value: string | null): string | null => (value === null ? null : value.toLowerCase());
+
+/**
+ * Checks one event from a batch; null when it cannot be stored (a malformed event must not make
+ * its whole batch fail forever). Latency is rounded to whole ms.
+ */
+export function meteredCall(raw: unknown): MeteredCall | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const e = raw as Partial<Record<keyof UsageEvent, unknown>>;
+  if (typeof e.requestId !== 'string' || !REQUEST_ID.test(e.requestId)) return null;
+  if (typeof e.at !== 'string') return null;
+  const at = new Date(e.at);
+  if (Number.isNaN(at.getTime())) return null;
+  for (const id of [e.keyId, e.applicationId, e.consumerAccountId]) {
+    if (typeof id !== 'string' || !UUID.test(id)) return null;
+  }
+  if (![e.apiId, e.subscriptionId, e.planId, e.endpointId].every(optionalUuid)) return null;
+  if (typeof e.keyPrefix !== 'string' || e.keyPrefix.length > 32) return null;
+  if (typeof e.method !== 'string' || !METHOD.test(e.method)) return null;
+  if (!isCount(e.status) || e.status < 100 || e.status > 599) return null;
+  if (typeof e.latencyMs !== 'number' || !Number.isFinite(e.latencyMs) || e.latencyMs < 0) return null;
+  if (!isCount(e.bytesIn) || !isCount(e.bytesOut)) return null;
+  if (e.mode !== 'live' && e.mode !== 'test') return null;
+  if (!isCount(e.billableUnits, MAX_UNITS) || !isCount(e.overageUnits, MAX_UNITS)) return null;
+  if (typeof e.generated !== 'boolean') return null;
+  if (e.errorCode !== null && (typeof e.errorCode !== 'string' || e.errorCode.length > 64)) return null;
+
+  const event = raw as UsageEvent;
+  const time = at.getTime();
+  return {
+    requestId: event.requestId,
+    at,
+    minute: time - (((time % 60_000) + 60_000) % 60_000),
+    keyId: event.keyId.toLowerCase(),
+    keyPrefix: event.keyPrefix,
+    applicationId: event.applicationId.toLowerCase(),
+    consumerAccountId: event.consumerAccountId.toLowerCase(),
+    apiId: lower(event.apiId),
+    subscriptionId: lower(event.subscriptionId),
+    planId: lower(event.planId),
+    endpointId: lower(event.endpointId),
+    method: event.method,
+    status: event.status,
+    latencyMs: Math.round(event.latencyMs),
+    bytesIn: event.bytesIn,
+    bytesOut: event.bytesOut,
+    mode: event.mode,
+    generated: event.generated,
+    errorCode: event.errorCode,
+    ...billedUnits(event),
+  };
+}
+
+/** One row of `usage_minute_rollups` to add (its key, then the counts). */
+export interface RollupDelta {
+  subscriptionId: string;
+  minute: number;
+  applicationId: string;
+  keyId: string;
+  apiId: string;
+  endpointId: string;
+  planId: string;
+  statusClass: number;
+  consumerAccountId: string;
+  mode: 'live' | 'test';
+  calls: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
+  billableUnits: number;
+  overageUnits: number;
+  latencyMsSum: number;
+  latencyHistogram: LatencyHistogram;
+}
+
+/** The primary key of a rollup row, in the table's column order. */
+export function rollupKey(
+  d: Pick<
+    RollupDelta,
+    | 'subscriptionId'
+    | 'minute'
+    | 'applicationId'
+    | 'keyId'
+    | 'apiId'
+    | 'endpointId'
+    | 'planId'
+    | 'statusClass'
+  >,
+): string {
+  return [
+    d.subscriptionId,
+    String(d.minute).padStart(15, '0'),
+    d.applicationId,
+    d.keyId,
+    d.apiId,
+    d.endpointId,
+    d.planId,
+    d.statusClass,
+  ].join('|');
+}
+
+/**
+ * Pre-aggregates calls into one delta per rollup row, sorted by primary key: concurrent batches
+ * then lock shared rows in the same order and cannot deadlock (STACK: performance facts).
+ * An "error" is a call answered with status ≥ 400 (the status class tells 4xx from 5xx).
+ */
+export function aggregateCalls(calls: readonly MeteredCall[]): RollupDelta[] {
+  const rows = new Map<string, RollupDelta>();
+  for (const call of calls) {
+    const key = {
+      subscriptionId: call.subscriptionId ?? NO_ID,
+      minute: call.minute,
+      applicationId: call.applicationId,
+      keyId: call.keyId,
+      apiId: call.apiId ?? NO_ID,
+      endpointId: call.endpointId ?? NO_ID,
+      planId: call.planId ?? NO_ID,
+      statusClass: Math.floor(call.status / 100),
+    };
+    const id = rollupKey(key);
+    let row = rows.get(id);
+    if (!row) {
+      row = {
+        ...key,
+        consumerAccountId: call.consumerAccountId,
+        mode: call.mode,
+        calls: 0,
+        errors: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        billableUnits: 0,
+        overageUnits: 0,
+        latencyMsSum: 0,
+        latencyHistogram: emptyHistogram(),
+      };
+      rows.set(id, row);
+    }
+    row.calls += 1;
+    if (call.status >= 400) row.errors += 1;
+    row.bytesIn += call.bytesIn;
+    row.bytesOut += call.bytesOut;
+    row.billableUnits += call.billableUnits;
+    row.overageUnits += call.overageUnits;
+    row.latencyMsSum += call.latencyMs;
+    recordLatency(row.latencyHistogram, call.latencyMs);
+  }
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}

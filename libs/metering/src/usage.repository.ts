@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { MeteredCall, RollupDelta } from './usage-aggregation';
+
+export interface PeriodUsageRow {
+  calls: number;
+  billableUnits: number;
+  overageUnits: number;
+}
+
+export interface PeriodQuery {
+  subscriptionId: string;
+  /** Inclusive. */
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+}
+
+const toNumber = (value: string | number | null | undefined): number => Number(value ?? 0);
+
+/**
+ * SQL of libs/metering's tables (`usage_batches`, `usage_requests`, `usage_minute_rollups`, the
+ * hour/day views). Every write takes the caller's transaction; every multi-row write is ONE
+ * statement fed by `unnest` arrays, in the order the caller gives (sorted by key, so concurrent
+ * batches lock shared rows in the same order).
+ */
+@Injectable()
+export class UsageRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Claims a batch id for this transaction; false when the batch was applied already. A concurrent
+   * transaction claiming the same id waits here until this one ends, then gets false (or the claim,
+   * if this one rolled back).
+   */
+  async claimBatch(manager: EntityManager, batchId: string, events: number): Promise<boolean> {
+    const rows = await manager.query<{ batch_id: string }[]>(
+      `INSERT INTO usage_batches (batch_id, events) VALUES ($1, $2)
+       ON CONFLICT ON CONSTRAINT pk_usage_batches DO NOTHING
+       RETURNING batch_id`,
+      [batchId, events],
+    );
+    return rows.length > 0;
+  }
+
+  async setCounted(manager: EntityManager, batchId: string, counted: number): Promise<void> {
+    await manager.query(`UPDATE usage_batches SET counted = $2 WHERE batch_id = $1`, [batchId, counted]);
+  }
+
+  /**
+   * Writes the request-log rows of `calls` (sorted by request id by the caller) and answers the
+   * request ids that were new: a request id stored before, by this batch or another, is skipped.
+   */
+  async insertNewRequests(
+    manager: EntityManager,
+    batchId: string,
+    calls: readonly MeteredCall[],
+  ): Promise<Set<string>> {
+    if (calls.length === 0) return new Set();
+    const rows = await manager.query<{ request_id: string }[]>(
+      `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
+         api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
+         generated, error_code)
+       SELECT c.request_id, c.at, $1, c.consumer_account_id, c.application_id, c.key_id, c.key_prefix,
+         c.api_id, c.subscription_id, c.endpoint_id, c.method, c.status, c.latency_ms, c.bytes_in, c.bytes_out, c.mode,
+         c.billable_units, c.generated, c.error_code
+       FROM unnest($2::varchar[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::uuid[], $7::varchar[], $8::uuid[],
+         $9::uuid[], $10::uuid[], $11::varchar[], $12::smallint[], $13::int[], $14::bigint[], $15::bigint[],
+         $16::varchar[], $17::int[], $18::boolean[], $19::varchar[])
+         WITH ORDINALITY AS c(request_id, at, consumer_account_id, application_id, key_id, key_prefix, api_id,
+           subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
+           generated, error_code, ord)
+       ORDER BY c.ord
+       ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING
+       RETURNING request_id`,
+      [
+        batchId,
+        calls.map((c) => c.requestId),
+        calls.map((c) => c.at.toISOString()),
+        calls.map((c) => c.consumerAccountId),
+        calls.map((c) => c.applicationId),
+        calls.map((c) => c.keyId),
+        calls.map((c) => c.keyPrefix),
+        calls.map((c) => c.apiId),
+        calls.map((c) => c.subscriptionId),
+        calls.map((c) => c.endpointId),
+        calls.map((c) => c.method),
+        calls.map((c) => c.status),
+        calls.map((c) => c.latencyMs),
+        calls.map((c) => c.bytesIn),
+        calls.map((c) => c.bytesOut),
+        calls.map((c) => c.mode),
+        calls.map((c) => c.billableUnits),
+        calls.map((c) => c.generated),
+        calls.map((c) => c.errorCode),
+      ],
+    );
+    return new Set(rows.map((row) => row.request_id));
+  }
+
+  /** Adds the deltas (one per row, sorted by primary key) to the minute rollups in one statement. */
+  async addToRollups(manager: EntityManager, deltas: readonly RollupDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    await manager.query(
+      `INSERT INTO usage_minute_rollups AS r (subscription_id, minute, application_id, key_id, api_id, endpoint_id,
+         plan_id, status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units,
+         overage_units, latency_ms_sum, latency_histogram)
+       SELECT d.subscription_id, d.minute, d.application_id, d.key_id, d.api_id, d.endpoint_id, d.plan_id,
+         d.status_class, d.consumer_account_id, d.mode, d.calls, d.errors, d.bytes_in, d.bytes_out, d.billable_units,
+         d.overage_units, d.latency_ms_sum, d.latency_histogram::int[]
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[],
+         $8::smallint[], $9::uuid[], $10::varchar[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
+         $15::bigint[], $16::bigint[], $17::bigint[], $18::text[])
+         WITH ORDINALITY AS d(subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id,
+           status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units,
+           latency_ms_sum, latency_histogram, ord)
+       ORDER BY d.ord
+       ON CONFLICT ON CONSTRAINT pk_usage_minute_rollups DO UPDATE SET
+         calls = r.calls + EXCLUDED.calls,
+         errors = r.errors + EXCLUDED.errors,
+         bytes_in = r.bytes_in + EXCLUDED.bytes_in,
+         bytes_out = r.bytes_out + EXCLUDED.bytes_out,
+         billable_units = r.billable_units + EXCLUDED.billable_units,
+         overage_units = r.overage_units + EXCLUDED.overage_units,
+         latency_ms_sum = r.latency_ms_sum + EXCLUDED.latency_ms_sum,
+         latency_histogram = ARRAY(
+           SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
+           FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i)
+           ORDER BY h.i)`,
+      [
+        deltas.map((d) => d.subscriptionId),
+        deltas.map((d) => new Date(d.minute).toISOString()),
+        deltas.map((d) => d.applicationId),
+        deltas.map((d) => d.keyId),
+        deltas.map((d) => d.apiId),
+        deltas.map((d) => d.endpointId),
+        deltas.map((d) => d.planId),
+        deltas.map((d) => d.statusClass),
+        deltas.map((d) => d.consumerAccountId),
+        deltas.map((d) => d.mode),
+        deltas.map((d) => d.calls),
+        deltas.map((d) => d.errors),
+        deltas.map((d) => d.bytesIn),
+        deltas.map((d) => d.bytesOut),
+        deltas.map((d) => d.billableUnits),
+        deltas.map((d) => d.overageUnits),
+        deltas.map((d) => d.latencyMsSum),
+        deltas.map((d) => `{${d.latencyHistogram.join(',')}}`),
+      ],
+    );
+  }
+
+  /** Usage of each (subscription, [start, end)) from the minute rollups, in the order asked. */
+  async usageForPeriods(periods: readonly PeriodQuery[]): Promise<PeriodUsageRow[]> {
+    if (periods.length === 0) return [];
+    const rows = await this.dataSource.query<
+      { calls: string; billable_units: string; overage_units: string }[]
+    >(
+      `SELECT coalesce(sum(r.calls), 0) AS calls,
+              coalesce(sum(r.billable_units), 0) AS billable_units,
+              coalesce(sum(r.overage_units), 0) AS overage_units
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(subscription_id, start_at, end_at, ord)
+       LEFT JOIN usage_minute_rollups r
+         ON r.subscription_id = p.subscription_id AND r.minute >= p.start_at AND r.minute < p.end_at
+       GROUP BY p.ord
+       ORDER BY p.ord`,
+      [
+        periods.map((p) => p.subscriptionId),
+        periods.map((p) => p.start.toISOString()),
+        periods.map((p) => p.end.toISOString()),
+      ],
+    );
+    return rows.map((row) => ({
+      calls: toNumber(row.calls),
+      billableUnits: toNumber(row.billable_units),
+      overageUnits: toNumber(row.overage_units),
+    }));
+  }
+
+  /** The summed latency histogram of a subscription's calls in [start, end) (SQL aggregate from the migration). */
+  async latencyHistogram(subscriptionId: string, start: Date, end: Date): Promise<number[]> {
+    const [row] = await this.dataSource.query<{ histogram: string[] | null }[]>(
+      `SELECT metering_histogram_sum(latency_histogram) AS histogram
+       FROM usage_minute_rollups
+       WHERE subscription_id = $1 AND minute >= $2 AND minute < $3`,
+      [subscriptionId, start.toISOString(), end.toISOString()],
+    );
+    return (row?.histogram ?? []).map(Number);
+  }
+
+  /** Deletes up to `limit` request-log rows older than `before`; answers how many went. */
+  async deleteRequestsBefore(before: Date, limit: number): Promise<number> {
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM usage_requests WHERE request_id IN (
+         SELECT request_id FROM usage_requests WHERE at < $1 LIMIT $2)`,
+      [before.toISOString(), limit],
+    );
+    return affected;
+  }
+
+  async deleteBatchesBefore(before: Date, limit: number): Promise<number> {
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM usage_batches WHERE batch_id IN (
+         SELECT batch_id FROM usage_batches WHERE applied_at < $1 LIMIT $2)`,
+      [before.toISOString(), limit],
+    );
+    return affected;
+  }
+}

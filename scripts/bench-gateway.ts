@@ -1,0 +1,843 @@
+/**
+ * npm run bench:gateway — the gateway's throughput and added latency against two baselines measured
+ * in the same run (issue 4, "Performance"):
+ *
+ *  - direct: straight to a minimal upstream (node:http, small JSON body, keep-alive; own process);
+ *  - nginx: Debian's nginx `proxy_pass` with upstream keep-alive to the same upstream (the practical
+ *    ceiling for a proxy), one worker process; skipped with a note when nginx is not installed;
+ *  - Portico: the real gateway process (apps/gateway/src/main.ts) with a live key, an active
+ *    subscription, the Redis limiter (plan rate windows + a hard quota: one EVALSHA per call), the
+ *    usage buffer enqueuing BullMQ batch jobs (no worker runs) and /metrics.
+ *
+ * Setup goes through the real api (createApiApp on a loopback port): a provider publishes an API
+ * pointing at the upstream with a one-operation OpenAPI document and a free plan with high but real
+ * limits; a consumer creates a live key and subscribes. The scratch database (created, migrated,
+ * dropped) and the Redis key prefix (deleted at the end) belong to this run only.
+ *
+ * Two load shapes, in interleaved rounds (the target order rotates each round), reported as
+ * medians with the spread, and as same-round ratios:
+ *  - closed loop: autocannon, BENCH_CONNECTIONS (50) connections as fast as they go → req/s;
+ *  - open loop: a steady BENCH_RATE (1,000) req/s → p50/p99 latency. By default a steady
+ *    scheduler (undici Pool, requests started on a 1 ms tick whether or not earlier ones
+ *    answered); BENCH_OPEN_LOOP=autocannon uses autocannon's `overallRate` instead, which sends
+ *    each connection's share as a burst at the start of every second (so its p99 measures burst
+ *    queueing, not a steady rate).
+ * Latencies are measured per response in the load generator (float ms), not autocannon's
+ * whole-millisecond histogram. CPU per request of the gateway and of nginx comes from
+ * /proc/<pid>/stat (utime + stime of the process tree) around each run.
+ *
+ *   BENCH_ROUNDS=3 · BENCH_DURATION=10 (s per run) · BENCH_CONNECTIONS=50 · BENCH_RATE=1000
+ *   BENCH_WARMUP=3 (s per target) · BENCH_OPEN_LOOP=steady|autocannon
+ *   BENCH_CPU_PROF=1: the gateway runs with --cpu-prof; its top self-time functions are printed.
+ *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · BENCH_REDIS_URL=redis://127.0.0.1:6379
+ *
+ * The machine has 2 cores shared by the load generator (this process), the upstream, nginx and
+ * the gateway: every number is "on a saturated 2-core box", and only same-run ratios count.
+ */
+import 'reflect-metadata';
+import { MIGRATIONS } from '@migrations';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Pool } from 'undici';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
+const OPEN_LOOP = process.env.BENCH_OPEN_LOOP === 'autocannon' ? 'autocannon' : 'steady';
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = join(__dirname, '..');
+const UPSTREAM_PATH = '/items/42';
+
+// ---------------------------------------------------------------------------------------------
+// autocannon (no bundled types: the few fields used here)
+
+interface AutocannonResult {
+  duration: number;
+  requests: { total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (
+  options: Record<string, unknown>,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+// ---------------------------------------------------------------------------------------------
+// children and cleanup
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: stopping children and cleaning up…\n`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM (or `signal`), then SIGKILL if it has not exited in time. */
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before answering`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// CPU time of a process tree (/proc, clock ticks at 100 Hz)
+
+function descendants(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const taskDir = `/proc/${out[i]}/task`;
+    if (!existsSync(taskDir)) continue;
+    for (const tid of readdirSync(taskDir)) {
+      try {
+        const kids = readFileSync(`${taskDir}/${tid}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return out;
+}
+
+/** utime + stime in ms of the process and its descendants. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  let ticks = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
+
+// ---------------------------------------------------------------------------------------------
+// scratch database and Redis prefix
+
+function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+// ---------------------------------------------------------------------------------------------
+// seeding through the real api
+
+interface Session {
+  cookie: string;
+  csrf: string;
+  accountId: string;
+  body: Record<string, unknown>;
+}
+
+async function apiCall(
+  base: string,
+  session: Session | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; setCookie: string[] }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (session) {
+    headers.cookie = session.cookie;
+    if (method !== 'GET') headers['x-csrf-token'] = session.csrf;
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
+  return { status: res.status, body: parsed, setCookie: res.headers.getSetCookie() };
+}
+
+async function signUp(base: string, tag: string): Promise<Session> {
+  const email = `${tag}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}@example.com`;
+  const res = await apiCall(base, null, 'POST', '/v1/auth/signup', { email, password: 'correct horse battery staple' });
+  const cookie = res.setCookie.map((c) => c.split(';', 1)[0]).join('; ');
+  const account = res.body.account as { id: string };
+  return { cookie, csrf: res.body.csrfToken as string, accountId: account.id, body: res.body };
+}
+
+const DOCUMENT = {
+  openapi: '3.0.3',
+  info: { title: 'Bench', version: '1.0.0' },
+  paths: {
+    '/items/{id}': {
+      get: {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'ok', content: { 'application/json': { example: { id: '42', name: 'widget' } } } } },
+      },
+    },
+  },
+};
+
+/** High enough never to reject at these rates, but real: three rate windows and a hard quota run on every call. */
+const PLAN = {
+  name: 'Bench',
+  priceAmountMinor: 0,
+  quotaLimit: 1_000_000_000_000,
+  quotaMode: 'hard',
+  rateLimit: { perSecond: 10_000, burst: 10_000, perMinute: 600_000, perHour: 36_000_000 },
+};
+
+interface Seeded {
+  slug: string;
+  liveKey: string;
+}
+
+async function seed(env: Record<string, string>, upstreamOrigin: string): Promise<Seeded> {
+  const { createApiApp } = await import('../apps/api/src/bootstrap');
+  const app = await createApiApp(env);
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  try {
+    const provider = await signUp(base, 'bench-provider');
+    const slugTag = randomBytes(3).toString('hex');
+    await apiCall(base, provider, 'POST', '/v1/provider', {
+      displayName: 'Bench Provider',
+      slug: `bench-${slugTag}`,
+      supportEmail: 'support@bench.example',
+    });
+    const api = await apiCall(base, provider, 'POST', '/v1/provider/apis', {
+      name: 'Bench API',
+      slug: `bench-api-${slugTag}`,
+      summary: 'A node:http upstream on loopback.',
+      category: 'data',
+      visibility: 'public',
+      upstreamLiveUrl: upstreamOrigin,
+    });
+    const apiId = api.body.id as string;
+    const version = await apiCall(base, provider, 'POST', `/v1/apis/${apiId}/versions`, DOCUMENT);
+    await apiCall(base, provider, 'POST', `/v1/apis/${apiId}/versions/${version.body.id as string}/publish`, {});
+    const plan = await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/plans`, PLAN);
+    await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/publish`, {});
+
+    const consumer = await signUp(base, 'bench-consumer');
+    const application = consumer.body.application as { id: string };
+    const key = await apiCall(base, consumer, 'POST', `/v1/apps/${application.id}/keys`, { label: 'bench', mode: 'live' });
+    const sub = await apiCall(base, consumer, 'POST', '/v1/subscriptions', { planId: plan.body.id });
+    if (sub.body.status !== 'active') throw new Error(`subscription is ${String(sub.body.status)}, expected active`);
+    return { slug: api.body.slug as string, liveKey: key.body.secret as string };
+  } finally {
+    await app.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the processes under test
+
+const UPSTREAM_SOURCE = `
+const http = require('node:http');
+const body = Buffer.from(JSON.stringify({ id: '42', name: 'widget', price: { amount: 1999, currency: 'EUR' }, tags: ['a', 'b'] }));
+const server = http.createServer((req, res) => {
+  req.resume();
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+});
+server.keepAliveTimeout = 120000;
+server.headersTimeout = 121000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\\n'));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+function nginxConfig(dir: string, port: number, upstreamPort: number): string {
+  return `daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_timeout 120s;
+  keepalive_requests 1000000;
+  upstream bench_upstream {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+}
+
+function nginxBinary(): string | null {
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(candidate)) return candidate;
+  const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
+  return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// load
+
+interface Target {
+  name: 'direct' | 'nginx' | 'Portico';
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  pid?: number;
+  /** Kept open across runs for the steady open loop. */
+  pool?: Pool;
+}
+
+interface RunResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  bad: number;
+  /** CPU ms of the target's process tree per 1,000 requests (null for direct: the upstream is shared by all). */
+  cpuPer1k: number | null;
+  /** CPU ms of the load generator per 1,000 requests. */
+  loadCpuPer1k: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+class Latencies {
+  private values = new Float64Array(1 << 16);
+  private n = 0;
+  push(ms: number): void {
+    if (this.n === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.n++] = ms;
+  }
+  sorted(): Float64Array {
+    return this.values.slice(0, this.n).sort();
+  }
+}
+
+async function measured(target: Target, work: (lat: Latencies) => Promise<{ requests: number; bad: number; seconds: number }>): Promise<RunResult> {
+  const lat = new Latencies();
+  const cpu0 = cpuMs(target.name === 'direct' ? undefined : target.pid);
+  const self0 = process.cpuUsage();
+  const { requests, bad, seconds } = await work(lat);
+  const self = process.cpuUsage(self0);
+  const cpu = cpuMs(target.name === 'direct' ? undefined : target.pid) - cpu0;
+  const sorted = lat.sorted();
+  return {
+    rps: requests / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    requests,
+    bad,
+    cpuPer1k: target.name === 'direct' ? null : (cpu / Math.max(1, requests)) * 1000,
+    loadCpuPer1k: ((self.user + self.system) / 1000 / Math.max(1, requests)) * 1000,
+  };
+}
+
+function autocannonRun(target: Target, durationS: number, extra: Record<string, unknown>, lat: Latencies): Promise<{ requests: number; bad: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${target.origin}${target.path}`,
+        headers: target.headers,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: durationS,
+        ...extra,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({ requests: result.requests.total, bad: result.non2xx + result.errors + result.timeouts, seconds: result.duration });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
+  });
+}
+
+function closedLoop(target: Target, durationS = DURATION_S): Promise<RunResult> {
+  return measured(target, (lat) => autocannonRun(target, durationS, {}, lat));
+}
+
+/** A steady open loop: on every 1 ms tick, start the requests due by now, answered or not. */
+function steadyRun(target: Target, durationS: number, lat: Latencies): Promise<{ requests: number; bad: number; seconds: number }> {
+  const pool = (target.pool ??= new Pool(target.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 }));
+  const total = Math.round(RATE * durationS);
+  let sent = 0;
+  let finished = 0;
+  let bad = 0;
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const done = (): void => {
+      finished += 1;
+      if (finished === total) resolve({ requests: total - bad, bad, seconds: (performance.now() - t0) / 1000 });
+    };
+    const fire = (): void => {
+      const start = performance.now();
+      pool.request({ path: target.path, method: 'GET', headers: target.headers }).then(
+        async (res) => {
+          await res.body.dump();
+          lat.push(performance.now() - start);
+          if (res.statusCode < 200 || res.statusCode >= 300) bad += 1;
+          done();
+        },
+        () => {
+          bad += 1;
+          done();
+        },
+      );
+    };
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * RATE) / 1000));
+      while (sent < due) {
+        sent += 1;
+        fire();
+      }
+      if (sent >= total) clearInterval(timer);
+    }, 1);
+  });
+}
+
+function openLoop(target: Target, durationS = DURATION_S): Promise<RunResult> {
+  return measured(target, (lat) =>
+    OPEN_LOOP === 'autocannon' ? autocannonRun(target, durationS, { overallRate: RATE }, lat) : steadyRun(target, durationS, lat),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// reporting
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function spread(values: number[], digits: number): string {
+  return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+}
+
+const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** CLOCK_MONOTONIC in µs: the clock of V8's CPU profile timestamps, shared by every process on the machine. */
+const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** Windows (monotonic µs) in which Portico was under closed-loop load: the profile is summarised over these only. */
+const profileWindows: [number, number][] = [];
+
+function summariseProfile(dir: string): void {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (files.length === 0) return void out(`no .cpuprofile written in ${dir}`);
+  const file = join(dir, files[0]);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const hitsById = new Map<number, number>();
+  let at = profile.startTime;
+  let totalHits = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i];
+    if (!profileWindows.some(([from, to]) => at >= from && at <= to)) continue;
+    hitsById.set(profile.samples[i], (hitsById.get(profile.samples[i]) ?? 0) + 1);
+    totalHits += 1;
+  }
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = hitsById.get(node.id) ?? 0;
+    if (!hits) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const shortUrl = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
+    const name = `${functionName || '(anonymous)'}  ${shortUrl ? `${shortUrl}:${lineNumber + 1}` : ''}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+    const area = !shortUrl
+      ? functionName.startsWith('(') ? functionName : '(native)'
+      : shortUrl.startsWith('node:')
+        ? `node:${shortUrl.slice(5).split('/')[0]}`
+        : shortUrl.includes('node_modules/')
+          ? shortUrl.split('node_modules/').pop()!.split('/').slice(0, shortUrl.split('node_modules/').pop()!.startsWith('@') ? 2 : 1).join('/')
+          : shortUrl;
+    byFile.set(area, (byFile.get(area) ?? 0) + hits);
+  }
+  const pct = (hits: number) => `${((hits / totalHits) * 100).toFixed(1).padStart(5)} %`;
+  out(
+    `\nCPU profile of the gateway (${file}): ${totalHits} samples in the Portico closed-loop runs only ` +
+      `(${profileWindows.length} windows; "(idle)" = the gateway waiting, i.e. CPU it did not get or did not need)`,
+  );
+  out('top self time by function:');
+  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) out(`  ${pct(hits)}  ${name}`);
+  out('self time by module / file:');
+  for (const [name, hits] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25)) out(`  ${pct(hits)}  ${name}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const database = `portico_bench_gw_${runId}`;
+  const redisPrefix = `portico-bench-gw-${runId.replace('_', '-')}`;
+  const tmp = mkdtempSync(join(tmpdir(), 'portico-bench-gw-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+
+  out(
+    `Gateway benchmark: ${ROUNDS} interleaved rounds × ${DURATION_S} s per run; closed loop ${CONNECTIONS} connections (autocannon), ` +
+      `open loop ${RATE} req/s (${OPEN_LOOP === 'steady' ? 'steady 1 ms scheduler over an undici Pool' : 'autocannon overallRate'}); ` +
+      `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
+  out(
+    `NOTE: the ${cpus().length} cores are shared by the load generator (this process), the upstream, nginx and the gateway ` +
+      `(and whatever else runs on the machine): absolute numbers are pessimistic and noisy; compare the same-run ratios.`,
+  );
+
+  // scratch database, migrated
+  await admin((client) => client.query(`CREATE DATABASE "${database}"`));
+  cleanups.push(async () => {
+    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    out(`cleanup: dropped database ${database}`);
+  });
+  cleanups.push(async () => {
+    const n = await deleteRedisPrefix(redisPrefix);
+    out(`cleanup: deleted ${n} Redis keys under ${redisPrefix}:`);
+  });
+  const dbUrl = databaseUrl(database);
+  const migrator = new DataSource({ type: 'postgres', url: dbUrl, migrations: MIGRATIONS, migrationsTableName: 'typeorm_migrations' });
+  await migrator.initialize();
+  await migrator.runMigrations({ transaction: 'each' });
+  await migrator.destroy();
+
+  const env: Record<string, string> = {
+    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    SESSION_SECRET: randomBytes(32).toString('base64'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    PUBLIC_URL: 'http://localhost:3000',
+    GATEWAY_URL: 'http://localhost:8080',
+    GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
+    AUTH_SIGNUPS_PER_IP_PER_HOUR: '100000',
+    AUTH_LOGINS_PER_IP_PER_15_MIN: '100000',
+  };
+
+  // upstream
+  const upstreamPort = await freePort();
+  const upstream = track(spawn(process.execPath, ['-e', UPSTREAM_SOURCE], { env: { PORT: String(upstreamPort) }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
+  await waitFor(`${upstreamOrigin}${UPSTREAM_PATH}`, upstream, 'upstream');
+
+  // provider, API, plan, consumer, key, subscription through the api
+  const seeded = await seed(env, upstreamOrigin);
+
+  // the gateway, its own process
+  const gatewayPort = await freePort();
+  const profileDir = join(tmp, 'cpu-prof');
+  const gatewayLog = join(tmp, 'gateway.log');
+  const logStream = createWriteStream(gatewayLog);
+  const gateway = track(
+    spawn(
+      process.execPath,
+      [
+        ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/gateway/src/main.ts',
+      ],
+      { cwd: ROOT, env: { ...env, GATEWAY_PORT: String(gatewayPort), TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  gateway.stdout?.pipe(logStream);
+  gateway.stderr?.pipe(logStream);
+  const gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
+  try {
+    await waitFor(`${gatewayOrigin}/health`, gateway, 'gateway');
+  } catch (error) {
+    out(readFileSync(gatewayLog, 'utf8').slice(-4000));
+    throw error;
+  }
+
+  // nginx, when installed
+  const nginx = nginxBinary();
+  let nginxChild: ChildProcess | undefined;
+  let nginxOrigin: string | undefined;
+  if (!nginx) {
+    out('nginx not installed: skipped (apt-get install -y nginx to compare against it)');
+  } else {
+    const dir = join(tmp, 'nginx');
+    mkdirSync(dir);
+    const port = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort));
+    nginxChild = track(spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    nginxOrigin = `http://127.0.0.1:${port}`;
+    await waitFor(`${nginxOrigin}${UPSTREAM_PATH}`, nginxChild, 'nginx');
+    const version = spawnSync(nginx, ['-v'], { encoding: 'utf8' });
+    out(`${(version.stderr || version.stdout).trim()} (${nginx}): 1 worker, upstream keepalive 64, access_log off`);
+  }
+
+  const targets: Target[] = [
+    { name: 'direct', origin: upstreamOrigin, path: UPSTREAM_PATH, headers: {}, pid: upstream.pid },
+    ...(nginxOrigin ? [{ name: 'nginx' as const, origin: nginxOrigin, path: UPSTREAM_PATH, headers: {}, pid: nginxChild?.pid }] : []),
+    { name: 'Portico', origin: gatewayOrigin, path: `/${seeded.slug}${UPSTREAM_PATH}`, headers: { 'x-portico-key': seeded.liveKey }, pid: gateway.pid },
+  ];
+  const portico = targets[targets.length - 1];
+  cleanups.push(async () => {
+    for (const target of targets) await target.pool?.close();
+  });
+
+  // one probe: a 200 that carries the limiter's and the quota's headers (they ran)
+  const probe = await fetch(`${portico.origin}${portico.path}`, { headers: portico.headers });
+  const probeBody = await probe.text();
+  if (probe.status !== 200) throw new Error(`probe through Portico answered ${probe.status}: ${probeBody}`);
+  for (const header of ['ratelimit', 'ratelimit-policy', 'x-quota-limit', 'x-portico-request-id'])
+    if (!probe.headers.get(header)) throw new Error(`probe through Portico lacks ${header}`);
+  out(
+    `Portico probe: 200, RateLimit-Policy: ${probe.headers.get('ratelimit-policy')}; X-Quota-Limit: ${probe.headers.get('x-quota-limit')}`,
+  );
+
+  // warm-up (JIT, pools, caches), not recorded
+  for (const target of targets) {
+    const warm = await closedLoop(target, WARMUP_S);
+    if (target === portico && warm.bad > 0) throw new Error(`warm-up through Portico: ${warm.bad} non-2xx/errors`);
+    await openLoop(target, 1);
+  }
+
+  type Mode = 'closed' | 'open';
+  const results: Record<Mode, Map<string, RunResult[]>> = { closed: new Map(), open: new Map() };
+  for (const target of targets) {
+    results.closed.set(target.name, []);
+    results.open.set(target.name, []);
+  }
+  let porticoBad = 0;
+  let porticoRequests = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const mode of ['closed', 'open'] as const) {
+      const line: string[] = [];
+      for (const target of order) {
+        await sleep(500);
+        const from = monotonicMicros();
+        const result = mode === 'closed' ? await closedLoop(target) : await openLoop(target);
+        if (target === portico && mode === 'closed') profileWindows.push([from, monotonicMicros()]);
+        results[mode].get(target.name)!.push(result);
+        if (target === portico) {
+          porticoBad += result.bad;
+          porticoRequests += result.requests + result.bad;
+        }
+        line.push(
+          mode === 'closed'
+            ? `${target.name} ${Math.round(result.rps)} req/s`
+            : `${target.name} p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} ms`,
+        );
+      }
+      out(`  round ${round + 1} ${mode === 'closed' ? 'closed loop' : `open loop ${RATE}/s`}: ${line.join(' · ')}`);
+    }
+  }
+
+  // metering ran: usage batch jobs were enqueued
+  const metering = new Queue('metering', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: `${redisPrefix}:bull` });
+  const jobCounts = await metering.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
+  await metering.close();
+  const metricsText = await (await fetch(`${gatewayOrigin}/metrics`)).text();
+  const forwarded = metricsText.match(/^portico_gateway_requests_total\{[^}]*outcome="forwarded"[^}]*code="2xx"[^}]*\} (\d+)/m);
+
+  // stop the gateway (graceful: flushes the usage buffer, writes the CPU profile)
+  await stop(gateway);
+  if (nginxChild) await stop(nginxChild, 'SIGQUIT');
+  await stop(upstream);
+
+  // report
+  const names = targets.map((t) => t.name);
+  out(`\nclosed loop, ${CONNECTIONS} connections (median, min–max over ${ROUNDS} rounds)`);
+  out(`target      req/s           spread        p50 ms   p99 ms   CPU ms/1k req   load-gen CPU ms/1k req`);
+  for (const name of names) {
+    const rs = results.closed.get(name)!;
+    const cpu = rs.map((r) => r.cpuPer1k).filter((v): v is number => v !== null);
+    out(
+      `${name.padEnd(10)} ${median(rs.map((r) => r.rps)).toFixed(0).padStart(7)}   ${spread(rs.map((r) => r.rps), 0).padStart(15)}   ` +
+        `${median(rs.map((r) => r.p50)).toFixed(2).padStart(6)}   ${median(rs.map((r) => r.p99)).toFixed(2).padStart(6)}   ` +
+        `${cpu.length ? `${median(cpu).toFixed(0).padStart(5)} (${spread(cpu, 0)})` : '   — (upstream)'.padEnd(13)}   ${median(rs.map((r) => r.loadCpuPer1k)).toFixed(0).padStart(5)}`,
+    );
+  }
+  out(`\nopen loop, ${RATE} req/s (median, min–max over ${ROUNDS} rounds)`);
+  out(`target      achieved req/s   p50 ms (spread)          p99 ms (spread)          CPU ms/1k req`);
+  for (const name of names) {
+    const rs = results.open.get(name)!;
+    const cpu = rs.map((r) => r.cpuPer1k).filter((v): v is number => v !== null);
+    out(
+      `${name.padEnd(10)} ${median(rs.map((r) => r.rps)).toFixed(0).padStart(8)}         ` +
+        `${median(rs.map((r) => r.p50)).toFixed(2).padStart(6)} (${spread(rs.map((r) => r.p50), 2)})`.padEnd(25) +
+        `${median(rs.map((r) => r.p99)).toFixed(2).padStart(6)} (${spread(rs.map((r) => r.p99), 2)})`.padEnd(25) +
+        `${cpu.length ? `${median(cpu).toFixed(0)} (${spread(cpu, 0)})` : '— (upstream)'}`,
+    );
+  }
+
+  const perRound = (f: (round: number) => number): number[] => Array.from({ length: ROUNDS }, (_, i) => f(i));
+  const closed = (name: string, i: number) => results.closed.get(name)![i];
+  const open = (name: string, i: number) => results.open.get(name)![i];
+  out('\nratios (per round, same round; median and min–max)');
+  const ratio = (label: string, values: number[], unit: string, digits: number): void =>
+    void out(`  ${label.padEnd(46)} ${median(values).toFixed(digits).padStart(6)}${unit}   (${spread(values, digits)})`);
+  if (nginxOrigin) {
+    const vsNginx = perRound((i) => (closed('Portico', i).rps / closed('nginx', i).rps) * 100);
+    ratio('Portico ÷ nginx throughput', vsNginx, ' %', 0);
+    ratio('nginx ÷ direct throughput', perRound((i) => (closed('nginx', i).rps / closed('direct', i).rps) * 100), ' %', 0);
+  }
+  ratio('Portico ÷ direct throughput', perRound((i) => (closed('Portico', i).rps / closed('direct', i).rps) * 100), ' %', 0);
+  const addedP99 = perRound((i) => open('Portico', i).p99 - open('direct', i).p99);
+  ratio(`Portico p99 − direct p99 at ${RATE}/s`, addedP99, ' ms', 2);
+  ratio(`Portico p50 − direct p50 at ${RATE}/s`, perRound((i) => open('Portico', i).p50 - open('direct', i).p50), ' ms', 2);
+  if (nginxOrigin) {
+    ratio(`nginx p99 − direct p99 at ${RATE}/s`, perRound((i) => open('nginx', i).p99 - open('direct', i).p99), ' ms', 2);
+    const cpuRatio = perRound((i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1));
+    ratio('Portico ÷ nginx CPU per request (closed loop)', cpuRatio, '×', 1);
+  }
+
+  out(
+    `\nPortico responses in the measured runs: ${porticoRequests}, non-2xx or errors: ${porticoBad}` +
+      (porticoBad ? '  ← NOT all 200: the Portico numbers above are not valid' : ' (all 200)'),
+  );
+  out(
+    `metering: gateway counted ${forwarded?.[1] ?? '?'} forwarded 2xx calls; metering queue jobs ${JSON.stringify(jobCounts)} (one job per batch, no worker running)`,
+  );
+  if (nginxOrigin) {
+    const vsNginx = median(perRound((i) => (closed('Portico', i).rps / closed('nginx', i).rps) * 100));
+    const added = median(addedP99);
+    out(
+      `targets: throughput ≥ 40 % of nginx (stretch 60 %): ${vsNginx >= 60 ? 'met, stretch too' : vsNginx >= 40 ? 'met' : 'NOT met'} (${vsNginx.toFixed(0)} %); ` +
+        `added p99 ≤ 3 ms (stretch 2 ms): ${added <= 2 ? 'met, stretch too' : added <= 3 ? 'met' : 'NOT met'} (${added.toFixed(2)} ms)`,
+    );
+  }
+  if (CPU_PROF) summariseProfile(profileDir);
+  if (porticoBad > 0) process.exitCode = 2;
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
