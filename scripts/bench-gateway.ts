@@ -30,6 +30,7 @@
  *   BENCH_WARMUP=3 (s per target) · BENCH_OPEN_LOOP=steady|autocannon
  *   BENCH_CPU_PROF=1: the gateway runs with --cpu-prof; its top self-time functions are printed.
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · BENCH_REDIS_URL=redis://127.0.0.1:6379
+ *   BENCH_HOLD=<s>: after setup, keep the stack up this long, printing its URLs and key (investigation)
  *
  * The machine has 2 cores shared by the load generator (this process), the upstream, nginx and
  * the gateway: every number is "on a saturated 2-core box", and only same-run ratios count.
@@ -91,7 +92,8 @@ let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // SIGTERM first (nginx's master stops its workers; the gateway flushes), then SIGKILL what is left, descendants included
+    await Promise.all([...children].map((child) => stop(child, 'SIGTERM', 3_000)));
     for (const step of cleanups.reverse()) {
       try {
         await step();
@@ -122,11 +124,19 @@ function track(child: ChildProcess): ChildProcess {
 /** SIGTERM (or `signal`), then SIGKILL if it has not exited in time. */
 async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  const family = child.pid ? descendants(child.pid).slice(1) : [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+  for (const pid of family) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -561,6 +571,21 @@ function summariseProfile(dir: string): void {
     hitsById.set(profile.samples[i], (hitsById.get(profile.samples[i]) ?? 0) + 1);
     totalHits += 1;
   }
+  // keep the trimmed profile (only the samples of the windows) for DevTools / further analysis
+  const kept = join(tmpdir(), `portico-gateway-${process.pid}.cpuprofile`);
+  const keptSamples: number[] = [];
+  const keptDeltas: number[] = [];
+  let last = profileWindows[0]?.[0] ?? profile.startTime;
+  at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i];
+    if (!profileWindows.some(([from, to]) => at >= from && at <= to)) continue;
+    keptSamples.push(profile.samples[i]);
+    keptDeltas.push(Math.max(0, at - last));
+    last = at;
+  }
+  writeFileSync(kept, JSON.stringify({ ...profile, samples: keptSamples, timeDeltas: keptDeltas, startTime: profileWindows[0]?.[0] ?? profile.startTime, endTime: last }));
+  out(`trimmed profile written to ${kept}`);
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   for (const node of profile.nodes) {
@@ -717,6 +742,12 @@ async function main(): Promise<void> {
   out(
     `Portico probe: 200, RateLimit-Policy: ${probe.headers.get('ratelimit-policy')}; X-Quota-Limit: ${probe.headers.get('x-quota-limit')}`,
   );
+
+  if (process.env.BENCH_HOLD) {
+    // for investigation: the stack stays up, the load is yours (curl, strace, perf, autocannon)
+    out(`holding ${process.env.BENCH_HOLD} s: ` + targets.map((t) => `${t.name} ${t.origin}${t.path} (pid ${t.pid})`).join(' · ') + ` · key ${seeded.liveKey}`);
+    await sleep(Number(process.env.BENCH_HOLD) * 1000);
+  }
 
   // warm-up (JIT, pools, caches), not recorded
   for (const target of targets) {

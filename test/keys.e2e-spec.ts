@@ -78,6 +78,7 @@ describe('applications and keys over HTTP', () => {
         keyId: created.body.id,
         accountId: user.accountId,
         applicationId: appId,
+        display: created.body.display,
         kind: 'secret',
         mode: 'live',
         scopes: ['api:weather'],

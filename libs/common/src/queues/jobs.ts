@@ -10,7 +10,7 @@ export interface UsageEvent {
   /** ISO-8601 time the gateway received the call. */
   at: string;
   keyId: string;
-  /** Display prefix of the key (e.g. `mp_live_ab12`), for the request log. */
+  /** Display form of the key (`mp_live_…9xYz`: prefix and last four), for the request log. */
   keyPrefix: string;
   applicationId: string;
   consumerAccountId: string;

@@ -6,7 +6,7 @@ const key = (over: Partial<ResolvedApiKey> = {}): ResolvedApiKey => ({
   keyId: 'k',
   accountId: 'a',
   applicationId: 'app',
-  prefix: 'mp_live_ab',
+  display: 'mp_live_…ab12',
   kind: 'secret',
   mode: 'live',
   scopes: ['*'],

@@ -281,7 +281,7 @@ export class GatewayPipeline {
       requestId: call.requestId,
       at: call.at.toISOString(),
       keyId: key.keyId,
-      keyPrefix: key.prefix,
+      keyPrefix: key.display,
       applicationId: key.applicationId,
       consumerAccountId: key.accountId,
       apiId: call.api?.api.apiId ?? null,

@@ -11,8 +11,8 @@ export interface ResolvedApiKey {
   keyId: string;
   accountId: string;
   applicationId: string;
-  /** Display prefix (e.g. `mp_live_Ab12`), for logs and the request log; never the secret. */
-  prefix: string;
+  /** Display form (`mp_live_…9xYz`: prefix and last four), for logs and the request log; never the secret. */
+  display: string;
   kind: ApiKeyKind;
   mode: ApiKeyMode;
   scopes: string[];
@@ -138,7 +138,7 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
         keyId: found.key.id,
         accountId: found.key.accountId,
         applicationId: found.key.applicationId,
-        prefix: found.key.prefix,
+        display: `${found.key.prefix}…${found.key.lastFour}`,
         kind: found.key.kind,
         mode: found.key.mode,
         scopes: found.key.scopes,
