@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest, type Dispatcher } from 'undici';
+import { createGatewayApp } from '../apps/gateway/src/bootstrap';
 import { send } from './support/catalog-fixtures';
 import {
   consumer,
@@ -516,6 +517,23 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     expect((await call(inverted.url, `/${api.slug}/get`, liveKey)).status).toBe(200);
     inverted.gateway.context.get<Redis>(LIMITER_REDIS).disconnect();
     expect((await call(inverted.url, `/${api.slug}/get`, liveKey)).status).toBe(503);
+  });
+
+  it('drains in-flight calls and flushes their usage on shutdown', async () => {
+    const own = await createGatewayApp(stack.env);
+    const base = `http://127.0.0.1:${await own.server.listen(0, '127.0.0.1')}`;
+    const inFlight = call(base, `/${api.slug}/delay/1`, liveKey);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closing = own.close();
+    const res = await inFlight;
+    await closing;
+    expect(res.status).toBe(200);
+    const requestId = String(res.headers['x-portico-request-id']);
+    const queue = stack.gateway.context.get(JobQueue).queue(QueueName.Metering);
+    const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']);
+    expect(
+      jobs.some((j) => j.name === 'metering.apply-usage-batch' && JSON.stringify(j.data).includes(requestId)),
+    ).toBe(true);
   });
 
   it('sends usage as batch jobs and exposes Prometheus metrics', async () => {

@@ -2,6 +2,7 @@ import { PublicCatalogService } from '@app/catalog';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { createGatewayApp } from '../../gateway/src/bootstrap';
 import { createDemoUpstream, type DemoUpstream } from '../../demo-upstream/src/demo-upstream';
 import { describeDemoSeed, runDemoCommand } from './demo.command';
 import {
@@ -31,6 +32,7 @@ describe('portico seed-demo (DemoSeedService on the test database)', () => {
   let port: number;
   let context: INestApplicationContext;
   const slugs = DEMO_LISTINGS.map((demo) => demo.listing.slug);
+  let consumerTestKey = '';
 
   beforeAll(async () => {
     upstream = createDemoUpstream();
@@ -70,6 +72,7 @@ describe('portico seed-demo (DemoSeedService on the test database)', () => {
     expect(first.provider.generatedPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(first.consumer.created).toBe(true);
     expect(first.consumer.opened?.key.secret).toMatch(/^mp_test_/);
+    consumerTestKey = first.consumer.opened!.key.secret;
     expect(first.listings.map((l) => [l.slug, l.status, l.upstreamUrl])).toEqual(
       DEMO_LISTINGS.map((d) => [d.listing.slug, 'published', `http://127.0.0.1:${port}/${d.api.base}`]),
     );
@@ -145,5 +148,28 @@ describe('portico seed-demo (DemoSeedService on the test database)', () => {
   it('the seeded upstream URLs answer: the demo upstream serves what the listings point at', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/weather/current?city=Lisbon`);
     expect(response.status).toBe(200);
+  });
+
+  it('gives the demo consumer a first call through the gateway with the printed test key', async () => {
+    const gateway = await createGatewayApp(seedEnv(port, true));
+    try {
+      const base = `http://127.0.0.1:${await gateway.server.listen(0, '127.0.0.1')}`;
+      const res = await fetch(`${base}/weather-now/current?city=Lisbon`, {
+        headers: { 'X-Portico-Key': consumerTestKey },
+      });
+      expect(res.status).toBe(200);
+      // the demo listings have no sandbox: a test key is answered from the OpenAPI examples, unbilled
+      expect(res.headers.get('x-portico-mock')).toBe('true');
+      expect(res.headers.get('ratelimit-policy')).toContain('"minute"');
+      expect(await res.json()).toEqual(expect.objectContaining({ city: expect.any(String) }));
+      const subscribed = await context.get(DataSource).query(
+        `SELECT s.status, p.name FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+             JOIN accounts a ON a.id = s.consumer_account_id WHERE a.email = $1`,
+        [DEMO_CONSUMER_EMAIL],
+      );
+      expect(subscribed).toEqual([{ status: 'active', name: 'Basic' }]);
+    } finally {
+      await gateway.close();
+    }
   });
 });
