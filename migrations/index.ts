@@ -5,6 +5,9 @@ import { SeedCategories1795858367665 } from './1795858367665-seed-categories';
 import { Subscriptions1795862565414 } from './1795862565414-subscriptions';
 import { SubscriptionsCheckoutAndScheduler1795866703121 } from './1795866703121-subscriptions-checkout-and-scheduler';
 import { UsageMetering1795866808910 } from './1795866808910-usage-metering';
+import { UsageAlertsAndSpendCaps1795868769815 } from './1795868769815-usage-alerts-and-spend-caps';
+import { BillingInvoicesLedgerPayouts1795868925585 } from './1795868925585-billing-invoices-ledger-payouts';
+import { AnalyticsIndexes1795868927022 } from './1795868927022-analytics-indexes';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -17,4 +20,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Subscriptions1795862565414,
   SubscriptionsCheckoutAndScheduler1795866703121,
   UsageMetering1795866808910,
+  UsageAlertsAndSpendCaps1795868769815,
+  BillingInvoicesLedgerPayouts1795868925585,
+  AnalyticsIndexes1795868927022,
 ];

@@ -41,7 +41,16 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -75,7 +84,10 @@ interface AutocannonResult {
   '2xx': number;
 }
 interface AutocannonInstance {
-  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void,
+  ): void;
 }
 type Autocannon = (
   options: Record<string, unknown>,
@@ -112,7 +124,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function track(child: ChildProcess): ChildProcess {
@@ -122,7 +135,11 @@ function track(child: ChildProcess): ChildProcess {
 }
 
 /** SIGTERM (or `signal`), then SIGKILL if it has not exited in time. */
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
+async function stop(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 20_000,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const family = child.pid ? descendants(child.pid).slice(1) : [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -150,7 +167,8 @@ async function freePort(): Promise<number> {
 async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before answering`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before answering`);
     try {
       const res = await fetch(url);
       await res.arrayBuffer();
@@ -258,7 +276,11 @@ async function apiCall(
     headers.cookie = session.cookie;
     if (method !== 'GET') headers['x-csrf-token'] = session.csrf;
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
@@ -267,7 +289,10 @@ async function apiCall(
 
 async function signUp(base: string, tag: string): Promise<Session> {
   const email = `${tag}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}@example.com`;
-  const res = await apiCall(base, null, 'POST', '/v1/auth/signup', { email, password: 'correct horse battery staple' });
+  const res = await apiCall(base, null, 'POST', '/v1/auth/signup', {
+    email,
+    password: 'correct horse battery staple',
+  });
   const cookie = res.setCookie.map((c) => c.split(';', 1)[0]).join('; ');
   const account = res.body.account as { id: string };
   return { cookie, csrf: res.body.csrfToken as string, accountId: account.id, body: res.body };
@@ -280,7 +305,12 @@ const DOCUMENT = {
     '/items/{id}': {
       get: {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'ok', content: { 'application/json': { example: { id: '42', name: 'widget' } } } } },
+        responses: {
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { example: { id: '42', name: 'widget' } } },
+          },
+        },
       },
     },
   },
@@ -323,15 +353,25 @@ async function seed(env: Record<string, string>, upstreamOrigin: string): Promis
     });
     const apiId = api.body.id as string;
     const version = await apiCall(base, provider, 'POST', `/v1/apis/${apiId}/versions`, DOCUMENT);
-    await apiCall(base, provider, 'POST', `/v1/apis/${apiId}/versions/${version.body.id as string}/publish`, {});
+    await apiCall(
+      base,
+      provider,
+      'POST',
+      `/v1/apis/${apiId}/versions/${version.body.id as string}/publish`,
+      {},
+    );
     const plan = await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/plans`, PLAN);
     await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/publish`, {});
 
     const consumer = await signUp(base, 'bench-consumer');
     const application = consumer.body.application as { id: string };
-    const key = await apiCall(base, consumer, 'POST', `/v1/apps/${application.id}/keys`, { label: 'bench', mode: 'live' });
+    const key = await apiCall(base, consumer, 'POST', `/v1/apps/${application.id}/keys`, {
+      label: 'bench',
+      mode: 'live',
+    });
     const sub = await apiCall(base, consumer, 'POST', '/v1/subscriptions', { planId: plan.body.id });
-    if (sub.body.status !== 'active') throw new Error(`subscription is ${String(sub.body.status)}, expected active`);
+    if (sub.body.status !== 'active')
+      throw new Error(`subscription is ${String(sub.body.status)}, expected active`);
     return { slug: api.body.slug as string, liveKey: key.body.secret as string };
   } finally {
     await app.close();
@@ -354,6 +394,34 @@ server.headersTimeout = 121000;
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\\n'));
 process.on('SIGTERM', () => process.exit(0));
 `;
+
+/**
+ * Runs apps/gateway/src/main.ts compiled in memory with TypeScript's transpileModule (what
+ * `ts-node --transpile-only` does), but without ts-node: ts-node loads node:repl, which loads
+ * node:domain, which patches every EventEmitter.emit and installs async hooks — measured here as a
+ * large part of the gateway's CPU per request, and absent from the built gateway in production.
+ */
+function gatewayRunnerSource(root: string): string {
+  return `
+const ts = require(${JSON.stringify(join(root, 'node_modules', 'typescript'))});
+const fs = require('node:fs');
+const configPath = ${JSON.stringify(join(root, 'tsconfig.json'))};
+const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, ${JSON.stringify(root)});
+const compilerOptions = { ...parsed.options, sourceMap: false, inlineSourceMap: false, declaration: false };
+require.extensions['.ts'] = (module, filename) => {
+  const source = fs.readFileSync(filename, 'utf8');
+  module._compile(ts.transpileModule(source, { compilerOptions, fileName: filename }).outputText, filename);
+};
+require(${JSON.stringify(join(root, 'node_modules', 'tsconfig-paths'))}).register({
+  baseUrl: ${JSON.stringify(root)},
+  paths: parsed.options.paths,
+});
+require(${JSON.stringify(join(root, 'apps', 'gateway', 'src', 'main.ts'))});
+setTimeout(() => {
+  if (process.moduleLoadList.includes('NativeModule domain')) process.stderr.write('bench warning: node:domain is loaded in the gateway\\n');
+}, 5000).unref();
+`;
+}
 
 function nginxConfig(dir: string, port: number, upstreamPort: number): string {
   return `daemon off;
@@ -389,7 +457,8 @@ http {
 }
 
 function nginxBinary(): string | null {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(candidate)) return candidate;
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
+    if (existsSync(candidate)) return candidate;
   const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : null;
 }
@@ -440,7 +509,10 @@ class Latencies {
   }
 }
 
-async function measured(target: Target, work: (lat: Latencies) => Promise<{ requests: number; bad: number; seconds: number }>): Promise<RunResult> {
+async function measured(
+  target: Target,
+  work: (lat: Latencies) => Promise<{ requests: number; bad: number; seconds: number }>,
+): Promise<RunResult> {
   const lat = new Latencies();
   const cpu0 = cpuMs(target.name === 'direct' ? undefined : target.pid);
   const self0 = process.cpuUsage();
@@ -459,7 +531,12 @@ async function measured(target: Target, work: (lat: Latencies) => Promise<{ requ
   };
 }
 
-function autocannonRun(target: Target, durationS: number, extra: Record<string, unknown>, lat: Latencies): Promise<{ requests: number; bad: number; seconds: number }> {
+function autocannonRun(
+  target: Target,
+  durationS: number,
+  extra: Record<string, unknown>,
+  lat: Latencies,
+): Promise<{ requests: number; bad: number; seconds: number }> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -472,7 +549,11 @@ function autocannonRun(target: Target, durationS: number, extra: Record<string, 
       },
       (error, result) => {
         if (error) return reject(error);
-        resolve({ requests: result.requests.total, bad: result.non2xx + result.errors + result.timeouts, seconds: result.duration });
+        resolve({
+          requests: result.requests.total,
+          bad: result.non2xx + result.errors + result.timeouts,
+          seconds: result.duration,
+        });
       },
     );
     instance.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
@@ -484,8 +565,16 @@ function closedLoop(target: Target, durationS = DURATION_S): Promise<RunResult> 
 }
 
 /** A steady open loop: on every 1 ms tick, start the requests due by now, answered or not. */
-function steadyRun(target: Target, durationS: number, lat: Latencies): Promise<{ requests: number; bad: number; seconds: number }> {
-  const pool = (target.pool ??= new Pool(target.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 }));
+function steadyRun(
+  target: Target,
+  durationS: number,
+  lat: Latencies,
+): Promise<{ requests: number; bad: number; seconds: number }> {
+  const pool = (target.pool ??= new Pool(target.origin, {
+    connections: 256,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  }));
   const total = Math.round(RATE * durationS);
   let sent = 0;
   let finished = 0;
@@ -494,7 +583,8 @@ function steadyRun(target: Target, durationS: number, lat: Latencies): Promise<{
     const t0 = performance.now();
     const done = (): void => {
       finished += 1;
-      if (finished === total) resolve({ requests: total - bad, bad, seconds: (performance.now() - t0) / 1000 });
+      if (finished === total)
+        resolve({ requests: total - bad, bad, seconds: (performance.now() - t0) / 1000 });
     };
     const fire = (): void => {
       const start = performance.now();
@@ -524,7 +614,9 @@ function steadyRun(target: Target, durationS: number, lat: Latencies): Promise<{
 
 function openLoop(target: Target, durationS = DURATION_S): Promise<RunResult> {
   return measured(target, (lat) =>
-    OPEN_LOOP === 'autocannon' ? autocannonRun(target, durationS, { overallRate: RATE }, lat) : steadyRun(target, durationS, lat),
+    OPEN_LOOP === 'autocannon'
+      ? autocannonRun(target, durationS, { overallRate: RATE }, lat)
+      : steadyRun(target, durationS, lat),
   );
 }
 
@@ -584,7 +676,16 @@ function summariseProfile(dir: string): void {
     keptDeltas.push(Math.max(0, at - last));
     last = at;
   }
-  writeFileSync(kept, JSON.stringify({ ...profile, samples: keptSamples, timeDeltas: keptDeltas, startTime: profileWindows[0]?.[0] ?? profile.startTime, endTime: last }));
+  writeFileSync(
+    kept,
+    JSON.stringify({
+      ...profile,
+      samples: keptSamples,
+      timeDeltas: keptDeltas,
+      startTime: profileWindows[0]?.[0] ?? profile.startTime,
+      endTime: last,
+    }),
+  );
   out(`trimmed profile written to ${kept}`);
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
@@ -596,11 +697,18 @@ function summariseProfile(dir: string): void {
     const name = `${functionName || '(anonymous)'}  ${shortUrl ? `${shortUrl}:${lineNumber + 1}` : ''}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     const area = !shortUrl
-      ? functionName.startsWith('(') ? functionName : '(native)'
+      ? functionName.startsWith('(')
+        ? functionName
+        : '(native)'
       : shortUrl.startsWith('node:')
         ? `node:${shortUrl.slice(5).split('/')[0]}`
         : shortUrl.includes('node_modules/')
-          ? shortUrl.split('node_modules/').pop()!.split('/').slice(0, shortUrl.split('node_modules/').pop()!.startsWith('@') ? 2 : 1).join('/')
+          ? shortUrl
+              .split('node_modules/')
+              .pop()!
+              .split('/')
+              .slice(0, shortUrl.split('node_modules/').pop()!.startsWith('@') ? 2 : 1)
+              .join('/')
           : shortUrl;
     byFile.set(area, (byFile.get(area) ?? 0) + hits);
   }
@@ -610,9 +718,11 @@ function summariseProfile(dir: string): void {
       `(${profileWindows.length} windows; "(idle)" = the gateway waiting, i.e. CPU it did not get or did not need)`,
   );
   out('top self time by function:');
-  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) out(`  ${pct(hits)}  ${name}`);
+  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    out(`  ${pct(hits)}  ${name}`);
   out('self time by module / file:');
-  for (const [name, hits] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25)) out(`  ${pct(hits)}  ${name}`);
+  for (const [name, hits] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    out(`  ${pct(hits)}  ${name}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,7 +737,9 @@ async function main(): Promise<void> {
   out(
     `Gateway benchmark: ${ROUNDS} interleaved rounds × ${DURATION_S} s per run; closed loop ${CONNECTIONS} connections (autocannon), ` +
       `open loop ${RATE} req/s (${OPEN_LOOP === 'steady' ? 'steady 1 ms scheduler over an undici Pool' : 'autocannon overallRate'}); ` +
-      `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
   out(
     `NOTE: the ${cpus().length} cores are shared by the load generator (this process), the upstream, nginx and the gateway ` +
@@ -645,13 +757,21 @@ async function main(): Promise<void> {
     out(`cleanup: deleted ${n} Redis keys under ${redisPrefix}:`);
   });
   const dbUrl = databaseUrl(database);
-  const migrator = new DataSource({ type: 'postgres', url: dbUrl, migrations: MIGRATIONS, migrationsTableName: 'typeorm_migrations' });
+  const migrator = new DataSource({
+    type: 'postgres',
+    url: dbUrl,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+  });
   await migrator.initialize();
   await migrator.runMigrations({ transaction: 'each' });
   await migrator.destroy();
 
   const env: Record<string, string> = {
-    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >),
     NODE_ENV: 'production',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
@@ -669,7 +789,12 @@ async function main(): Promise<void> {
 
   // upstream
   const upstreamPort = await freePort();
-  const upstream = track(spawn(process.execPath, ['-e', UPSTREAM_SOURCE], { env: { PORT: String(upstreamPort) }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const upstream = track(
+    spawn(process.execPath, ['-e', UPSTREAM_SOURCE], {
+      env: { PORT: String(upstreamPort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
   await waitFor(`${upstreamOrigin}${UPSTREAM_PATH}`, upstream, 'upstream');
 
@@ -680,20 +805,15 @@ async function main(): Promise<void> {
   const gatewayPort = await freePort();
   const profileDir = join(tmp, 'cpu-prof');
   const gatewayLog = join(tmp, 'gateway.log');
+  const runner = join(tmp, 'gateway-runner.js');
+  writeFileSync(runner, gatewayRunnerSource(ROOT));
   const logStream = createWriteStream(gatewayLog);
   const gateway = track(
-    spawn(
-      process.execPath,
-      [
-        ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/gateway/src/main.ts',
-      ],
-      { cwd: ROOT, env: { ...env, GATEWAY_PORT: String(gatewayPort), TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
+    spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), runner], {
+      cwd: ROOT,
+      env: { ...env, GATEWAY_PORT: String(gatewayPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   );
   gateway.stdout?.pipe(logStream);
   gateway.stderr?.pipe(logStream);
@@ -716,17 +836,39 @@ async function main(): Promise<void> {
     mkdirSync(dir);
     const port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort));
-    nginxChild = track(spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    nginxChild = track(
+      spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     nginxOrigin = `http://127.0.0.1:${port}`;
     await waitFor(`${nginxOrigin}${UPSTREAM_PATH}`, nginxChild, 'nginx');
     const version = spawnSync(nginx, ['-v'], { encoding: 'utf8' });
-    out(`${(version.stderr || version.stdout).trim()} (${nginx}): 1 worker, upstream keepalive 64, access_log off`);
+    out(
+      `${(version.stderr || version.stdout).trim()} (${nginx}): 1 worker, upstream keepalive 64, access_log off`,
+    );
   }
 
   const targets: Target[] = [
     { name: 'direct', origin: upstreamOrigin, path: UPSTREAM_PATH, headers: {}, pid: upstream.pid },
-    ...(nginxOrigin ? [{ name: 'nginx' as const, origin: nginxOrigin, path: UPSTREAM_PATH, headers: {}, pid: nginxChild?.pid }] : []),
-    { name: 'Portico', origin: gatewayOrigin, path: `/${seeded.slug}${UPSTREAM_PATH}`, headers: { 'x-portico-key': seeded.liveKey }, pid: gateway.pid },
+    ...(nginxOrigin
+      ? [
+          {
+            name: 'nginx' as const,
+            origin: nginxOrigin,
+            path: UPSTREAM_PATH,
+            headers: {},
+            pid: nginxChild?.pid,
+          },
+        ]
+      : []),
+    {
+      name: 'Portico',
+      origin: gatewayOrigin,
+      path: `/${seeded.slug}${UPSTREAM_PATH}`,
+      headers: { 'x-portico-key': seeded.liveKey },
+      pid: gateway.pid,
+    },
   ];
   const portico = targets[targets.length - 1];
   cleanups.push(async () => {
@@ -745,14 +887,19 @@ async function main(): Promise<void> {
 
   if (process.env.BENCH_HOLD) {
     // for investigation: the stack stays up, the load is yours (curl, strace, perf, autocannon)
-    out(`holding ${process.env.BENCH_HOLD} s: ` + targets.map((t) => `${t.name} ${t.origin}${t.path} (pid ${t.pid})`).join(' · ') + ` · key ${seeded.liveKey}`);
+    out(
+      `holding ${process.env.BENCH_HOLD} s: ` +
+        targets.map((t) => `${t.name} ${t.origin}${t.path} (pid ${t.pid})`).join(' · ') +
+        ` · key ${seeded.liveKey}`,
+    );
     await sleep(Number(process.env.BENCH_HOLD) * 1000);
   }
 
   // warm-up (JIT, pools, caches), not recorded
   for (const target of targets) {
     const warm = await closedLoop(target, WARMUP_S);
-    if (target === portico && warm.bad > 0) throw new Error(`warm-up through Portico: ${warm.bad} non-2xx/errors`);
+    if (target === portico && warm.bad > 0)
+      throw new Error(`warm-up through Portico: ${warm.bad} non-2xx/errors`);
     await openLoop(target, 1);
   }
 
@@ -784,19 +931,35 @@ async function main(): Promise<void> {
             : `${target.name} p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} ms`,
         );
       }
-      out(`  round ${round + 1} ${mode === 'closed' ? 'closed loop' : `open loop ${RATE}/s`}: ${line.join(' · ')}`);
+      out(
+        `  round ${round + 1} ${mode === 'closed' ? 'closed loop' : `open loop ${RATE}/s`}: ${line.join(' · ')}`,
+      );
     }
   }
 
   // metering ran: usage batch jobs were enqueued
-  const metering = new Queue('metering', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: `${redisPrefix}:bull` });
-  const jobCounts = await metering.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
+  const metering = new Queue('metering', {
+    connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+    prefix: `${redisPrefix}:bull`,
+  });
+  const jobCounts = await metering.getJobCounts(
+    'waiting',
+    'delayed',
+    'active',
+    'completed',
+    'failed',
+    'prioritized',
+  );
   await metering.close();
   const metricsText = await (await fetch(`${gatewayOrigin}/metrics`)).text();
-  const forwarded = metricsText.match(/^portico_gateway_requests_total\{[^}]*outcome="forwarded"[^}]*code="2xx"[^}]*\} (\d+)/m);
+  const forwarded = metricsText.match(
+    /^portico_gateway_requests_total\{[^}]*outcome="forwarded"[^}]*code="2xx"[^}]*\} (\d+)/m,
+  );
 
   // stop the gateway (graceful: flushes the usage buffer, writes the CPU profile)
   await stop(gateway);
+  for (const line of readFileSync(gatewayLog, 'utf8').split('\n'))
+    if (/bench warning|"level":(50|60)/.test(line)) out(`gateway log: ${line.slice(0, 300)}`);
   if (nginxChild) await stop(nginxChild, 'SIGQUIT');
   await stop(upstream);
 
@@ -808,9 +971,22 @@ async function main(): Promise<void> {
     const rs = results.closed.get(name)!;
     const cpu = rs.map((r) => r.cpuPer1k).filter((v): v is number => v !== null);
     out(
-      `${name.padEnd(10)} ${median(rs.map((r) => r.rps)).toFixed(0).padStart(7)}   ${spread(rs.map((r) => r.rps), 0).padStart(15)}   ` +
-        `${median(rs.map((r) => r.p50)).toFixed(2).padStart(6)}   ${median(rs.map((r) => r.p99)).toFixed(2).padStart(6)}   ` +
-        `${cpu.length ? `${median(cpu).toFixed(0).padStart(5)} (${spread(cpu, 0)})` : '   — (upstream)'.padEnd(13)}   ${median(rs.map((r) => r.loadCpuPer1k)).toFixed(0).padStart(5)}`,
+      `${name.padEnd(10)} ${median(rs.map((r) => r.rps))
+        .toFixed(0)
+        .padStart(7)}   ${spread(
+        rs.map((r) => r.rps),
+        0,
+      ).padStart(15)}   ` +
+        `${median(rs.map((r) => r.p50))
+          .toFixed(2)
+          .padStart(6)}   ${median(rs.map((r) => r.p99))
+          .toFixed(2)
+          .padStart(6)}   ` +
+        `${cpu.length ? `${median(cpu).toFixed(0).padStart(5)} (${spread(cpu, 0)})` : '   — (upstream)'.padEnd(13)}   ${median(
+          rs.map((r) => r.loadCpuPer1k),
+        )
+          .toFixed(0)
+          .padStart(5)}`,
     );
   }
   out(`\nopen loop, ${RATE} req/s (median, min–max over ${ROUNDS} rounds)`);
@@ -819,9 +995,21 @@ async function main(): Promise<void> {
     const rs = results.open.get(name)!;
     const cpu = rs.map((r) => r.cpuPer1k).filter((v): v is number => v !== null);
     out(
-      `${name.padEnd(10)} ${median(rs.map((r) => r.rps)).toFixed(0).padStart(8)}         ` +
-        `${median(rs.map((r) => r.p50)).toFixed(2).padStart(6)} (${spread(rs.map((r) => r.p50), 2)})`.padEnd(25) +
-        `${median(rs.map((r) => r.p99)).toFixed(2).padStart(6)} (${spread(rs.map((r) => r.p99), 2)})`.padEnd(25) +
+      `${name.padEnd(10)} ${median(rs.map((r) => r.rps))
+        .toFixed(0)
+        .padStart(8)}         ` +
+        `${median(rs.map((r) => r.p50))
+          .toFixed(2)
+          .padStart(6)} (${spread(
+          rs.map((r) => r.p50),
+          2,
+        )})`.padEnd(25) +
+        `${median(rs.map((r) => r.p99))
+          .toFixed(2)
+          .padStart(6)} (${spread(
+          rs.map((r) => r.p99),
+          2,
+        )})`.padEnd(25) +
         `${cpu.length ? `${median(cpu).toFixed(0)} (${spread(cpu, 0)})` : '— (upstream)'}`,
     );
   }
@@ -831,19 +1019,43 @@ async function main(): Promise<void> {
   const open = (name: string, i: number) => results.open.get(name)![i];
   out('\nratios (per round, same round; median and min–max)');
   const ratio = (label: string, values: number[], unit: string, digits: number): void =>
-    void out(`  ${label.padEnd(46)} ${median(values).toFixed(digits).padStart(6)}${unit}   (${spread(values, digits)})`);
+    void out(
+      `  ${label.padEnd(46)} ${median(values).toFixed(digits).padStart(6)}${unit}   (${spread(values, digits)})`,
+    );
   if (nginxOrigin) {
     const vsNginx = perRound((i) => (closed('Portico', i).rps / closed('nginx', i).rps) * 100);
     ratio('Portico ÷ nginx throughput', vsNginx, ' %', 0);
-    ratio('nginx ÷ direct throughput', perRound((i) => (closed('nginx', i).rps / closed('direct', i).rps) * 100), ' %', 0);
+    ratio(
+      'nginx ÷ direct throughput',
+      perRound((i) => (closed('nginx', i).rps / closed('direct', i).rps) * 100),
+      ' %',
+      0,
+    );
   }
-  ratio('Portico ÷ direct throughput', perRound((i) => (closed('Portico', i).rps / closed('direct', i).rps) * 100), ' %', 0);
+  ratio(
+    'Portico ÷ direct throughput',
+    perRound((i) => (closed('Portico', i).rps / closed('direct', i).rps) * 100),
+    ' %',
+    0,
+  );
   const addedP99 = perRound((i) => open('Portico', i).p99 - open('direct', i).p99);
   ratio(`Portico p99 − direct p99 at ${RATE}/s`, addedP99, ' ms', 2);
-  ratio(`Portico p50 − direct p50 at ${RATE}/s`, perRound((i) => open('Portico', i).p50 - open('direct', i).p50), ' ms', 2);
+  ratio(
+    `Portico p50 − direct p50 at ${RATE}/s`,
+    perRound((i) => open('Portico', i).p50 - open('direct', i).p50),
+    ' ms',
+    2,
+  );
   if (nginxOrigin) {
-    ratio(`nginx p99 − direct p99 at ${RATE}/s`, perRound((i) => open('nginx', i).p99 - open('direct', i).p99), ' ms', 2);
-    const cpuRatio = perRound((i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1));
+    ratio(
+      `nginx p99 − direct p99 at ${RATE}/s`,
+      perRound((i) => open('nginx', i).p99 - open('direct', i).p99),
+      ' ms',
+      2,
+    );
+    const cpuRatio = perRound(
+      (i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1),
+    );
     ratio('Portico ÷ nginx CPU per request (closed loop)', cpuRatio, '×', 1);
   }
 

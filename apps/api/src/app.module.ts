@@ -1,12 +1,17 @@
+import { AnalyticsModule } from '@app/analytics';
 import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogEnv, CatalogModule } from '@app/catalog';
 import { CoreModule, EncryptionEnv, HealthModule, IdempotencyModule, ProblemFilter, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { NotificationsModule } from '@app/notifications';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
 import { ApiEnv, ApiHttpEnv } from './api.env';
+import { AdminAnalyticsController } from './analytics/admin-analytics.controller';
+import { ProviderAnalyticsController } from './analytics/provider-analytics.controller';
+import { UsageController } from './analytics/usage.controller';
 import { AppsController } from './apps/apps.controller';
 import { AuthController } from './auth/auth.controller';
 import { GithubAuthModule } from './auth/github-auth.module';
@@ -14,6 +19,9 @@ import { MeController } from './auth/me.controller';
 import { API_IDEMPOTENCY } from './http/idempotency-scope';
 import { KeysController } from './keys/keys.controller';
 import { StripeWebhookController } from './billing/stripe-webhook.controller';
+import { AdminBillingController } from './billing/admin-billing.controller';
+import { InvoicesController } from './billing/invoices.controller';
+import { ProviderEarningsController } from './billing/provider-earnings.controller';
 import { ProviderPayoutsController } from './catalog/provider-payouts.controller';
 import { ProviderController } from './catalog/provider.controller';
 import { AdminListingsController } from './catalog/admin-listings.controller';
@@ -23,6 +31,8 @@ import { PlansController } from './catalog/plans.controller';
 import { VersionsController } from './catalog/versions.controller';
 import { ProviderSubscriptionsController } from './subscriptions/provider-subscriptions.controller';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { UsageControlsController } from './subscriptions/usage-controls.controller';
+import { NotificationsController } from './notifications/notifications.controller';
 
 import { SessionGuard } from './http/session.guard';
 import { createValidationPipe } from './http/validation.pipe';
@@ -41,8 +51,10 @@ export class ApiModule {
         CatalogModule,
         BillingModule,
         SubscriptionsModule,
+        AnalyticsModule,
+        NotificationsModule,
       ],
-      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController, SubscriptionsController, ProviderSubscriptionsController],
+      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, InvoicesController, ProviderEarningsController, AdminBillingController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController, SubscriptionsController, ProviderSubscriptionsController, UsageControlsController, NotificationsController, UsageController, ProviderAnalyticsController, AdminAnalyticsController],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

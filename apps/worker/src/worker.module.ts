@@ -1,15 +1,16 @@
 import { BillingEnv, BillingModule } from '@app/billing';
 import { CoreModule, EncryptionEnv, HealthModule, ProblemFilter } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
+import { QuotaReconciliationModule } from '@app/gateway';
 import { MeteringModule } from '@app/metering';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
 import { JobDispatcher } from './job-dispatcher';
-import { BillingProcessor } from './processors/billing.processor';
-import { IdentityProcessor } from './processors/identity.processor';
+import { BillingProcessor, BillingScheduler } from './processors/billing.processor';
 import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
+import { QuotaProcessor, QuotaScheduler } from './processors/quota.processor';
 import { SubscriptionsProcessor, SubscriptionsScheduler } from './processors/subscriptions.processor';
 import { WorkerEnv, WorkerHttpEnv } from './worker.env';
 
@@ -27,8 +28,9 @@ export class WorkerModule {
         BillingModule,
         SubscriptionsModule,
         MeteringModule,
+        QuotaReconciliationModule,
       ],
-      providers: [JobDispatcher, IdentityProcessor, BillingProcessor, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

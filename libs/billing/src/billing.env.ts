@@ -1,7 +1,12 @@
+import { BooleanEnv } from '@app/common';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export type PaymentsMode = 'local' | 'stripe';
+
+/** How often providers are paid out (README "Payments and payouts"). */
+export type PayoutSchedule = 'daily' | 'weekly' | 'monthly' | 'manual';
+export const PAYOUT_SCHEDULES: readonly PayoutSchedule[] = ['daily', 'weekly', 'monthly', 'manual'];
 
 const usesStripe = (env: BillingEnv): boolean => env.PAYMENTS === 'stripe';
 
@@ -40,4 +45,17 @@ export class BillingEnv {
   @Min(0, { message: 'PLATFORM_FEE_BPS must be at least 0' })
   @Max(10_000, { message: 'PLATFORM_FEE_BPS must be at most 10000 (100 %)' })
   PLATFORM_FEE_BPS = 2000;
+
+  /** When payouts run (UTC, 02:00): daily, weekly (Mondays), monthly (the 1st) or manual (admins run them). */
+  @IsIn([...PAYOUT_SCHEDULES], { message: 'PAYOUT_SCHEDULE must be daily, weekly, monthly or manual' })
+  PAYOUT_SCHEDULE: PayoutSchedule = 'weekly';
+
+  /**
+   * Test clocks (admin endpoint that advances one subscription's time). On by default when
+   * PAYMENTS=local outside production; never with NODE_ENV=production.
+   */
+  @IsOptional()
+  @BooleanEnv()
+  @IsBoolean({ message: 'BILLING_TEST_CLOCKS must be true or false' })
+  BILLING_TEST_CLOCKS?: boolean;
 }

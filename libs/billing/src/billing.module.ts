@@ -1,18 +1,48 @@
 import { CatalogModule } from '@app/catalog';
+import { MeteringModule } from '@app/metering';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CheckoutCompletions } from './checkout/checkout-completions.port';
 import { SubscriptionCheckoutService } from './checkout/subscription-checkout.service';
+import { EarningsService } from './earnings/earnings.service';
+import { FeePolicy } from './fees/fee-policy.service';
 import { StripeEventEntity } from './inbox/stripe-event.entity';
 import { StripeEventRepository } from './inbox/stripe-event.repository';
 import { StripeInboxService } from './inbox/stripe-inbox.service';
+import { InvoiceLineEntity } from './invoices/invoice-line.entity';
+import { InvoiceNumberCounterEntity } from './invoices/invoice-number-counter.entity';
+import { InvoiceEntity } from './invoices/invoice.entity';
+import { InvoiceRepository } from './invoices/invoice.repository';
+import { InvoicesService } from './invoices/invoices.service';
+import { LedgerEntryEntity, LedgerTransactionEntity } from './ledger/ledger.entities';
+import { LedgerService } from './ledger/ledger.service';
 import { ProviderOnboardingService } from './onboarding/provider-onboarding.service';
 import { PAYMENTS_PORT_PROVIDER } from './payments/payments.factory';
 import { PaymentsPort } from './payments/payments.port';
+import { PayoutEntity, PayoutItemEntity } from './payouts/payout.entities';
+import { PayoutsService } from './payouts/payouts.service';
+import { PeriodCloseEntity } from './periods/period-close.entity';
+import { PeriodCloses } from './periods/period-closes.service';
+import { PlanChangeEntity } from './periods/plan-change.entity';
+import { RatingService } from './rating/rating.service';
+import { TestClocks } from './test-clock/test-clocks';
+
+export const BILLING_ENTITIES = [
+  StripeEventEntity,
+  PeriodCloseEntity,
+  PlanChangeEntity,
+  InvoiceEntity,
+  InvoiceLineEntity,
+  InvoiceNumberCounterEntity,
+  LedgerTransactionEntity,
+  LedgerEntryEntity,
+  PayoutEntity,
+  PayoutItemEntity,
+];
 
 /** Needs BillingEnv among the app's env fragments (EnvModule) and CoreModule's Clock and JobQueue. */
 @Module({
-  imports: [TypeOrmModule.forFeature([StripeEventEntity]), CatalogModule],
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), CatalogModule, MeteringModule],
   providers: [
     PAYMENTS_PORT_PROVIDER,
     StripeEventRepository,
@@ -20,6 +50,15 @@ import { PaymentsPort } from './payments/payments.port';
     ProviderOnboardingService,
     CheckoutCompletions,
     SubscriptionCheckoutService,
+    PeriodCloses,
+    FeePolicy,
+    LedgerService,
+    InvoiceRepository,
+    InvoicesService,
+    RatingService,
+    PayoutsService,
+    EarningsService,
+    TestClocks,
   ],
   exports: [
     PaymentsPort,
@@ -27,6 +66,14 @@ import { PaymentsPort } from './payments/payments.port';
     StripeInboxService,
     CheckoutCompletions,
     SubscriptionCheckoutService,
+    PeriodCloses,
+    FeePolicy,
+    LedgerService,
+    InvoicesService,
+    RatingService,
+    PayoutsService,
+    EarningsService,
+    TestClocks,
   ],
 })
 export class BillingModule {}

@@ -34,3 +34,32 @@ export type {
 } from './payments/payments.port';
 export { PaymentsPort } from './payments/payments.port';
 export { WEBHOOK_TOLERANCE_SECONDS } from './payments/stripe-payments.adapter';
+export type {
+  InvoiceCollection,
+  InvoiceCollectionRequest,
+  ProviderTransfer,
+  ProviderTransferRequest,
+} from './payments/payments.port';
+export { BPS_DENOMINATOR, canonicalDecimal, formatMinor, lineAmount, prorate, roundMinor, splitFee, type FeeSplit } from './money/money';
+export { ratePeriod, segmentsOf, type InvoiceLineKind, type RatedLine, type RatedPlan } from './rating/rating';
+export { RatingService, type RateOutcome } from './rating/rating.service';
+export { PeriodCloses, ratePeriodJobId, type ClosedPeriod, type PlanChangeRecord } from './periods/period-closes.service';
+export type { PeriodCloseReason } from './periods/period-close.entity';
+export { FeePolicy, type ProviderFee } from './fees/fee-policy.service';
+export { LedgerService, assertBalanced, type AccountBalance, type LedgerLeg, type Posting } from './ledger/ledger.service';
+export { LEDGER_ACCOUNTS, type LedgerAccount } from './ledger/ledger.entities';
+export { InvoicesService, formatInvoiceNumber, type InvoiceWithLines } from './invoices/invoices.service';
+export type { InvoiceEntity, InvoiceKind, InvoiceParties, InvoiceStatus } from './invoices/invoice.entity';
+export type { InvoiceLineEntity } from './invoices/invoice-line.entity';
+export { INVOICE_STATUSES, INVOICE_TRANSITIONS, canMove } from './invoices/invoice-state';
+export { renderInvoiceHtml, type InvoiceRecipient } from './invoices/invoice-html';
+export { PayoutsService, type PayoutStatement, type PayoutStatementLine } from './payouts/payouts.service';
+export {
+  EarningsService,
+  type CurrencyTotals,
+  type EarningsRow,
+  type PeriodWindow,
+  type PlatformRevenue,
+  type ProviderEarnings,
+} from './earnings/earnings.service';
+export { TestClocks, testClocksEnabled } from './test-clock/test-clocks';

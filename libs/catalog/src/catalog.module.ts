@@ -7,6 +7,7 @@ import { ApiListingEntity } from './listings/api-listing.entity';
 import { ProxySecretEntity } from './listings/proxy-secret.entity';
 import { GatewayCatalogService } from './listings/gateway-catalog.service';
 import { LISTING_PROVIDERS } from './listings/listing.providers';
+import { ListingRatings } from './listings/listing-ratings.port';
 import { ListingsService } from './listings/listings.service';
 import { ProxySecretsService } from './listings/proxy-secrets.service';
 import { PublicCatalogService } from './listings/public-catalog.service';
@@ -37,7 +38,7 @@ export const CATALOG_ENTITIES = [
 
 @Module({
   imports: [TypeOrmModule.forFeature(CATALOG_ENTITIES), CryptoModule, UpstreamPolicyModule],
-  providers: [...LISTING_PROVIDERS, ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService],
-  exports: [ListingsService, PublicCatalogService, GatewayCatalogService, ProxySecretsService, ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers],
+  providers: [...LISTING_PROVIDERS, ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService, ListingRatings],
+  exports: [ListingsService, PublicCatalogService, GatewayCatalogService, ProxySecretsService, ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers, ListingRatings],
 })
 export class CatalogModule {}

@@ -72,6 +72,14 @@ export {
   type ListingView,
   type ReviewView,
 } from './listings/listings.service';
+export {
+  emptyRating,
+  ListingRatings,
+  NO_LISTING_RATINGS,
+  type ListingRating,
+  type ListingRatingSource,
+  type RatingDistribution,
+} from './listings/listing-ratings.port';
 export { PROXY_SECRET_BYTES, ProxySecretsService, type LiveProxySecret, type ProxySecretView } from './listings/proxy-secrets.service';
 export type { CatalogSort, PricingFilter, PublicCatalogFilter } from './listings/public-catalog.repository';
 export {

@@ -18,7 +18,6 @@ import { ApiKeyRepository } from './keys/api-key.repository';
 import { ApiKeysService } from './keys/api-keys.service';
 import { KeyInvalidationService } from './keys/key-invalidation.service';
 import { KeyResolver } from './keys/key-resolver.service';
-import { KeyUsageRecorder } from './keys/key-usage-recorder.service';
 import { SessionEntity } from './sessions/session.entity';
 import { SessionRepository } from './sessions/session.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -42,8 +41,7 @@ import { SessionsService } from './sessions/sessions.service';
     ApiKeysService,
     KeyInvalidationService,
     KeyResolver,
-    KeyUsageRecorder,
   ],
-  exports: [AccountsService, SessionsService, ApplicationsService, ApiKeysService, KeyResolver, KeyUsageRecorder, GithubLoginService, AdminSeedService, AccountSeedService],
+  exports: [AccountsService, SessionsService, ApplicationsService, ApiKeysService, KeyResolver, GithubLoginService, AdminSeedService, AccountSeedService],
 })
 export class IdentityModule {}

@@ -9,7 +9,6 @@ export * from './keys/api-key.format';
 export * from './keys/api-key.rules';
 export * from './keys/api-keys.service';
 export * from './keys/key-resolver.service';
-export * from './keys/key-usage-recorder.service';
 export * from './sessions/sessions.service';
 export type { AccountEntity, Role } from './accounts/account.entity';
 export type { ApplicationEntity } from './applications/application.entity';

@@ -1,14 +1,18 @@
 export * from './metering.module';
+export * from './analytics';
 export {
   MeteringService,
   REQUEST_LOG_RETENTION_DAYS,
   USAGE_BATCH_RETENTION_DAYS,
   type ApplyBatchResult,
+  type BatchKeyUse,
+  type RecordKeyUses,
   type PeriodUsage,
   type UsageBatch,
 } from './metering.service';
 export type { PeriodQuery } from './usage.repository';
 export { NO_ID, billedUnits } from './usage-aggregation';
+export { billedSubscriptionIds } from './billed-subscriptions';
 export {
   LATENCY_BUCKET_BOUNDS_MS,
   LATENCY_BUCKET_COUNT,

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsageBatchEntity } from './entities/usage-batch.entity';
 import { UsageMinuteRollupEntity } from './entities/usage-minute-rollup.entity';
 import { UsageRequestEntity } from './entities/usage-request.entity';
+import { UsageAnalyticsRepository } from './analytics/usage-analytics.repository';
+import { UsageAnalyticsService } from './analytics/usage-analytics.service';
 import { MeteringService } from './metering.service';
 import { UsageRepository } from './usage.repository';
 
@@ -11,7 +13,7 @@ export const METERING_ENTITIES = [UsageBatchEntity, UsageRequestEntity, UsageMin
 /** Needs CoreModule (DataSource, Clock). */
 @Module({
   imports: [TypeOrmModule.forFeature(METERING_ENTITIES)],
-  providers: [UsageRepository, MeteringService],
-  exports: [MeteringService],
+  providers: [UsageRepository, MeteringService, UsageAnalyticsRepository, UsageAnalyticsService],
+  exports: [MeteringService, UsageAnalyticsService],
 })
 export class MeteringModule {}

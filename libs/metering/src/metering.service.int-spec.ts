@@ -2,7 +2,7 @@ import type { UsageEvent } from '@app/common';
 import { createMeteringTestContext, usageEventFactory } from '@app/metering/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { latencyPercentiles } from './latency-histogram';
 import { MeteringService, REQUEST_LOG_RETENTION_DAYS, USAGE_BATCH_RETENTION_DAYS } from './metering.service';
 import { NO_ID } from './usage-aggregation';
@@ -80,6 +80,7 @@ describe('MeteringService (real PostgreSQL)', () => {
       counted: 3,
       duplicates: 0,
       invalid: 0,
+      keysMoved: 0,
     });
     await expect(metering.applyBatch(job)).resolves.toEqual({
       applied: false,
@@ -87,6 +88,7 @@ describe('MeteringService (real PostgreSQL)', () => {
       counted: 0,
       duplicates: 0,
       invalid: 0,
+      keysMoved: 0,
     });
 
     expect(await totalCalls(who.subscriptionId!)).toBe(3);
@@ -94,6 +96,40 @@ describe('MeteringService (real PostgreSQL)', () => {
       job.batchId,
     ]);
     expect(row).toEqual({ events: 3, counted: 3 });
+  });
+
+  it("hands each key's latest use to the key hook inside the batch's transaction; a failing hook rolls the batch back", async () => {
+    const who = caller();
+    const [k1, k2] = [randomUUID(), randomUUID()].sort();
+    const events = [
+      usageEventFactory({ ...who, keyId: k2, at: at(1000) }),
+      usageEventFactory({ ...who, keyId: k1, at: at(5000) }),
+      usageEventFactory({ ...who, keyId: k1, at: at(3000) }),
+    ];
+    const seen: { uses: unknown; inTransaction: boolean | undefined }[] = [];
+    const hook = (manager: EntityManager, uses: readonly unknown[]) => {
+      seen.push({ uses, inTransaction: manager.queryRunner?.isTransactionActive });
+      return Promise.resolve(uses.length);
+    };
+    const failing = batch(events);
+    await expect(
+      metering.applyBatch(failing, () => Promise.reject(new Error('api_keys unavailable'))),
+    ).rejects.toThrow('api_keys unavailable');
+    expect(await totalCalls(who.subscriptionId!)).toBe(0);
+
+    await expect(metering.applyBatch(failing, hook)).resolves.toMatchObject({ applied: true, counted: 3, keysMoved: 2 });
+    expect(seen).toEqual([
+      {
+        uses: [
+          { keyId: k1, usedAt: new Date(at(5000)) },
+          { keyId: k2, usedAt: new Date(at(1000)) },
+        ],
+        inTransaction: true,
+      },
+    ]);
+    expect(await totalCalls(who.subscriptionId!)).toBe(3);
+    // a redelivery counts nothing but hands the uses again (forward-only writes make that harmless)
+    await expect(metering.applyBatch(failing, hook)).resolves.toMatchObject({ applied: false, keysMoved: 2 });
   });
 
   it('counts a request id seen in two batches (or twice in one) once', async () => {
@@ -417,7 +453,7 @@ describe('MeteringService (real PostgreSQL)', () => {
     expect(await totalCalls(who.subscriptionId!)).toBe(50);
   });
 
-  it('attributes each minute to the one period holding its start', async () => {
+  it('attributes each minute to one period: the minute a period starts in counts in it', async () => {
     const who = caller();
     await metering.applyBatch(
       batch([
@@ -431,8 +467,10 @@ describe('MeteringService (real PostgreSQL)', () => {
       { subscriptionId: who.subscriptionId!, start: new Date(T0 - 86_400_000), end: boundary },
       { subscriptionId: who.subscriptionId!, start: boundary, end: new Date(T0 + 120_000) },
     ]);
-    expect(before).toEqual({ calls: 1, billableUnits: 1, overageUnits: 0 });
-    expect(after).toEqual({ calls: 1, billableUnits: 10, overageUnits: 0 });
+    // minute T0 holds the boundary: it counts in the period starting in it (a subscription's first
+    // minute is never lost), minutes T0 and T0 + 1 min in the second period, T0 + 2 min in neither
+    expect(before).toEqual({ calls: 0, billableUnits: 0, overageUnits: 0 });
+    expect(after).toEqual({ calls: 2, billableUnits: 11, overageUnits: 0 });
     await expect(metering.usageForPeriod(randomUUID(), new Date(T0), new Date(T0 + 1))).resolves.toEqual({
       calls: 0,
       billableUnits: 0,

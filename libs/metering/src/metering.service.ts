@@ -1,5 +1,6 @@
 import { Clock, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
 import { aggregateCalls, meteredCall, type MeteredCall } from './usage-aggregation';
 import { UsageRepository, type PeriodQuery, type PeriodUsageRow } from './usage.repository';
@@ -23,6 +24,21 @@ export interface ApplyBatchResult {
   duplicates: number;
   /** Events that could not be stored (malformed); logged. */
   invalid: number;
+  /** Keys whose last use the `recordKeyUses` hook moved (0 without a hook). */
+  keysMoved: number;
+}
+
+/**
+ * Writes the batch's key uses (latest call per key, sorted by key id) inside the batch's
+ * transaction; answers how many keys moved. The worker passes identity's
+ * `ApiKeysService.recordUsage` (metering never writes identity's table itself).
+ */
+export type RecordKeyUses = (manager: EntityManager, uses: readonly BatchKeyUse[]) => Promise<number>;
+
+/** A key's latest use seen in a batch. */
+export interface BatchKeyUse {
+  keyId: string;
+  usedAt: Date;
 }
 
 export type PeriodUsage = PeriodUsageRow;
@@ -46,7 +62,7 @@ export class MeteringService {
    * log rows of request ids never seen, add only those calls to the rollups (one multi-row upsert),
    * record how many counted. Redelivered → nothing. Safe to run concurrently with any other batch.
    */
-  async applyBatch(batch: UsageBatch): Promise<ApplyBatchResult> {
+  async applyBatch(batch: UsageBatch, recordKeyUses?: RecordKeyUses): Promise<ApplyBatchResult> {
     if (!isUuid(batch.batchId))
       throw new Error(`usage batch id must be a UUID, got ${JSON.stringify(batch.batchId)}`);
     const raw: unknown[] = Array.isArray(batch.events) ? batch.events : [];
@@ -66,19 +82,28 @@ export class MeteringService {
       a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
     );
 
+    const keyUses = latestKeyUses(calls);
+
     return this.usage.transaction(async (manager) => {
       const claimed = await this.usage.claimBatch(manager, batch.batchId.toLowerCase(), raw.length);
-      if (!claimed) return { applied: false, events: raw.length, counted: 0, duplicates: 0, invalid };
+      if (!claimed) {
+        // a redelivery counts nothing, but still moves the keys (forward only): harmless if done before
+        const keysMoved = recordKeyUses ? await recordKeyUses(manager, keyUses) : 0;
+        return { applied: false, events: raw.length, counted: 0, duplicates: 0, invalid, keysMoved };
+      }
       const fresh = await this.usage.insertNewRequests(manager, batch.batchId.toLowerCase(), calls);
       const counted = calls.filter((call) => fresh.has(call.requestId));
       await this.usage.addToRollups(manager, aggregateCalls(counted));
       await this.usage.setCounted(manager, batch.batchId.toLowerCase(), counted.length);
+      // last: api_keys rows are locked after the rollup rows, in key order, by every batch alike
+      const keysMoved = recordKeyUses ? await recordKeyUses(manager, keyUses) : 0;
       return {
         applied: true,
         events: raw.length,
         counted: counted.length,
         duplicates: raw.length - invalid - counted.length,
         invalid,
+        keysMoved,
       };
     });
   }
@@ -127,4 +152,16 @@ export class MeteringService {
     }
     return { requests, batches };
   }
+}
+
+/** The latest `at` per key among the calls, sorted by key id (the order identity locks key rows in). */
+function latestKeyUses(calls: readonly MeteredCall[]): BatchKeyUse[] {
+  const latest = new Map<string, number>();
+  for (const call of calls) {
+    const time = call.at.getTime();
+    if (time > (latest.get(call.keyId) ?? -Infinity)) latest.set(call.keyId, time);
+  }
+  return [...latest]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([keyId, time]) => ({ keyId, usedAt: new Date(time) }));
 }

@@ -17,3 +17,12 @@ export {
   type SubscribeResult,
   type SubscriptionView,
 } from './subscriptions.service';
+export {
+  UsageControlsService,
+  type SpendCapReached,
+  type SpendCapView,
+  type UsageAlertsInput,
+  type UsageAlertsView,
+  type UsageControlsOutcome,
+} from './usage-controls.service';
+export { USAGE_CONTROL_LIMITS, overageCostMinor } from './usage-controls.rules';

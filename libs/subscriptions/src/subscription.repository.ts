@@ -83,6 +83,20 @@ export class SubscriptionRepository {
     });
   }
 
+  /**
+   * Whether the consumer ever had access to the API: a subscription whose access started (its
+   * `anchor` is set when it starts trialing or active and never cleared), whatever its state now.
+   */
+  async hasStarted(consumerAccountId: string, apiId: string): Promise<boolean> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.consumer_account_id = :consumerAccountId AND s.api_id = :apiId AND s.anchor IS NOT NULL', {
+        consumerAccountId,
+        apiId,
+      })
+      .getExists();
+  }
+
   /** Live subscriptions holding the plan (PlanSubscribers port), inside the caller's transaction. */
   countLiveOnPlan(planId: string, manager: EntityManager): Promise<number> {
     return manager
@@ -127,6 +141,58 @@ export class SubscriptionRepository {
       .limit(limit);
     if (afterId !== null) query.andWhere('s.id > :afterId', { afterId });
     return query.getMany();
+  }
+
+  /**
+   * Up to `limit` running subscriptions (trialing, active, past_due) whose stored current period
+   * holds `at` (start ≤ at < end), in id order after `afterId`; only `ids` when given.
+   */
+  findInPeriodAt(
+    at: Date,
+    limit: number,
+    afterId: string | null,
+    ids?: readonly string[],
+  ): Promise<SubscriptionEntity[]> {
+    const query = this.repo()
+      .createQueryBuilder('s')
+      .where('s.status IN (:...running)', { running: [...RUNNING_STATUSES] })
+      .andWhere('s.current_period_start <= :at AND s.current_period_end > :at', { at })
+      .orderBy('s.id', 'ASC')
+      .limit(limit);
+    if (afterId !== null) query.andWhere('s.id > :afterId', { afterId });
+    if (ids) query.andWhere('s.id IN (:...ids)', { ids: ids.length > 0 ? [...ids] : [null] });
+    return query.getMany();
+  }
+
+  /**
+   * New and churned subscriptions to a provider's APIs per `unit` bucket (UTC) in [from, to):
+   * new = created in the bucket (any state); churned = canceled in the bucket after access had
+   * started (`anchor` set; never-paid checkouts and rejected requests are not churn).
+   */
+  subscriptionFlow(
+    providerId: string,
+    from: Date,
+    to: Date,
+    unit: 'hour' | 'day',
+    apiIds: readonly string[] | null,
+  ): Promise<{ bucket: Date; created: string; churned: string }[]> {
+    const api = apiIds === null ? '' : 'AND api_id = ANY($5::uuid[])';
+    return this.dataSource.query(
+      `SELECT bucket, sum(created)::bigint AS created, sum(churned)::bigint AS churned FROM (
+         SELECT date_trunc($4::text, created_at, 'UTC') AS bucket, 1 AS created, 0 AS churned
+         FROM subscriptions WHERE provider_id = $1::uuid AND created_at >= $2::timestamptz AND created_at < $3::timestamptz ${api}
+         UNION ALL
+         SELECT date_trunc($4::text, canceled_at, 'UTC'), 0, 1
+         FROM subscriptions WHERE provider_id = $1::uuid AND status = 'canceled' AND anchor IS NOT NULL
+           AND canceled_at >= $2::timestamptz AND canceled_at < $3::timestamptz ${api}
+       ) flow GROUP BY bucket ORDER BY bucket`,
+      [providerId, from.toISOString(), to.toISOString(), unit, ...(apiIds === null ? [] : [apiIds])],
+    );
+  }
+
+  /** System lookup by id (billing's test clocks, admin only). */
+  findById(id: string): Promise<SubscriptionEntity | null> {
+    return this.repo().findOneBy({ id });
   }
 
   async reload(id: string, manager?: EntityManager): Promise<SubscriptionEntity> {

@@ -1,6 +1,9 @@
 import {
   CheckoutCompletions,
   PaymentsPort,
+  PeriodCloses,
+  TestClocks,
+  type ClosedPeriod,
   SubscriptionCheckoutService,
   type CheckoutCompletionOutcome,
   type CompletedCheckout,
@@ -16,6 +19,7 @@ import {
 import { AppError, Clock, conflict, EventBus, isUniqueViolation, validationFailed } from '@app/common';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { periodAt } from './periods';
 import { SUBSCRIPTION_CHANGED_EVENT } from './subscription-changed.event';
 import {
   approve,
@@ -150,6 +154,8 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly payments: PaymentsPort,
     private readonly checkout: SubscriptionCheckoutService,
     private readonly checkoutCompletions: CheckoutCompletions,
+    private readonly periodCloses: PeriodCloses,
+    private readonly testClocks: TestClocks,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -266,8 +272,21 @@ export class SubscriptionsService implements OnModuleInit {
     const found = await this.subscriptions.findForConsumer(consumerAccountId, id);
     if (!found) throw subscriptionNotFound();
     const row = await this.settled(found);
-    const next = cancel(stateOf(row), atPeriodEnd, this.clock.now());
-    return toSubscriptionView(await this.write(row, next));
+    const now = this.clock.now();
+    const next = cancel(stateOf(row), atPeriodEnd, now);
+    // canceled now with a running period: billing rates the period up to now (README "Billing")
+    const closes =
+      next.status === 'canceled' && row.currentPeriodStart !== null && row.currentPeriodEnd !== null && row.anchor !== null
+        ? [this.closedPeriod(row, row.currentPeriodStart, now, row.currentPeriodEnd, 'canceled')]
+        : [];
+    if (closes.length === 0) return toSubscriptionView(await this.write(row, next));
+    const written = await this.inTransaction(async (tx) => {
+      const result = await this.write(row, next, undefined, { tx });
+      await this.periodCloses.record(tx.manager, closes, now);
+      return result;
+    });
+    await this.periodCloses.enqueueRating(closes);
+    return toSubscriptionView(written);
   }
 
   /**
@@ -300,8 +319,21 @@ export class SubscriptionsService implements OnModuleInit {
         { planId },
       );
     await this.assertOpen(plan.apiId, consumer);
-    const next = changePlan(stateOf(row), terms(plan), this.clock.now());
-    return toSubscriptionView(await this.write(row, next, plan.id));
+    const now = this.clock.now();
+    const next = changePlan(stateOf(row), terms(plan), now);
+    // billing prorates the period at this instant (README "Billing")
+    return toSubscriptionView(
+      await this.inTransaction(async (tx) => {
+        const written = await this.write(row, next, plan.id, { tx });
+        await this.periodCloses.recordPlanChange(tx.manager, {
+          subscriptionId: row.id,
+          fromPlanId: row.planId,
+          toPlanId: plan.id,
+          at: now,
+        });
+        return written;
+      }),
+    );
   }
 
   // ---- provider -------------------------------------------------------------------------------
@@ -325,6 +357,21 @@ export class SubscriptionsService implements OnModuleInit {
   async reject(ownerAccountId: string, id: string): Promise<SubscriptionView> {
     const row = await this.findForProvider(ownerAccountId, id);
     return toSubscriptionView(await this.write(row, reject(stateOf(row), this.clock.now())));
+  }
+
+  /**
+   * Analytics (provider scope by signature): new and churned subscriptions to the provider's APIs
+   * (all of them, or `apiIds`) per UTC `unit` in [from, to); buckets without either are left out.
+   */
+  async subscriptionFlow(
+    providerId: string,
+    from: Date,
+    to: Date,
+    unit: 'hour' | 'day',
+    apiIds: readonly string[] | null = null,
+  ): Promise<{ start: Date; created: number; churned: number }[]> {
+    const rows = await this.subscriptions.subscriptionFlow(providerId, from, to, unit, apiIds);
+    return rows.map((row) => ({ start: new Date(row.bucket), created: Number(row.created), churned: Number(row.churned) }));
   }
 
   // ---- system (other libs) --------------------------------------------------------------------
@@ -404,12 +451,92 @@ export class SubscriptionsService implements OnModuleInit {
     return result;
   }
 
+  /**
+   * System read (the quota reconciliation): running subscriptions whose stored current period
+   * holds `at`, a page of `limit` in id order after `afterId`, optionally only `ids`. Subscriptions
+   * that time has made due are left out until the period job (or a read) settles them.
+   */
+  async listInPeriodAt(options: {
+    at: Date;
+    limit: number;
+    afterId?: string | null;
+    ids?: readonly string[];
+  }): Promise<SubscriptionView[]> {
+    const rows = await this.subscriptions.findInPeriodAt(options.at, options.limit, options.afterId ?? null, options.ids);
+    return rows.map(toSubscriptionView);
+  }
+
+  /**
+   * Test clocks (billing README "Test clocks"; admin, test mode only, else 404): ends this
+   * subscription's current (monthly) period now, as if its remaining time had passed. Its
+   * timeline moves into the past by that remaining time (the current period, the trial end and
+   * billing's recorded plan changes) and its periods are re-anchored at this instant; then it is
+   * settled, so the period closes with all its usage and is rated.
+   */
+  async advanceTestClock(id: string): Promise<SubscriptionView> {
+    if (!this.testClocks.enabled)
+      throw new AppError(
+        'not_found',
+        'Test clocks are off on this install (they need PAYMENTS=local or BILLING_TEST_CLOCKS=true, and never run in production).',
+      );
+    const row = await this.subscriptions.findById(id);
+    if (!row) throw new AppError('not_found', 'Subscription not found: no subscription has this id.');
+    const now = this.clock.now();
+    if (
+      row.anchor === null ||
+      row.currentPeriodStart === null ||
+      row.currentPeriodEnd === null ||
+      !['trialing', 'active', 'past_due'].includes(row.status)
+    )
+      throw conflict(
+        `This subscription is ${row.status.replace('_', ' ')}: only subscriptions with a running period have a clock to advance.`,
+        { subscriptionStatus: row.status },
+      );
+    const plan = await this.requirePlan(row.planId);
+    if (plan.quotaPeriod !== 'month')
+      throw conflict('Test clocks move monthly periods only: daily periods follow the UTC calendar day.', {
+        quotaPeriod: plan.quotaPeriod,
+      });
+    const byMs = Math.max(row.currentPeriodEnd.getTime() - now.getTime(), 0);
+    const shift = (at: Date | null): Date | null => (at === null ? null : new Date(at.getTime() - byMs));
+    await this.subscriptions.transaction(async (manager) => {
+      const moved = await this.subscriptions.updateState(
+        row.id,
+        row.status,
+        {
+          ...stateOf(row),
+          anchor: now,
+          currentPeriodStart: shift(row.currentPeriodStart),
+          currentPeriodEnd: now,
+          trialEndsAt: shift(row.trialEndsAt),
+        },
+        manager,
+      );
+      if (!moved)
+        throw conflict('The subscription changed while its clock was advanced: retry.', { subscriptionId: row.id });
+      await this.periodCloses.shiftPlanChanges(manager, row.id, byMs);
+    });
+    await this.settleAt(await this.subscriptions.reload(row.id), now);
+    this.broadcast(row);
+    return toSubscriptionView(await this.subscriptions.reload(row.id));
+  }
+
   /** The consumer's live subscription to an API, settled to now (the gateway's resolution). */
   async findLive(consumerAccountId: string, apiId: string): Promise<SubscriptionView | null> {
     const row = await this.subscriptions.findLive(consumerAccountId, apiId);
     if (!row) return null;
     const settled = await this.settled(row);
     return isLive(settled.status) ? toSubscriptionView(settled) : null;
+  }
+
+  /**
+   * Whether the consumer has (or had) a subscription to the API that gave access (libs/reviews'
+   * eligibility rule): one that started — trialing or active — whatever it is now (active,
+   * trialing, past_due, or canceled/expired after it started). Subscriptions that never started
+   * (pending approval, rejected, incomplete, a checkout abandoned) do not count.
+   */
+  hasHadAccess(consumerAccountId: string, apiId: string): Promise<boolean> {
+    return this.subscriptions.hasStarted(consumerAccountId, apiId);
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -495,9 +622,66 @@ export class SubscriptionsService implements OnModuleInit {
     const plan = await this.requirePlan(row.planId);
     const next = settle(stateOf(row), plan.quotaPeriod, now);
     if (!next) return false;
-    if (!(await this.subscriptions.updateState(row.id, row.status, next))) return false;
+    // every period that ended is closed for billing in the same transaction as the roll (an outbox)
+    const closes = this.periodsClosedBy(row, next, plan.quotaPeriod);
+    const written = await this.subscriptions.transaction(async (manager) => {
+      if (!(await this.subscriptions.updateState(row.id, row.status, next, manager))) return false;
+      await this.periodCloses.record(manager, closes, now);
+      return true;
+    });
+    if (!written) return false;
+    await this.periodCloses.enqueueRating(closes);
     this.broadcast(row);
     return true;
+  }
+
+  /** The periods a settle ends: each full period from the stored one up to the new current one (or the cancellation). */
+  private periodsClosedBy(
+    row: SubscriptionEntity,
+    next: SubscriptionState,
+    kind: PlanView['quotaPeriod'],
+  ): ClosedPeriod[] {
+    if (row.anchor === null || row.currentPeriodStart === null || row.currentPeriodEnd === null) return [];
+    const closes: ClosedPeriod[] = [];
+    let period = { start: row.currentPeriodStart, end: row.currentPeriodEnd };
+    const stop = next.status === 'canceled' ? row.currentPeriodEnd : next.currentPeriodStart;
+    if (stop === null) return [];
+    for (let i = 0; i < 1000 && period.start.getTime() < stop.getTime(); i += 1) {
+      closes.push(this.closedPeriod(row, period.start, period.end, period.end, 'ended'));
+      period = periodAt(kind, row.anchor, period.end);
+    }
+    return closes;
+  }
+
+  private closedPeriod(
+    row: SubscriptionEntity,
+    start: Date,
+    end: Date,
+    fullEnd: Date,
+    reason: ClosedPeriod['reason'],
+  ): ClosedPeriod {
+    return {
+      subscriptionId: row.id,
+      consumerAccountId: row.consumerAccountId,
+      providerId: row.providerId,
+      apiId: row.apiId,
+      planId: row.planId,
+      periodStart: start,
+      periodEnd: end,
+      fullPeriodEnd: fullEnd,
+      trialEndsAt: row.trialEndsAt,
+      reason,
+    };
+  }
+
+  /** Runs `work` in one transaction; the announcements it deferred run after the commit. */
+  private async inTransaction<T>(work: (tx: InboxTransaction) => Promise<T>): Promise<T> {
+    const committed: (() => void)[] = [];
+    const result = await this.subscriptions.transaction((manager) =>
+      work({ manager, afterCommit: (fn) => committed.push(fn) }),
+    );
+    for (const fn of committed) fn();
+    return result;
   }
 
   /** Opens (or re-opens) the subscription's Stripe Checkout page; its URL. */

@@ -1,5 +1,7 @@
 import { bullConnection, bullPrefix, CoreEnv, JOB_QUEUES, JobQueue, type JobPayloads } from '@app/common';
 import { UsageBuffer } from '@app/gateway';
+import { ApiKeysService } from '@app/identity';
+import { createIdentityTestContext, createTestConsumer } from '@app/identity/testing';
 import { MeteringService } from '@app/metering';
 import { createMeteringTestContext, usageEventFactory } from '@app/metering/testing';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -20,6 +22,7 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
   });
   const jobs = new JobQueue(env);
   let context: INestApplicationContext;
+  let identity: INestApplicationContext;
   let processor: MeteringProcessor;
   let worker: Worker<Payload> | undefined;
 
@@ -35,7 +38,8 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
 
   beforeAll(async () => {
     context = await createMeteringTestContext();
-    processor = new MeteringProcessor(context.get(MeteringService));
+    identity = await createIdentityTestContext({ REDIS_PREFIX: env.REDIS_PREFIX });
+    processor = new MeteringProcessor(context.get(MeteringService), identity.get(ApiKeysService));
   });
 
   afterAll(async () => {
@@ -45,8 +49,16 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
+    await identity.close();
     await context.close();
   });
+
+  const lastUsed = async (keyId: string): Promise<string | null> => {
+    const [row] = await context
+      .get(DataSource)
+      .query<{ last_used_at: Date | null }[]>('SELECT last_used_at FROM api_keys WHERE id = $1', [keyId]);
+    return row?.last_used_at?.toISOString() ?? null;
+  };
 
   it('counts every call the gateway buffered exactly once, also when a batch is delivered again', async () => {
     const subscriptionId = randomUUID();
@@ -99,5 +111,59 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     await expect(
       processor.applyUsageBatch({ batchId: randomUUID(), events: 'nope' } as unknown as Payload),
     ).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("moves each key's last_used_at to its latest call in the batch, in the batch's transaction, forward only", async () => {
+    const { account, application } = await createTestConsumer(identity, 'usage-keys');
+    const keys = identity.get(ApiKeysService);
+    const [a, b] = [
+      (await keys.create(account.id, application.id, {})).key,
+      (await keys.create(account.id, application.id, {})).key,
+    ];
+    expect(await lastUsed(a.id)).toBeNull();
+    const who = { applicationId: application.id, consumerAccountId: account.id };
+    const t = (s: number) => new Date(Date.UTC(2031, 0, 1, 10, 0, s)).toISOString();
+    const first = {
+      batchId: randomUUID(),
+      events: [
+        usageEventFactory({ ...who, keyId: a.id, at: t(5) }),
+        usageEventFactory({ ...who, keyId: a.id, at: t(9) }),
+        usageEventFactory({ ...who, keyId: a.id, at: t(1) }),
+        usageEventFactory({ ...who, keyId: b.id.toUpperCase(), at: t(7) }),
+        // rejected before a subscription resolved: still a use of the key
+        usageEventFactory({ ...who, keyId: b.id, at: t(8), subscriptionId: null, status: 404, generated: true }),
+        // malformed: skipped, does not move anything
+        { ...usageEventFactory({ ...who, keyId: b.id }), at: 'yesterday' },
+      ],
+    } as Payload;
+    await expect(processor.applyUsageBatch(first)).resolves.toMatchObject({
+      applied: true,
+      counted: 5,
+      invalid: 1,
+      keysMoved: 2,
+    });
+    expect(await lastUsed(a.id)).toBe(t(9));
+    expect(await lastUsed(b.id)).toBe(t(8));
+
+    // a later batch that arrives with older calls (out of order) never moves the column back
+    const late = { batchId: randomUUID(), events: [usageEventFactory({ ...who, keyId: a.id, at: t(3) })] };
+    await expect(processor.applyUsageBatch(late)).resolves.toMatchObject({ applied: true, keysMoved: 0 });
+    expect(await lastUsed(a.id)).toBe(t(9));
+
+    // a redelivered batch counts nothing but still moves the keys forward (e.g. after they were reset)
+    await identity
+      .get(DataSource)
+      .query('UPDATE api_keys SET last_used_at = NULL WHERE id = ANY($1)', [[a.id, b.id]]);
+    await expect(processor.applyUsageBatch(first)).resolves.toMatchObject({
+      applied: false,
+      counted: 0,
+      keysMoved: 2,
+    });
+    expect(await lastUsed(a.id)).toBe(t(9));
+    expect(await lastUsed(b.id)).toBe(t(8));
+
+    // an unknown key id (deleted since) is ignored; the batch still counts
+    const ghost = { batchId: randomUUID(), events: [usageEventFactory({ ...who, keyId: randomUUID() })] };
+    await expect(processor.applyUsageBatch(ghost)).resolves.toMatchObject({ applied: true, counted: 1, keysMoved: 0 });
   });
 });

@@ -1,5 +1,7 @@
 import { isUuid, JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
-import { MeteringService, type ApplyBatchResult } from '@app/metering';
+import { ApiKeysService } from '@app/identity';
+import { billedSubscriptionIds, MeteringService, type ApplyBatchResult } from '@app/metering';
+import { UsageControlsService } from '@app/subscriptions';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 
@@ -12,11 +14,19 @@ export const PRUNE_USAGE_EVERY_MS = 3_600_000;
 export class MeteringProcessor {
   private readonly logger = new Logger(MeteringProcessor.name);
 
-  constructor(private readonly metering: MeteringService) {}
+  constructor(
+    private readonly metering: MeteringService,
+    private readonly keys: ApiKeysService,
+    // always injected by the worker; optional only so metering's own int-spec can build the processor without subscriptions
+    private readonly usageControls?: UsageControlsService,
+  ) {}
 
   /**
    * A usage batch from a gateway's UsageBuffer (job id `usage-<batchId>`). Safe to redeliver and
-   * to run concurrently: the batch id and every request id count once, in one transaction.
+   * to run concurrently: the batch id and every request id count once, in one transaction — the
+   * same transaction also moves each key's `last_used_at` to its latest call in the batch, through
+   * identity's `ApiKeysService.recordUsage` (forward only, so a redelivery applying it again is
+   * harmless; metering never writes identity's table itself).
    */
   @JobHandler('metering.apply-usage-batch')
   async applyUsageBatch(payload: JobPayloads['metering.apply-usage-batch']): Promise<ApplyBatchResult> {
@@ -24,9 +34,14 @@ export class MeteringProcessor {
       // retrying cannot fix a malformed payload
       throw new UnrecoverableError('usage batch payload needs a UUID batchId and an events array');
     }
-    const result = await this.metering.applyBatch(payload);
+    const result = await this.metering.applyBatch(payload, (manager, uses) => this.keys.recordUsage(uses, manager));
     if (!result.applied)
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
+    // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");
+    // also on a redelivery, so a crash after the batch committed loses no alert (each fires once per period)
+    const controls = await this.usageControls?.evaluate(billedSubscriptionIds(payload.events));
+    if (controls && controls.fired + controls.capped > 0)
+      this.logger.log({ batchId: payload.batchId, ...controls }, 'usage alerts fired / spend caps reached');
     return result;
   }
 

@@ -5,7 +5,11 @@ import {
   type CheckoutSession,
   type ConnectedAccount,
   type ConnectedAccountRequest,
+  type InvoiceCollection,
+  type InvoiceCollectionRequest,
   type OnboardingLink,
+  type ProviderTransfer,
+  type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
@@ -47,6 +51,18 @@ export class LocalPaymentsAdapter extends PaymentsPort {
         'PAYMENTS=local has no hosted checkout: paid subscriptions are active at once (check mode first)',
       ),
     );
+  }
+
+  readonly paysOutSeparately = true;
+
+  /** Marked paid when finalised: the ledger records the money as collected (README "Payments and payouts"). */
+  collectInvoice(request: InvoiceCollectionRequest): Promise<InvoiceCollection> {
+    return Promise.resolve({ status: 'paid', reference: `local:invoice:${request.invoiceId}` });
+  }
+
+  /** Recorded only: the operator pays the provider by their own means, the ledger keeps the record. */
+  transferToProvider(request: ProviderTransferRequest): Promise<ProviderTransfer> {
+    return Promise.resolve({ reference: `local:payout:${request.payoutId}` });
   }
 
   verifyWebhook(_rawBody: Buffer | undefined, _signatureHeader: string | undefined): VerifiedPaymentEvent {

@@ -85,6 +85,31 @@ export interface VerifiedPaymentEvent {
   payload: Record<string, unknown>;
 }
 
+/** An invoice Portico finalised and asks the payment adapter to collect (business key: the invoice id). */
+export interface InvoiceCollectionRequest {
+  invoiceId: string;
+  invoiceNumber: string;
+  consumerAccountId: string;
+  providerId: string;
+  amountMinor: bigint;
+  currency: string;
+}
+
+/** `paid`: collected now (local); `pending`: the adapter reports the payment later (stripe: webhooks). */
+export type InvoiceCollection = { status: 'paid'; reference: string } | { status: 'pending' };
+
+/** A payout of a provider's balance (business key: the payout id). */
+export interface ProviderTransferRequest {
+  payoutId: string;
+  providerId: string;
+  amountMinor: bigint;
+  currency: string;
+}
+
+export interface ProviderTransfer {
+  reference: string;
+}
+
 /**
  * Everything Portico asks of a payment provider, behind one interface with two adapters chosen by
  * `PAYMENTS` in one factory (payments.factory.ts): `local` (built in, no external service) and
@@ -134,6 +159,20 @@ export abstract class PaymentsPort {
    * Verifies a webhook delivery on its raw body (signature and a ±300 s timestamp window) and
    * returns the event. Throws `AppError('webhook_signature_invalid')` when it does not verify.
    */
+  /**
+   * Collects a finalised invoice (idempotent per invoice id). `local` answers `paid` at once;
+   * `stripe` answers `pending` (the payment arrives through webhooks: issue 6's Stripe part).
+   */
+  abstract collectInvoice(request: InvoiceCollectionRequest): Promise<InvoiceCollection>;
+
+  /**
+   * Pays a provider their balance (idempotent per payout id). Only adapters that pay providers
+   * separately from the charge have it: check `paysOutSeparately` first (Stripe destination
+   * charges already move the provider's share to the connected account).
+   */
+  abstract readonly paysOutSeparately: boolean;
+  abstract transferToProvider(request: ProviderTransferRequest): Promise<ProviderTransfer>;
+
   abstract verifyWebhook(
     rawBody: Buffer | undefined,
     signatureHeader: string | undefined,

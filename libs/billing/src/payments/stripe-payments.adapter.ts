@@ -8,7 +8,11 @@ import {
   type CheckoutSession,
   type ConnectedAccount,
   type ConnectedAccountRequest,
+  type InvoiceCollection,
+  type InvoiceCollectionRequest,
   type OnboardingLink,
+  type ProviderTransfer,
+  type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
@@ -182,6 +186,23 @@ export class StripePaymentsAdapter extends PaymentsPort {
       url: session.url,
       expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null,
     };
+  }
+
+  /** Destination charges move the provider's share to the connected account with each payment. */
+  readonly paysOutSeparately = false;
+
+  /**
+   * The charge is Stripe's (the subscription created by Checkout invoices it): Portico's invoice
+   * stays open until the Stripe work's `invoice.paid` webhook marks it paid.
+   */
+  collectInvoice(_request: InvoiceCollectionRequest): Promise<InvoiceCollection> {
+    return Promise.resolve({ status: 'pending' });
+  }
+
+  transferToProvider(_request: ProviderTransferRequest): Promise<ProviderTransfer> {
+    return Promise.reject(
+      new Error('PAYMENTS=stripe pays providers through destination charges (check paysOutSeparately first)'),
+    );
   }
 
   verifyWebhook(rawBody: Buffer | undefined, signatureHeader: string | undefined): VerifiedPaymentEvent {

@@ -101,6 +101,16 @@ export class ApiListingRepository {
       .findOne({ where: { id: apiId }, relations: { provider: true, category: true } });
   }
 
+  /** System read (platform analytics): the provider of each listing id given. */
+  async providerIds(apiIds: readonly string[]): Promise<Map<string, string>> {
+    if (apiIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ id: string; provider_id: string }[]>(
+      'SELECT id, provider_id FROM api_listings WHERE id = ANY($1::uuid[])',
+      [apiIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.provider_id]));
+  }
+
   /** Gateway and public reads: a listing by slug, with its provider. */
   findBySlug(slug: string): Promise<ApiListingEntity | null> {
     return this.dataSource

@@ -242,6 +242,11 @@ export class ListingsService {
     return listing;
   }
 
+  /** System read (platform analytics): API id → provider id, for the ids that exist. */
+  providerIdsOf(apiIds: readonly string[]): Promise<Map<string, string>> {
+    return this.listings.providerIds(apiIds);
+  }
+
   async update(accountId: string, apiId: string, input: ListingUpdate): Promise<ListingView> {
     const provider = await this.providers.getForOwner(accountId);
     if (input.slug !== undefined) enforce(checkListingSlug(input.slug));

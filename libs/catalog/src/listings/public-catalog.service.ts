@@ -8,6 +8,7 @@ import type { ApiListingEntity, ListingStatus, ListingVisibility } from './api-l
 import { ApiInvitationRepository } from './api-invitation.repository';
 import { ApiListingRepository } from './api-listing.repository';
 import { isInPublicCatalog, isLive } from './listing-lifecycle';
+import { ListingRatings, type ListingRating } from './listing-ratings.port';
 import {
   PublicCatalogRepository,
   type PlanFlags,
@@ -73,6 +74,8 @@ export interface CatalogListingDetail extends CatalogListingSummary {
   provider: { slug: string; displayName: string; websiteUrl: string | null };
   endpoints: CatalogEndpoint[];
   plans: CatalogPlan[];
+  /** From the visible reviews (libs/reviews, through the ListingRatings port). */
+  rating: ListingRating;
 }
 
 export interface CatalogPage {
@@ -111,6 +114,7 @@ export class PublicCatalogService {
     private readonly endpoints: EndpointsService,
     private readonly plans: PlanRepository,
     private readonly clock: Clock,
+    private readonly ratings: ListingRatings,
   ) {}
 
   /** Tags are stored lower-cased, so the tag filter is matched lower-cased. */
@@ -130,11 +134,12 @@ export class PublicCatalogService {
 
   async getBySlug(slug: string, viewer: CatalogViewer | null): Promise<CatalogListingDetail> {
     const listing = await this.findVisibleBySlug(slug, viewer);
-    const [endpoints, plans, flags] = await Promise.all([
+    const [endpoints, plans, flags, rating] = await Promise.all([
       this.endpoints.listCurrent(listing.id),
       // public plans, plus private ones the viewer's email is invited to
       this.plans.listVisible(listing.id, viewer?.email.trim().toLowerCase() ?? null),
       this.catalog.planFlags([listing.id]),
+      this.ratings.of(listing.id),
     ]);
     const provider = listing.provider;
     if (!provider) throw listingNotFound();
@@ -155,6 +160,7 @@ export class PublicCatalogService {
         deprecated: endpoint.deprecated,
       })),
       plans: plans.map((plan) => this.plan(plan)),
+      rating,
     };
   }
 
@@ -174,6 +180,12 @@ export class PublicCatalogService {
     const listing = await this.listings.findById(apiId);
     if (!listing || !(await this.canView(listing, viewer))) throw listingNotFound();
     return listing;
+  }
+
+  /** System read (billing's invoice snapshot): an API's name and slug whatever its visibility, or null. */
+  async nameOf(apiId: string): Promise<{ name: string; slug: string } | null> {
+    const listing = await this.listings.findById(apiId);
+    return listing ? { name: listing.name, slug: listing.slug } : null;
   }
 
   categoriesWithCounts(): Promise<CategoryWithCount[]> {

@@ -67,4 +67,10 @@ export class ProviderRepository {
     const repo = manager ? manager.getRepository(ProviderEntity) : this.repo;
     await repo.update({ id: providerId }, state);
   }
+
+  /** System write (libs/billing, admin): the provider's platform fee override in bps, or null; false when no such provider. */
+  async setFeeBpsOverride(providerId: string, bps: number | null): Promise<boolean> {
+    const result = await this.repo.update({ id: providerId }, { feeBpsOverride: bps });
+    return (result.affected ?? 0) > 0;
+  }
 }

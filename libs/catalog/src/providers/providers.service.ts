@@ -136,6 +136,14 @@ export class ProvidersService {
     await this.providers.setPayoutState(providerId, state, manager);
   }
 
+  /** The platform fee override of a provider (billing, set by an admin); null uses PLATFORM_FEE_BPS. 404 for an unknown provider. */
+  async setFeeBpsOverride(providerId: string, bps: number | null): Promise<ProviderEntity> {
+    if (!(await this.providers.setFeeBpsOverride(providerId, bps))) throw notFound('Provider');
+    const provider = await this.providers.findById(providerId);
+    if (!provider) throw notFound('Provider');
+    return provider;
+  }
+
   /** A provider by id (billing: where a subscription's payments go), or null. */
   findById(providerId: string): Promise<ProviderEntity | null> {
     return this.providers.findById(providerId);

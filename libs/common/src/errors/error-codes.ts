@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   rate_limit_exceeded: { status: 429, title: 'Rate limit exceeded' },
   // raised by the gateway when the period quota of a hard-quota plan is used up
   quota_exceeded: { status: 429, title: 'Quota exceeded' },
+  // raised by the gateway for live calls once the worker found the subscription's overage spend cap reached this period (libs/subscriptions UsageControlsService); carries capAmountMinor, currency, periodEnd, manageUrl
+  spend_cap_reached: { status: 429, title: 'Spend cap reached' },
   // raised by the exception filters for anything unexpected; never carries internals
   internal_error: { status: 500, title: 'Internal error' },
   // raised by the gateway on connection refused/reset or a bad upstream response

@@ -12,7 +12,7 @@ export function bullConnection(env: CoreEnv): { url: string; maxRetriesPerReques
   return { url: env.REDIS_URL, maxRetriesPerRequest: null };
 }
 
-/** Type-checked producer: `enqueue('identity.record-key-usage', payload, { jobId })`. */
+/** Type-checked producer: `enqueue('metering.apply-usage-batch', payload, { jobId })`. */
 @Injectable()
 export class JobQueue implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();

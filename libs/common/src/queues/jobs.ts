@@ -43,14 +43,23 @@ export interface UsageEvent {
  * Payloads never carry secrets (no full keys, no passwords, no card data).
  */
 export interface JobPayloads {
-  /** Key ids seen by the gateway since the last flush, with the latest use of each. */
-  'identity.record-key-usage': { uses: { keyId: string; usedAt: string }[] };
   /** A verified Stripe webhook event stored in libs/billing's inbox (`stripe_events`); job id = event id. */
   'billing.apply-stripe-event': { eventId: string };
+  /** Rates one closed subscription period (libs/billing); job id = `rate-<subscriptionId>-<periodStartMs>`. */
+  'billing.rate-period': { subscriptionId: string; periodStart: string };
+  /** Re-enqueues closed periods not rated after a minute (libs/billing); a job scheduler adds one a minute. */
+  'billing.rate-pending-periods': Record<string, never>;
+  /** Pays providers their settled balances (libs/billing); a job scheduler per PAYOUT_SCHEDULE. */
+  'billing.run-payouts': Record<string, never>;
   /** Calls buffered by one gateway process (≤ 500 events or ~50 ms); job id = `usage-<batchId>`. */
   'metering.apply-usage-batch': { batchId: string; events: UsageEvent[] };
   /** Deletes request-log rows and applied batch ids past their retention (libs/metering); a job scheduler adds one an hour. */
   'metering.prune-usage': Record<string, never>;
+  /**
+   * Raises the limiter's Redis quota counters to the rollups (libs/gateway QuotaReconciler); a job
+   * scheduler adds one a minute, and anyone may enqueue one on demand (only `subscriptionIds`, if given).
+   */
+  'gateway.reconcile-quotas': { subscriptionIds?: string[]; reason?: string };
   /** Settles every subscription whose period or trial ended (libs/subscriptions); a job scheduler adds one a minute. */
   'subscriptions.advance-periods': Record<string, never>;
 }
@@ -59,11 +68,14 @@ export type JobName = keyof JobPayloads;
 
 /** Which queue carries each job. */
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
-  'identity.record-key-usage': QueueName.Metering,
   'billing.apply-stripe-event': QueueName.Billing,
+  'billing.rate-period': QueueName.Billing,
+  'billing.rate-pending-periods': QueueName.Billing,
+  'billing.run-payouts': QueueName.Billing,
   'metering.apply-usage-batch': QueueName.Metering,
   'metering.prune-usage': QueueName.Metering,
   'subscriptions.advance-periods': QueueName.Billing,
+  'gateway.reconcile-quotas': QueueName.Metering,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];

@@ -8,8 +8,8 @@ import {
   type HostLookup,
 } from '@app/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { buildConnector, Pool, util as undiciUtil, type Dispatcher } from 'undici';
 import { filterResponseHeaders } from './headers';
 
 /** Per-API limits of one forwarded call. */
@@ -101,36 +101,106 @@ class BodyLimit extends Transform {
 }
 
 /**
- * Writes the upstream body into the consumer's response with backpressure, counting bytes.
+ * Writes the upstream response straight into the consumer's response: a plain undici dispatch
+ * handler (no intermediate Writable, no AsyncResource, no end-of-stream listeners per call — what
+ * `Pool.stream` adds on the hot path), with backpressure (undici's parser pauses while the
+ * consumer's socket is full and resumes on 'drain'), counting bytes and enforcing the response
+ * size limit. `done` settles once: null when the response went out whole (the consumer's socket
+ * took the last byte), otherwise the error that ended it.
  *
  * Without backpressure when the upstream closes the connection after the response
  * (`Connection: close`): undici 7.x (nodejs/undici#5360, fixed upstream in #5389/#5474, not in
  * the 7.x we can install on Node 20) throws an uncatchable AssertionError from the socket's
  * 'end' handler when its parser is paused by backpressure as the FIN arrives — it would crash
- * the gateway. For those responses the sink never pauses undici; the consumer's socket buffers
+ * the gateway. For those responses the handler never pauses undici; the consumer's socket buffers
  * instead, bounded by the response size limit.
  */
-class ResponseSink extends Writable {
+class ResponseForwarder implements Dispatcher.DispatchHandler {
+  statusCode = 0;
+  billingUnits: number | null = null;
   bytes = 0;
+  /** The consumer went away before the response was out. */
+  clientGone = false;
+  private abortUpstream?: (reason?: Error) => void;
+  private settled = false;
+
   constructor(
     private readonly res: ServerResponse,
-    private readonly max: number,
-    private readonly backpressure: boolean,
-  ) {
-    super({ highWaterMark: backpressure ? 16 * 1024 : 1 << 30 });
+    private readonly limits: UpstreamLimits,
+    private readonly extraHeaders: Record<string, string>,
+    private readonly done: (error: Error | null) => void,
+  ) {}
+
+  /** Ends the call with `error` (the consumer went away, a limit was passed): undici stops too. */
+  fail(error: Error): void {
+    this.abortUpstream?.(error);
+    this.settle(error);
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.settled) abort(new Error('call already ended'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: informational, not passed on (as before)
+    const headers = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+    this.statusCode = statusCode;
+    const filtered = filterResponseHeaders(headers);
+    this.billingUnits = filtered.billingUnits;
+    const length = Number(headers['content-length']);
+    if (Number.isFinite(length) && length > this.limits.maxResponseBodyBytes) {
+      throw new ResponseBodyTooLargeError(
+        `response Content-Length ${length} over ${this.limits.maxResponseBodyBytes}`,
+      );
+    }
+    // filtered.headers is a fresh object: extend it rather than copy both into another one
+    this.res.writeHead(statusCode, Object.assign(filtered.headers, this.extraHeaders));
+    if (!closesAfterResponse(headers.connection)) this.resume = resume;
+    return true;
+  }
+
+  /** Set when backpressure applies (not for `Connection: close` responses, see above). */
+  private resume?: () => void;
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
     this.bytes += chunk.length;
-    if (this.bytes > this.max)
-      return callback(new ResponseBodyTooLargeError(`response body over ${this.max} bytes`));
-    if (this.res.destroyed) return callback(new Error('client closed the connection'));
-    if (this.res.write(chunk) || !this.backpressure) callback();
-    else this.res.once('drain', () => callback());
+    if (this.bytes > this.limits.maxResponseBodyBytes) {
+      this.fail(
+        new ResponseBodyTooLargeError(`response body over ${this.limits.maxResponseBodyBytes} bytes`),
+      );
+      return true;
+    }
+    if (this.res.destroyed) {
+      this.fail(new Error('client closed the connection'));
+      return true;
+    }
+    if (this.res.write(chunk) || !this.resume) return true;
+    this.res.once('drain', this.resume);
+    return false;
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
-    this.res.end(() => callback());
+  onComplete(): void {
+    if (this.settled) return;
+    this.res.end(() => this.settle(null));
+  }
+
+  onError(error: Error): void {
+    this.settle(error);
+  }
+
+  /** The consumer's connection closed: before the last byte went out, that aborts the call. */
+  onClientClose(): void {
+    if (this.res.writableFinished || this.settled) return;
+    this.clientGone = true;
+    this.fail(new Error('client closed the connection'));
+  }
+
+  private settle(error: Error | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done(error);
   }
 }
 
@@ -162,7 +232,7 @@ function errorCode(error: unknown): string | undefined {
 
 /**
  * The forwarder of DESIGN §3 step 5: one undici Pool per upstream origin (keep-alive, bounded,
- * least-recently-used pools closed), both bodies streamed (Pool.stream straight into the
+ * least-recently-used pools closed), both bodies streamed (a dispatch handler writing straight into the
  * consumer's response), redirects passed through as they are, no retries of any method, per-API
  * timeouts and body limits, and the SSRF policy applied at connect time on the address actually
  * dialled (DNS-rebinding safe: the connector resolves the name itself and connects to the
@@ -211,19 +281,7 @@ export class UpstreamClient {
       body = counter;
     }
 
-    let sink: ResponseSink | null = null;
-    let statusCode = 0;
-    let billingUnits: number | null = null;
-    let clientGone = false;
-    const onClose = (): void => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        sink?.destroy(new Error('client closed the connection'));
-      }
-    };
-    res.once('close', onClose);
-
-    const options: Dispatcher.RequestOptions = {
+    const options: Dispatcher.DispatchOptions = {
       path: request.target,
       method: request.method,
       headers: request.headers,
@@ -233,29 +291,25 @@ export class UpstreamClient {
       // undici never retries by itself; idempotent: false also stops it from pipelining behind this call
       idempotent: false,
     };
+    let forwarder: ResponseForwarder | undefined;
+    const onClose = (): void => forwarder?.onClientClose();
+    res.once('close', onClose);
     try {
-      await this.pool(request.origin, limits.connectTimeoutMs).stream(
-        options,
-        ({ statusCode: status, headers }) => {
-          statusCode = status;
-          const filtered = filterResponseHeaders(headers);
-          billingUnits = filtered.billingUnits;
-          const length = Number(headers['content-length']);
-          if (Number.isFinite(length) && length > limits.maxResponseBodyBytes) {
-            throw new ResponseBodyTooLargeError(
-              `response Content-Length ${length} over ${limits.maxResponseBodyBytes}`,
-            );
-          }
-          res.writeHead(status, { ...filtered.headers, ...extraHeaders });
-          sink = new ResponseSink(res, limits.maxResponseBodyBytes, !closesAfterResponse(headers.connection));
-          return sink;
-        },
-      );
+      await new Promise<void>((resolve, reject) => {
+        const handler = new ResponseForwarder(res, limits, extraHeaders, (error) =>
+          error ? reject(error) : resolve(),
+        );
+        forwarder = handler;
+        // a failing request body (the size counter, or the consumer's stream) ends the call
+        body?.on('error', (error: Error) => handler.onError(error));
+        this.pool(request.origin, limits.connectTimeoutMs).dispatch(options, handler);
+      });
     } catch (error) {
       res.off('close', onClose);
       const bytesIn = counter?.bytes ?? request.contentLength ?? 0;
-      const bytesOut = (sink as ResponseSink | null)?.bytes ?? 0;
-      if (clientGone) return { outcome: 'client_aborted', statusCode, billingUnits, bytesIn, bytesOut };
+      const { statusCode = 0, billingUnits = null, bytes: bytesOut = 0 } = forwarder ?? {};
+      if (forwarder?.clientGone)
+        return { outcome: 'client_aborted', statusCode, billingUnits, bytesIn, bytesOut };
       if (res.headersSent) {
         res.destroy();
         return { outcome: 'truncated', statusCode, billingUnits, bytesIn, bytesOut };
@@ -265,10 +319,10 @@ export class UpstreamClient {
     res.off('close', onClose);
     return {
       outcome: 'ok',
-      statusCode,
-      billingUnits,
+      statusCode: forwarder?.statusCode ?? 0,
+      billingUnits: forwarder?.billingUnits ?? null,
       bytesIn: counter?.bytes ?? request.contentLength ?? 0,
-      bytesOut: (sink as ResponseSink | null)?.bytes ?? 0,
+      bytesOut: forwarder?.bytes ?? 0,
     };
   }
 

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { LIMITER_LUA, LIMITER_LUA_SHA1 } from './limiter.script';
 import { LimiterUnavailableError } from './limiter.errors';
+import { limiterKeyBase, quotaCounterKey, quotaCounterTtlMs } from './quota-counter';
 import type { LimitDecision, LimitRequest } from './limiter.types';
 import {
   hasAnyWindow,
@@ -14,9 +15,6 @@ import {
   type SlotOutcome,
 } from './limit-windows';
 
-/** How long a quota counter outlives its period, so reconciliation can still read it. */
-export const QUOTA_COUNTER_GRACE_MS = 24 * 3600 * 1000;
-
 /**
  * The limiter's Redis keys. The subscription id is the Redis Cluster hash tag, so the three keys
  * of one call always live in one slot (an EVALSHA over several keys needs that).
@@ -27,8 +25,8 @@ export function limiterKeys(
   endpointId: string | undefined,
   periodKey: string,
 ): [string, string, string] {
-  const base = `${prefix}:gw:{${subscriptionId}}`;
-  return [`${base}:rl`, `${base}:rl:ep:${endpointId ?? '-'}`, `${base}:quota:${periodKey}`];
+  const base = limiterKeyBase(prefix, subscriptionId);
+  return [`${base}:rl`, `${base}:rl:ep:${endpointId ?? '-'}`, quotaCounterKey(prefix, subscriptionId, periodKey)];
 }
 
 export interface RedisLimiterOptions {
@@ -89,12 +87,7 @@ export class RedisLimiter {
       ...limitArgs(endpoint),
       String(quotaLimit ?? -1),
       request.quota.mode === 'hard' ? '1' : '0',
-      String(
-        Math.max(
-          QUOTA_COUNTER_GRACE_MS,
-          Math.round(request.quota.periodEndsAt - nowMs + QUOTA_COUNTER_GRACE_MS),
-        ),
-      ),
+      String(quotaCounterTtlMs(request.quota.periodEndsAt, nowMs)),
     ];
     const reply = await this.run(keys, args);
     return toDecision(plan, endpoint, parseReply(reply, request, quotaLimit, nowMs), 'redis');

@@ -35,6 +35,7 @@ const sub = (over: Partial<DirectorySubscription> = {}): DirectorySubscription =
   periodStart: 0,
   periodEnd: 1_000,
   cancelAtPeriodEnd: false,
+  spendCapReached: null,
   ...over,
 });
 

@@ -1,5 +1,5 @@
 import { AppError, type UsageEvent } from '@app/common';
-import { IdentityEnv, KeyResolver, KeyUsageRecorder, type KeyRejectionCode, type ResolvedApiKey } from '@app/identity';
+import { IdentityEnv, KeyResolver, type KeyRejectionCode, type ResolvedApiKey } from '@app/identity';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +23,7 @@ import { UsageBuffer } from '../usage/usage-buffer';
 import { authorizeKey, authorizeSubscription } from './authorize';
 import { GatewayPipelineEnv } from './gateway-pipeline.env';
 import { limitRequestFor } from './limit-request';
+import { spendCapRejection } from './spend-cap';
 import { sendProblem } from './problem-response';
 
 const KEY_REJECTIONS: Record<KeyRejectionCode, string> = {
@@ -56,11 +57,11 @@ interface CallState {
 export class GatewayPipeline {
   private readonly logger = new Logger('Gateway');
   private readonly subscribeBase: string;
+  private readonly subscriptionsBase: string;
   private readonly mocks = new MockResponseCache();
 
   constructor(
     private readonly keys: KeyResolver,
-    private readonly keyUsage: KeyUsageRecorder,
     private readonly directory: GatewayDirectory,
     private readonly limiter: LimiterService,
     private readonly upstream: UpstreamClient,
@@ -70,6 +71,7 @@ export class GatewayPipeline {
     identityEnv: IdentityEnv,
   ) {
     this.subscribeBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/apis/`;
+    this.subscriptionsBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/subscriptions/`;
   }
 
   /** Handles one gateway call; never throws (every failure becomes a problem response). */
@@ -105,7 +107,6 @@ export class GatewayPipeline {
     const resolved = await this.keys.resolve(rawKey, call.at);
     if (!resolved.ok) throw new AppError(resolved.code, KEY_REJECTIONS[resolved.code]);
     const key = (call.key = resolved.key);
-    this.keyUsage.record(key.keyId, call.at);
 
     // 2. resolve the API and the consumer's subscription
     const target = splitGatewayTarget(req.url ?? '/');
@@ -134,6 +135,8 @@ export class GatewayPipeline {
     call.sub = sub;
     const subProblem = authorizeSubscription(sub, call.at.getTime(), { slug, subscribeUrl });
     if (subProblem) throw subProblem;
+    const capProblem = spendCapRejection(sub, key.mode, call.at.getTime(), this.subscriptionsBase + sub.subscriptionId);
+    if (capProblem) throw capProblem;
 
     // route: the path under the API's mount, and the endpoint it names
     const relative = resolveUpstreamPath(target.rest, '');
@@ -175,7 +178,7 @@ export class GatewayPipeline {
     const headers = buildUpstreamRequestHeaders(req.rawHeaders, {
       remoteAddress: req.socket.remoteAddress,
       proto: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
-      upstreamHost: new URL(base.origin).host,
+      upstreamHost: base.host,
       proxySecret: api.api.proxySecret,
       userId: key.accountId,
       subscriptionId: sub.subscriptionId,

@@ -18,6 +18,7 @@ const sub: DirectorySubscription = {
   periodStart: Date.UTC(2026, 10, 1),
   periodEnd: Date.UTC(2026, 11, 1),
   cancelAtPeriodEnd: false,
+  spendCapReached: null,
 };
 const test = { perSecond: 5, perMinute: 100 };
 const render = { id: 'e1', method: 'POST', path: '/render', responses: {} };

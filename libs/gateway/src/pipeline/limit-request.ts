@@ -1,4 +1,5 @@
 import type { LimitRequest, RateLimits } from '../limiter/limiter.types';
+import { quotaPeriodKey } from '../limiter/quota-counter';
 import { endpointKey, type DirectoryEndpoint, type DirectorySubscription } from '../resolution/gateway-directory';
 
 export interface TestCallLimits {
@@ -13,6 +14,33 @@ export interface TestCallLimits {
  * (they are never billed).
  */
 export function limitRequestFor(
+  sub: DirectorySubscription,
+  endpoint: DirectoryEndpoint | null,
+  mode: 'live' | 'test',
+  test: TestCallLimits,
+): LimitRequest {
+  // Memoised per cached subscription object (replaced, never mutated, when it changes): the hot
+  // path builds no period key and no objects per call. Callers must not mutate the answer.
+  let bySub = memo.get(sub);
+  if (!bySub) memo.set(sub, (bySub = new Map<string, MemoEntry>()));
+  const memoKey = mode === 'test' ? `test:${test.perSecond}:${test.perMinute}` : (endpoint?.id ?? '');
+  let request = bySub.get(memoKey);
+  if (!request || (mode === 'live' && request.endpoint !== endpoint)) {
+    request = { endpoint, value: buildLimitRequest(sub, endpoint, mode, test) };
+    if (bySub.size < MEMO_PER_SUBSCRIPTION) bySub.set(memoKey, request);
+  }
+  return request.value;
+}
+
+/** Distinct endpoints memoised per subscription (beyond it requests are built per call, as before). */
+const MEMO_PER_SUBSCRIPTION = 256;
+interface MemoEntry {
+  endpoint: DirectoryEndpoint | null;
+  value: LimitRequest;
+}
+const memo = new WeakMap<DirectorySubscription, Map<string, MemoEntry>>();
+
+function buildLimitRequest(
   sub: DirectorySubscription,
   endpoint: DirectoryEndpoint | null,
   mode: 'live' | 'test',
@@ -35,7 +63,7 @@ export function limitRequestFor(
     quota: {
       limit: sub.periodEnd === null ? null : sub.quotaLimit,
       mode: sub.quotaMode,
-      periodKey: sub.periodStart === null ? 'none' : new Date(sub.periodStart).toISOString(),
+      periodKey: quotaPeriodKey(sub.periodStart),
       periodStartsAt: sub.periodStart ?? undefined,
       periodEndsAt: sub.periodEnd ?? 0,
     },

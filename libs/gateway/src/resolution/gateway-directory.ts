@@ -9,7 +9,12 @@ import {
   type GatewayApi,
 } from '@app/catalog';
 import { EventBus, InvalidatingCache } from '@app/common';
-import { SUBSCRIPTION_CHANGED_EVENT, SubscriptionsService, type SubscriptionStatus } from '@app/subscriptions';
+import {
+  SUBSCRIPTION_CHANGED_EVENT,
+  SubscriptionsService,
+  UsageControlsService,
+  type SubscriptionStatus,
+} from '@app/subscriptions';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { QuotaMode, RateLimits } from '../limiter/limiter.types';
 import type { MockableEndpoint } from '../mock/mock-response';
@@ -20,6 +25,8 @@ export interface UpstreamBase {
   origin: string;
   /** The base URL's path without a trailing slash ('' for the root). */
   basePath: string;
+  /** host[:port] of the origin (the upstream's Host header), parsed once per cached API, not per call. */
+  host: string;
 }
 
 export type DirectoryEndpoint = EndpointRoute & MockableEndpoint;
@@ -54,6 +61,12 @@ export interface DirectorySubscription {
   periodStart: number | null;
   periodEnd: number | null;
   cancelAtPeriodEnd: boolean;
+  /**
+   * Set when the worker found the consumer's overage spend cap reached in the current period: live
+   * calls answer 429 `spend_cap_reached`. Cleared by a new period, a raised or removed cap (both
+   * announced as subscription changes).
+   */
+  spendCapReached: { amountMinor: number; currency: string; currencyMinorUnits: number } | null;
 }
 
 export function endpointKey(endpoint: Pick<EndpointRoute, 'method' | 'path'>): string {
@@ -62,7 +75,7 @@ export function endpointKey(endpoint: Pick<EndpointRoute, 'method' | 'path'>): s
 
 function upstreamBase(url: string): UpstreamBase {
   const parsed = new URL(url);
-  return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
+  return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, ''), host: parsed.host };
 }
 
 const TTL_MS = 30_000;
@@ -90,6 +103,7 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
     private readonly plans: PlansService,
     private readonly subscriptionsService: SubscriptionsService,
     private readonly events: EventBus,
+    private readonly usageControls: UsageControlsService,
   ) {
     this.apis = new InvalidatingCache((slug) => this.loadApi(slug), {
       max: 10_000,
@@ -194,7 +208,10 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
     const [consumerAccountId, apiId] = key.split(':');
     const sub = await this.subscriptionsService.findLive(consumerAccountId, apiId);
     if (!sub) return null;
-    const plan = await this.plans.findById(sub.planId);
+    const [plan, capReached] = await Promise.all([
+      this.plans.findById(sub.planId),
+      this.usageControls.spendCapReachedIn(sub.id, sub.currentPeriodStart),
+    ]);
     if (!plan) return null;
     return {
       subscriptionId: sub.id,
@@ -213,6 +230,11 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
       periodStart: sub.currentPeriodStart?.getTime() ?? null,
       periodEnd: sub.currentPeriodEnd?.getTime() ?? null,
       cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+      spendCapReached: capReached && {
+        amountMinor: capReached.amountMinor,
+        currency: plan.currency,
+        currencyMinorUnits: plan.currencyMinorUnits,
+      },
     };
   }
 }

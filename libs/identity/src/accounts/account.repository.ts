@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import { AccountEntity, type Role } from './account.entity';
 
 export type NewAccount = Pick<AccountEntity, 'email' | 'passwordHash' | 'displayName'> &
@@ -16,6 +16,11 @@ export class AccountRepository {
 
   findById(id: string): Promise<AccountEntity | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /** System read (analytics): the accounts with these ids, for the limited profile other parties may see. */
+  findByIds(ids: readonly string[]): Promise<AccountEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.repo.findBy({ id: In([...ids]) });
   }
 
   findByEmail(email: string): Promise<AccountEntity | null> {

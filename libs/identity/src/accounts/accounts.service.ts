@@ -15,6 +15,13 @@ export interface SignUpInput {
   displayName?: string;
 }
 
+/** An account as the provider of an API it subscribes to sees it (analytics). */
+export interface PublicProfile {
+  id: string;
+  displayName: string;
+  emailDomain: string;
+}
+
 /** Everything a new consumer needs to make a first call: the account, a default app and a test key. */
 export type SignUpResult = OpenedAccount;
 
@@ -32,6 +39,17 @@ export class AccountsService {
     const account = await this.accounts.findById(accountId);
     if (!account) throw notFound('Account');
     return account;
+  }
+
+  /**
+   * What a provider may learn about the consumers of its APIs (analytics): the display name and
+   * the domain of the email, never the address itself. Unknown ids are left out.
+   */
+  async publicProfiles(accountIds: readonly string[]): Promise<Map<string, PublicProfile>> {
+    const accounts = await this.accounts.findByIds([...new Set(accountIds)]);
+    return new Map(
+      accounts.map((a) => [a.id, { id: a.id, displayName: a.displayName, emailDomain: a.email.slice(a.email.lastIndexOf('@') + 1) }]),
+    );
   }
 
   async signUp(input: SignUpInput, ip: string): Promise<SignUpResult> {

@@ -113,13 +113,13 @@ export class ApiKeyRepository {
   }
 
   /**
-   * System write for the worker: moves last_used_at forward (never back) for each key, in one
-   * statement. Rows are locked in primary-key order first, so two batches touching the same keys
+   * System write for the worker (inside the usage batch's transaction when `manager` is given):
+   * moves last_used_at forward (never back) for each key, in one statement. Rows are locked in primary-key order first, so two batches touching the same keys
    * cannot deadlock. `uses` must hold each key once. Returns how many keys moved.
    */
-  async recordUsage(uses: readonly KeyUse[]): Promise<number> {
+  async recordUsage(uses: readonly KeyUse[], manager?: EntityManager): Promise<number> {
     if (uses.length === 0) return 0;
-    const [, moved] = await this.repo.query<[unknown[], number]>(
+    const [, moved] = await (manager ?? this.repo.manager).query<[unknown[], number]>(
       `WITH u AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
        ), locked AS (

@@ -41,10 +41,10 @@ export interface RotatedApiKey extends CreatedApiKey {
   previous: ApiKeyEntity;
 }
 
-/** One use of a key as reported by the gateway (ISO time). */
+/** One use of a key, as seen in the gateway's usage batches (ISO time or Date). */
 export interface KeyUseReport {
   keyId: string;
-  usedAt: string;
+  usedAt: string | Date;
 }
 
 /** The longest rotation grace period anyone may pick (and the bound of the env default). */
@@ -183,14 +183,16 @@ export class ApiKeysService {
   }
 
   /**
-   * Applies a batch of last-use times reported by the gateway (the worker's
-   * `identity.record-key-usage` job): keeps the latest time per key, drops malformed entries, and
-   * only ever moves last_used_at forward, so replays and out-of-order batches are harmless.
+   * System write (the worker's metering processor, from each usage batch, inside the batch's
+   * transaction when `manager` is given): applies last-use times, keeping the latest time per key
+   * and dropping malformed entries, in one statement that only ever moves last_used_at forward —
+   * replays and out-of-order batches are harmless. Unknown key ids are ignored. Answers how many
+   * keys moved.
    */
-  async recordUsage(uses: readonly KeyUseReport[]): Promise<number> {
+  async recordUsage(uses: readonly KeyUseReport[], manager?: EntityManager): Promise<number> {
     const latest = new Map<string, number>();
     for (const use of uses) {
-      const at = Date.parse(use.usedAt);
+      const at = typeof use.usedAt === 'string' ? Date.parse(use.usedAt) : use.usedAt.getTime();
       if (!isUuid(use.keyId) || Number.isNaN(at)) continue;
       const id = use.keyId.toLowerCase();
       if (at > (latest.get(id) ?? -Infinity)) latest.set(id, at);
@@ -198,7 +200,7 @@ export class ApiKeysService {
     const rows: KeyUse[] = [...latest]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([keyId, at]) => ({ keyId, usedAt: new Date(at) }));
-    return this.keys.recordUsage(rows);
+    return this.keys.recordUsage(rows, manager);
   }
 
   /** Locks a key that can still change: not revoked and not already replaced by a rotation. */

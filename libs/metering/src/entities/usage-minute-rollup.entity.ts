@@ -10,6 +10,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'usage_minute_rollups' })
 @Index('ix_usage_minute_rollups__api_id_minute', ['apiId', 'minute'])
 @Index('ix_usage_minute_rollups__consumer_account_id_minute', ['consumerAccountId', 'minute'])
+// platform-wide analytics (admin totals per day) read a time range across every subscription
+@Index('ix_usage_minute_rollups__minute', ['minute'])
 export class UsageMinuteRollupEntity {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_usage_minute_rollups' })
   subscriptionId!: string;

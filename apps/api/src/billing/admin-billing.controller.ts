@@ -1,0 +1,102 @@
+import { EarningsService, FeePolicy, InvoicesService, PayoutsService } from '@app/billing';
+import { SubscriptionsService } from '@app/subscriptions';
+import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Roles } from '../http/roles.guard';
+import { UuidParam } from '../http/uuid-param.pipe';
+import { SubscriptionDto } from '../subscriptions/subscriptions.dto';
+import {
+  CreditNoteBodyDto,
+  InvoiceDto,
+  PayoutDto,
+  PeriodWindowQueryDto,
+  ProviderFeeBodyDto,
+  ProviderFeeDto,
+  RevenueDto,
+} from './billing.dto';
+import { windowOf } from './period-window';
+
+/** The operator's money routes. Admins only. */
+@ApiTags('admin')
+@Controller('v1/admin')
+@Roles('admin')
+export class AdminBillingController {
+  constructor(
+    private readonly fees: FeePolicy,
+    private readonly earnings: EarningsService,
+    private readonly payouts: PayoutsService,
+    private readonly invoices: InvoicesService,
+    private readonly subscriptions: SubscriptionsService,
+  ) {}
+
+  @Put('providers/:id/fee')
+  @ApiOperation({
+    summary:
+      "Sets a provider's platform fee in basis points (null: back to PLATFORM_FEE_BPS). Applies to invoices drafted from now on and to new Stripe Checkouts.",
+  })
+  @ApiOkResponse({ type: ProviderFeeDto })
+  @ApiNotFoundResponse({ description: 'not_found: no provider has this id.' })
+  async setFee(@UuidParam('id') providerId: string, @Body() body: ProviderFeeBodyDto): Promise<ProviderFeeDto> {
+    return ProviderFeeDto.from(await this.fees.setOverride(providerId, body.bps));
+  }
+
+  @Get('revenue')
+  @ApiOperation({ summary: 'Platform fee income per month of billed periods, per provider and per API (from the ledger).' })
+  @ApiOkResponse({ type: RevenueDto })
+  async revenue(@Query() query: PeriodWindowQueryDto): Promise<RevenueDto> {
+    return RevenueDto.from(await this.earnings.platformRevenue(windowOf(query)));
+  }
+
+  @Post('payouts/run')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Runs the payout schedule now: every provider is paid their settled balance (one payout per currency, with its statement). Idempotent: what is paid out is never paid again.',
+  })
+  @ApiOkResponse({ type: [PayoutDto] })
+  async runPayouts(): Promise<PayoutDto[]> {
+    return (await this.payouts.run()).map((payout) => PayoutDto.from(payout));
+  }
+
+  @Post('invoices/:id/void')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Voids an open (or uncollectible) invoice, reversing its postings.' })
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })
+  @ApiConflictResponse({ description: 'conflict: the invoice is paid or void already.' })
+  async voidInvoice(@UuidParam('id') id: string): Promise<InvoiceDto> {
+    return InvoiceDto.from(await this.invoices.void(id));
+  }
+
+  @Post('invoices/:id/credit-notes')
+  @ApiOperation({
+    summary:
+      'Issues a credit note against a paid or open invoice (never more than what is left to credit); the fee and the provider share are reversed proportionally, and a paid invoice is refunded.',
+  })
+  @ApiCreatedResponse({ type: InvoiceDto })
+  @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })
+  @ApiConflictResponse({ description: 'conflict: over the creditable amount, a void invoice, or the provider balance cannot absorb it.' })
+  async creditNote(@UuidParam('id') id: string, @Body() body: CreditNoteBodyDto): Promise<InvoiceDto> {
+    return InvoiceDto.from(await this.invoices.issueCreditNote(id, BigInt(body.amountMinor), body.reason));
+  }
+
+  @Post('test-clock/subscriptions/:id/advance')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Test mode only (PAYMENTS=local outside production, or BILLING_TEST_CLOCKS=true): advances one subscription's clock to the end of its current monthly period (like a Stripe test clock), so the period closes and is invoiced now; its next periods are anchored at this instant. 404 when test clocks are off; 409 without a running monthly period.",
+  })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiNotFoundResponse({ description: 'not_found: test clocks are off, or no subscription has this id.' })
+  @ApiConflictResponse({ description: 'conflict: the subscription has no running period.' })
+  async advanceClock(@UuidParam('id') id: string): Promise<SubscriptionDto> {
+    return SubscriptionDto.from(await this.subscriptions.advanceTestClock(id));
+  }
+}

@@ -1,0 +1,289 @@
+import { AppError, Clock, conflict, validationFailed } from '@app/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { LedgerService, type LedgerLeg } from '../ledger/ledger.service';
+import { splitFee } from '../money/money';
+import { PaymentsPort } from '../payments/payments.port';
+import type { InvoiceLineEntity } from './invoice-line.entity';
+import type { InvoiceEntity } from './invoice.entity';
+import { InvoiceRepository } from './invoice.repository';
+import { assertMove } from './invoice-state';
+
+export interface InvoiceWithLines {
+  invoice: InvoiceEntity;
+  lines: InvoiceLineEntity[];
+}
+
+function invoiceNotFound(): AppError {
+  return new AppError('not_found', 'Invoice not found: you have no invoice with this id.');
+}
+
+/** `INV-2026-000042`. */
+export function formatInvoiceNumber(year: number, sequence: number): string {
+  return `INV-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+/**
+ * Invoices after drafting (README "Invoices"): finalisation (gapless number + the finalisation
+ * posting), collection through the PaymentsPort (+ the payment posting), voiding, credit notes,
+ * and the consumer's reads. Every step re-reads the invoice under its row lock and is a no-op when
+ * already done, so a rerun of the rating job finishes what is missing and nothing twice.
+ */
+@Injectable()
+export class InvoicesService {
+  private readonly logger = new Logger(InvoicesService.name);
+
+  constructor(
+    private readonly invoices: InvoiceRepository,
+    private readonly ledger: LedgerService,
+    private readonly payments: PaymentsPort,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- consumer -------------------------------------------------------------------------------
+
+  listForConsumer(consumerAccountId: string): Promise<InvoiceEntity[]> {
+    return this.invoices.listForConsumer(consumerAccountId);
+  }
+
+  /** One of the consumer's invoices with its lines; another account's invoice is 404 like an unknown id. Drafts are not shown. */
+  async getForConsumer(consumerAccountId: string, id: string): Promise<InvoiceWithLines> {
+    const invoice = await this.invoices.findForConsumer(consumerAccountId, id);
+    if (!invoice || invoice.status === 'draft') throw invoiceNotFound();
+    return { invoice, lines: await this.invoices.linesOf(invoice.id) };
+  }
+
+  // ---- system (rating job, admin) ---------------------------------------------------------------
+
+  async withLines(id: string): Promise<InvoiceWithLines> {
+    const invoice = await this.invoices.findById(id);
+    if (!invoice) throw new AppError('not_found', 'Invoice not found: no invoice has this id.');
+    return { invoice, lines: await this.invoices.linesOf(invoice.id) };
+  }
+
+  /** draft → open: number and finalisation posting, in one transaction. No-op past draft. */
+  async finalize(id: string): Promise<InvoiceEntity> {
+    return this.invoices.transaction(async (manager) => {
+      const invoice = await this.invoices.lockById(manager, id);
+      if (!invoice) throw new Error(`invoice ${id} does not exist`);
+      if (invoice.status !== 'draft') return invoice;
+      await this.finalizeLocked(manager, invoice);
+      return (await this.invoices.findById(id, manager))!;
+    });
+  }
+
+  /**
+   * Collects an open invoice through the PaymentsPort (local: paid now; stripe: pending until its
+   * webhook). No-op unless open. A credit note's "payment" is the refund to the consumer.
+   */
+  async collect(id: string): Promise<InvoiceEntity> {
+    const invoice = await this.invoices.findById(id);
+    if (!invoice) throw new Error(`invoice ${id} does not exist`);
+    if (invoice.status !== 'open') return invoice;
+    if (invoice.kind === 'credit_note') return this.settleCreditNote(invoice);
+    const collection = await this.payments.collectInvoice({
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number ?? '',
+      consumerAccountId: invoice.consumerAccountId,
+      providerId: invoice.providerId,
+      amountMinor: BigInt(invoice.totalAmountMinor),
+      currency: invoice.currency,
+    });
+    if (collection.status === 'pending') return invoice;
+    return this.markPaid(id);
+  }
+
+  /** open | uncollectible → paid, with the payment posting (the Stripe work calls this from `invoice.paid`). */
+  async markPaid(id: string, manager?: EntityManager): Promise<InvoiceEntity> {
+    const work = async (tx: EntityManager): Promise<InvoiceEntity> => {
+      const invoice = await this.invoices.lockById(tx, id);
+      if (!invoice) throw new Error(`invoice ${id} does not exist`);
+      if (invoice.status === 'paid') return invoice;
+      assertMove(invoice.status, 'paid');
+      const now = this.clock.now();
+      const total = BigInt(invoice.totalAmountMinor);
+      const dims = this.dimensions(invoice);
+      await this.ledger.post(tx, {
+        kind: 'invoice_paid',
+        reference: `invoice:${invoice.id}:payment`,
+        description: `Payment of ${invoice.number}`,
+        occurredAt: now,
+        legs: [
+          { ...dims, account: 'payment_clearing', amountMinor: total, currency: invoice.currency },
+          { ...dims, account: 'consumer_receivable', amountMinor: -total, currency: invoice.currency },
+        ],
+      });
+      await this.invoices.move(tx, id, invoice.status, 'paid', now);
+      return (await this.invoices.findById(id, tx))!;
+    };
+    return manager ? work(manager) : this.invoices.transaction(work);
+  }
+
+  /** Admin: open | uncollectible → void, reversing the finalisation posting. */
+  async void(id: string): Promise<InvoiceEntity> {
+    return this.invoices.transaction(async (manager) => {
+      const invoice = await this.invoices.lockById(manager, id);
+      if (!invoice) throw new AppError('not_found', 'Invoice not found: no invoice has this id.');
+      assertMove(invoice.status, 'void');
+      const now = this.clock.now();
+      await this.ledger.post(manager, {
+        kind: 'invoice_voided',
+        reference: `invoice:${invoice.id}:void`,
+        description: `Void of ${invoice.number}`,
+        occurredAt: now,
+        legs: this.finalizationLegs(invoice).map((leg) => ({ ...leg, amountMinor: -leg.amountMinor })),
+      });
+      await this.invoices.move(manager, id, invoice.status, 'void', now);
+      return (await this.invoices.findById(id, manager))!;
+    });
+  }
+
+  /**
+   * Admin: a credit note of `amountMinor` (> 0) against a paid or open invoice: never more than the
+   * invoice total minus earlier credit notes, fee and share reversed proportionally with the
+   * invoice's fee bps; refused when the provider's balance could not absorb its share. Finalised
+   * at once (numbered), then settled: refunded (paid invoice) or deducted from what is owed (open).
+   */
+  async issueCreditNote(invoiceId: string, amountMinor: bigint, memo: string): Promise<InvoiceEntity> {
+    if (amountMinor <= 0n) throw validationFailed('amountMinor', 'must be a positive whole number of minor units');
+    const note = await this.invoices.transaction(async (manager) => {
+      const original = await this.invoices.lockById(manager, invoiceId);
+      if (!original || original.kind !== 'invoice')
+        throw new AppError('not_found', 'Invoice not found: no invoice has this id.');
+      if (original.status !== 'paid' && original.status !== 'open')
+        throw conflict(`Only paid or open invoices take credit notes; this one is ${original.status}.`, {
+          invoiceStatus: original.status,
+        });
+      const credited = -(await this.invoices.creditedTotal(manager, original.id));
+      const creditable = BigInt(original.totalAmountMinor) - credited;
+      if (amountMinor > creditable)
+        throw conflict(
+          `A credit note cannot exceed what is left of the invoice: ${creditable} minor units (total ${original.totalAmountMinor}, credited ${credited}).`,
+          { creditableAmountMinor: creditable.toString() },
+        );
+      const { fee, providerShare } = splitFee(-amountMinor, original.feeBps);
+      const balance = (await this.ledger.providerBalance(original.providerId, manager)).get(original.currency) ?? 0n;
+      if (balance + providerShare < 0n)
+        throw conflict(
+          "The provider's balance cannot absorb this credit note's share (it was paid out already): a refund would leave them owing money. Wait for further earnings or settle it with the provider first.",
+          { providerBalanceMinor: balance.toString() },
+        );
+      const created = await this.invoices.insertCreditNote(
+        manager,
+        {
+          kind: 'credit_note',
+          subscriptionId: original.subscriptionId,
+          consumerAccountId: original.consumerAccountId,
+          providerId: original.providerId,
+          apiId: original.apiId,
+          planId: original.planId,
+          periodStart: original.periodStart,
+          periodEnd: original.periodEnd,
+          currency: original.currency,
+          totalAmountMinor: (-amountMinor).toString(),
+          feeBps: original.feeBps,
+          feeAmountMinor: fee.toString(),
+          providerShareAmountMinor: providerShare.toString(),
+          creditsInvoiceId: original.id,
+          memo: memo.slice(0, 500),
+          parties: original.parties,
+        },
+        [
+          {
+            kind: 'credit',
+            description: `Credit on ${original.number}: ${memo}`.slice(0, 500),
+            planId: original.planId,
+            quantity: null,
+            unitPriceMinor: null,
+            amountMinor: -amountMinor,
+            periodStart: original.periodStart,
+            periodEnd: original.periodEnd,
+          },
+        ],
+      );
+      const locked = (await this.invoices.lockById(manager, created.id))!;
+      await this.finalizeLocked(manager, locked, original.status === 'paid' ? 'refunds' : 'consumer_receivable');
+      return locked;
+    });
+    return this.collect(note.id);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private dimensions(invoice: InvoiceEntity): Omit<LedgerLeg, 'account' | 'amountMinor' | 'currency'> {
+    return {
+      providerId: invoice.providerId,
+      consumerAccountId: invoice.consumerAccountId,
+      apiId: invoice.apiId,
+      invoiceId: invoice.id,
+      periodStart: invoice.periodStart,
+    };
+  }
+
+  /** receivable (or refunds for a credit note on a paid invoice) +total; revenue −fee; payable −share. */
+  private finalizationLegs(
+    invoice: InvoiceEntity,
+    counterAccount: 'consumer_receivable' | 'refunds' = 'consumer_receivable',
+  ): LedgerLeg[] {
+    const dims = this.dimensions(invoice);
+    const currency = invoice.currency;
+    return [
+      { ...dims, account: counterAccount, amountMinor: BigInt(invoice.totalAmountMinor), currency },
+      { ...dims, account: 'platform_revenue', amountMinor: -BigInt(invoice.feeAmountMinor), currency },
+      { ...dims, account: 'provider_payable', amountMinor: -BigInt(invoice.providerShareAmountMinor), currency },
+    ];
+  }
+
+  private async finalizeLocked(
+    manager: EntityManager,
+    invoice: InvoiceEntity,
+    counterAccount: 'consumer_receivable' | 'refunds' = 'consumer_receivable',
+  ): Promise<void> {
+    const now = this.clock.now();
+    const year = now.getUTCFullYear();
+    const number = formatInvoiceNumber(year, await this.invoices.nextNumber(manager, year));
+    await this.ledger.post(manager, {
+      kind: invoice.kind === 'credit_note' ? 'credit_note' : 'invoice_finalized',
+      reference: `invoice:${invoice.id}:finalize`,
+      description: `${invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice'} ${number}`,
+      occurredAt: now,
+      legs: this.finalizationLegs(invoice, counterAccount),
+    });
+    await this.invoices.finalize(manager, invoice.id, number, now);
+    this.logger.log({ invoiceId: invoice.id, number, total: invoice.totalAmountMinor }, 'invoice finalised');
+  }
+
+  /**
+   * A finalised credit note settles at once: on a paid invoice the refund is paid back out of
+   * clearing (`refunds` +credit, clearing −credit); on an open invoice it reduced the receivable
+   * at finalisation already. Either way the note is then `paid` (settled).
+   */
+  private async settleCreditNote(note: InvoiceEntity): Promise<InvoiceEntity> {
+    return this.invoices.transaction(async (manager) => {
+      const locked = await this.invoices.lockById(manager, note.id);
+      if (!locked || locked.status !== 'open') return locked ?? note;
+      const now = this.clock.now();
+      const refunded = await manager.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+         WHERE t.reference = $1 AND e.account = 'refunds'`,
+        [`invoice:${locked.id}:finalize`],
+      );
+      if (refunded[0].n > 0) {
+        const credit = -BigInt(locked.totalAmountMinor);
+        const dims = this.dimensions(locked);
+        await this.ledger.post(manager, {
+          kind: 'refund',
+          reference: `invoice:${locked.id}:refund`,
+          description: `Refund of credit note ${locked.number}`,
+          occurredAt: now,
+          legs: [
+            { ...dims, account: 'refunds', amountMinor: credit, currency: locked.currency },
+            { ...dims, account: 'payment_clearing', amountMinor: -credit, currency: locked.currency },
+          ],
+        });
+      }
+      await this.invoices.move(manager, locked.id, 'open', 'paid', now);
+      return (await this.invoices.findById(locked.id, manager))!;
+    });
+  }
+}
