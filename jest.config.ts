@@ -2,7 +2,14 @@ import type { Config } from 'jest';
 
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
+  // ESM-only packages (STACK.md "ESM-only packages under Jest"), compiled to CommonJS for Jest's sandbox
+  '^.+/node_modules/meilisearch/.+\\.js$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true }, diagnostics: false },
+  ],
 };
+/** node_modules are not transformed, except the ESM-only packages above. */
+const transformIgnorePatterns = ['/node_modules/(?!meilisearch/)'];
 
 const moduleNameMapper = {
   '^@app/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing',
@@ -13,6 +20,7 @@ const moduleNameMapper = {
 const shared = {
   rootDir: __dirname,
   transform,
+  transformIgnorePatterns,
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',

@@ -8,6 +8,9 @@ import { UsageMetering1795866808910 } from './1795866808910-usage-metering';
 import { UsageAlertsAndSpendCaps1795868769815 } from './1795868769815-usage-alerts-and-spend-caps';
 import { BillingInvoicesLedgerPayouts1795868925585 } from './1795868925585-billing-invoices-ledger-payouts';
 import { AnalyticsIndexes1795868927022 } from './1795868927022-analytics-indexes';
+import { Reviews1795870288947 } from './1795870288947-reviews';
+import { SearchDocuments1795870621576 } from './1795870621576-search-documents';
+import { StripePaymentsDunningRefunds1795871158122 } from './1795871158122-stripe-payments-dunning-refunds';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -23,4 +26,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageAlertsAndSpendCaps1795868769815,
   BillingInvoicesLedgerPayouts1795868925585,
   AnalyticsIndexes1795868927022,
+  Reviews1795870288947,
+  SearchDocuments1795870621576,
+  StripePaymentsDunningRefunds1795871158122,
 ];

@@ -19,7 +19,15 @@
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · REDIS_URL
  */
 import 'reflect-metadata';
-import { CoreEnv, CoreModule, JOB_QUEUES, JobQueue, bullConnection, bullPrefix, type UsageEvent } from '@app/common';
+import {
+  CoreEnv,
+  CoreModule,
+  JOB_QUEUES,
+  JobQueue,
+  bullConnection,
+  bullPrefix,
+  type UsageEvent,
+} from '@app/common';
 import { UsageBuffer } from '@app/gateway';
 import { ApiKeysService, ApplicationsService, IdentityEnv, IdentityModule } from '@app/identity';
 import { MeteringModule, MeteringService } from '@app/metering';
@@ -54,7 +62,14 @@ class BenchModule {
     return {
       module: BenchModule,
       imports: [
-        CoreModule.forRoot({ app: 'bench-metering', env: BenchEnv, envFragments: [IdentityEnv], migrations: [], poolSize: 10, rawEnv }),
+        CoreModule.forRoot({
+          app: 'bench-metering',
+          env: BenchEnv,
+          envFragments: [IdentityEnv],
+          migrations: [],
+          poolSize: 10,
+          rawEnv,
+        }),
         IdentityModule,
         MeteringModule,
       ],
@@ -146,7 +161,11 @@ function makeBatches(who: Who[], n: number): { batchId: string; events: UsageEve
 }
 
 /** Runs `work` over `items` with `concurrency` in flight. */
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -166,9 +185,27 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<n
            generated, error_code)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT DO NOTHING RETURNING request_id`,
-        [e.requestId, e.at, randomUUID(), e.consumerAccountId, e.applicationId, e.keyId, e.keyPrefix, e.apiId,
-          e.subscriptionId, e.endpointId, e.method, e.status, Math.round(e.latencyMs), e.bytesIn, e.bytesOut, e.mode,
-          e.billableUnits, e.generated, e.errorCode],
+        [
+          e.requestId,
+          e.at,
+          randomUUID(),
+          e.consumerAccountId,
+          e.applicationId,
+          e.keyId,
+          e.keyPrefix,
+          e.apiId,
+          e.subscriptionId,
+          e.endpointId,
+          e.method,
+          e.status,
+          Math.round(e.latencyMs),
+          e.bytesIn,
+          e.bytesOut,
+          e.mode,
+          e.billableUnits,
+          e.generated,
+          e.errorCode,
+        ],
       );
       if (fresh.length === 0) return;
       const histogram = new Array<number>(24).fill(0);
@@ -184,16 +221,34 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<n
            latency_ms_sum = r.latency_ms_sum + EXCLUDED.latency_ms_sum,
            latency_histogram = ARRAY(SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
              FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i) ORDER BY h.i)`,
-        [e.subscriptionId, e.at, e.applicationId, e.keyId, e.apiId, e.endpointId, e.planId, Math.floor(e.status / 100),
-          e.consumerAccountId, e.mode, e.status >= 400 ? 1 : 0, e.bytesIn, e.bytesOut, e.billableUnits,
-          Math.round(e.latencyMs), `{${histogram.join(',')}}`],
+        [
+          e.subscriptionId,
+          e.at,
+          e.applicationId,
+          e.keyId,
+          e.apiId,
+          e.endpointId,
+          e.planId,
+          Math.floor(e.status / 100),
+          e.consumerAccountId,
+          e.mode,
+          e.status >= 400 ? 1 : 0,
+          e.bytesIn,
+          e.bytesOut,
+          e.billableUnits,
+          Math.round(e.latencyMs),
+          `{${histogram.join(',')}}`,
+        ],
       );
     }),
   );
   return events.length / ((performance.now() - start) / 1000);
 }
 
-async function directApply(processor: MeteringProcessor, batches: { batchId: string; events: UsageEvent[] }[]): Promise<number> {
+async function directApply(
+  processor: MeteringProcessor,
+  batches: { batchId: string; events: UsageEvent[] }[],
+): Promise<number> {
   const start = performance.now();
   await pool(batches, CONCURRENCY, (batch) => processor.applyUsageBatch(batch));
   return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
@@ -207,16 +262,24 @@ async function bullApply(
 ): Promise<number> {
   const queue = jobs.queue(JOB_QUEUES['metering.apply-usage-batch']);
   await queue.addBulk(
-    batches.map((b) => ({ name: 'metering.apply-usage-batch', data: b, opts: { jobId: `usage-${b.batchId}`, removeOnComplete: true } })),
+    batches.map((b) => ({
+      name: 'metering.apply-usage-batch',
+      data: b,
+      opts: { jobId: `usage-${b.batchId}`, removeOnComplete: true },
+    })),
   );
   let done = 0;
   const start = performance.now();
   const finished = new Promise<void>((resolve, reject) => {
-    const worker = new Worker(queue.name, (job) => processor.applyUsageBatch(job.data as { batchId: string; events: UsageEvent[] }), {
-      connection: bullConnection(env),
-      prefix: bullPrefix(env),
-      concurrency: CONCURRENCY,
-    });
+    const worker = new Worker(
+      queue.name,
+      (job) => processor.applyUsageBatch(job.data as { batchId: string; events: UsageEvent[] }),
+      {
+        connection: bullConnection(env),
+        prefix: bullPrefix(env),
+        concurrency: CONCURRENCY,
+      },
+    );
     worker.on('completed', () => {
       done += 1;
       if (done === batches.length) void worker.close().then(() => resolve());
@@ -292,7 +355,12 @@ async function main(): Promise<void> {
   await admin(`CREATE DATABASE "${database}"`);
   let context: INestApplicationContext | undefined;
   try {
-    const migrator = new DataSource({ type: 'postgres', url: databaseUrl(database), migrations: MIGRATIONS, migrationsTableName: 'typeorm_migrations' });
+    const migrator = new DataSource({
+      type: 'postgres',
+      url: databaseUrl(database),
+      migrations: MIGRATIONS,
+      migrationsTableName: 'typeorm_migrations',
+    });
     await migrator.initialize();
     await migrator.runMigrations({ transaction: 'each' });
     await migrator.destroy();
@@ -305,7 +373,9 @@ async function main(): Promise<void> {
       REDIS_PREFIX: prefix,
       SESSION_SECRET: randomBytes(32).toString('base64'),
     };
-    context = await NestFactory.createApplicationContext(BenchModule.forRoot(rawEnv), { logger: ['warn', 'error'] });
+    context = await NestFactory.createApplicationContext(BenchModule.forRoot(rawEnv), {
+      logger: ['warn', 'error'],
+    });
     const db = context.get(DataSource);
     const env = context.get(CoreEnv);
     const processor = new MeteringProcessor(context.get(MeteringService), context.get(ApiKeysService));
@@ -330,19 +400,36 @@ async function main(): Promise<void> {
         });
       }
     }
-    console.log(`workload: ${who.length} keys/subscriptions (skewed), ${ENDPOINTS.length} endpoints, 93/5/2 % 2xx/4xx/5xx, batches of ${BATCH_SIZE}`);
+    console.log(
+      `workload: ${who.length} keys/subscriptions (skewed), ${ENDPOINTS.length} endpoints, 93/5/2 % 2xx/4xx/5xx, batches of ${BATCH_SIZE}`,
+    );
 
     // warm-up (JIT, pool, plans)
     await directApply(processor, makeBatches(who, 8));
-    await perEventBaseline(db, Array.from({ length: 400 }, () => makeEvent(who)));
+    await perEventBaseline(
+      db,
+      Array.from({ length: 400 }, () => makeEvent(who)),
+    );
 
     const jobs = new JobQueue(env);
-    const results = { baseline: [] as number[], direct: [] as number[], bull: [] as number[], rows: [] as number[] };
+    const results = {
+      baseline: [] as number[],
+      direct: [] as number[],
+      bull: [] as number[],
+      rows: [] as number[],
+    };
     for (let round = 1; round <= ROUNDS; round++) {
-      const baseline = await perEventBaseline(db, Array.from({ length: BASELINE_EVENTS }, () => makeEvent(who)));
-      const before = Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n);
+      const baseline = await perEventBaseline(
+        db,
+        Array.from({ length: BASELINE_EVENTS }, () => makeEvent(who)),
+      );
+      const before = Number(
+        (await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n,
+      );
       const direct = await directApply(processor, makeBatches(who, BATCHES));
-      const after = Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n);
+      const after = Number(
+        (await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n,
+      );
       const bull = await bullApply(env, jobs, processor, makeBatches(who, BATCHES));
       results.baseline.push(baseline);
       results.direct.push(direct);
@@ -357,7 +444,9 @@ async function main(): Promise<void> {
     const line = (name: string, values: number[]) =>
       `| ${name.padEnd(44)} | ${fmt(median(values)).padStart(9)} | ${`${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`.padStart(17)} | ${(median(values) / base).toFixed(1).padStart(6)}× |`;
     console.log('');
-    console.log(`| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base |`);
+    console.log(
+      `| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base |`,
+    );
     console.log('| -------------------------------------------- | --------: | ----------------: | -----: |');
     console.log(line('baseline: one transaction per event', results.baseline));
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
@@ -367,7 +456,9 @@ async function main(): Promise<void> {
     );
 
     console.log('');
-    console.log(`lag: UsageBuffer → BullMQ → worker → rollups at ${fmt(LAG_RATE)} events/s for ${LAG_SECONDS} s …`);
+    console.log(
+      `lag: UsageBuffer → BullMQ → worker → rollups at ${fmt(LAG_RATE)} events/s for ${LAG_SECONDS} s …`,
+    );
     const lag = await lagRun(env, db, processor, who);
     console.log(
       `| lag push → visible in rollups | sample ${lag.lags.length} of ${fmt(lag.pushed)} (${fmt(lag.pushed / lag.seconds)}/s) | p50 ${fmt(quantile(lag.lags, 0.5))} ms | p95 ${fmt(quantile(lag.lags, 0.95))} ms | p99 ${fmt(quantile(lag.lags, 0.99))} ms | max ${fmt(Math.max(...lag.lags))} ms | goal p95 < 5,000 ms: ${quantile(lag.lags, 0.95) < 5000 ? 'met' : 'NOT met'} |`,

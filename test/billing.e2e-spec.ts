@@ -1,6 +1,6 @@
 import { LedgerService, RatingService } from '@app/billing';
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID as randomUUIDv4 } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
@@ -202,6 +202,23 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
     const theirs = await send(stack.api, other.user, 'get', '/v1/provider/earnings').expect(200);
     expect(theirs.body).toMatchObject({ providerId: other.providerId, rows: [], totals: [], payouts: [] });
     await send(stack.api, user.user, 'get', '/v1/provider/earnings').expect(404);
+  });
+
+  it('refuses a refund the paid-out provider cannot absorb (provider_balance_insufficient), a refund over the total, and voiding a paid invoice', async () => {
+    // after the payout above the provider's balance is 0: a refund would leave it owing money
+    const refused = await send(stack.api, admin, 'post', `/v1/admin/invoices/${invoice.id}/refunds`, { amountMinor: '100', reason: 'Late complaint' })
+      .set('Idempotency-Key', `local-refund-${invoice.id}`)
+      .expect(409);
+    expect(refused.body).toMatchObject({ code: 'provider_balance_insufficient', providerBalanceMinor: '0' });
+    const credit = await send(stack.api, admin, 'post', `/v1/admin/invoices/${invoice.id}/credit-notes`, { amountMinor: '100', reason: 'Late complaint' }).expect(409);
+    expect(credit.body.code).toBe('provider_balance_insufficient');
+    const over = await send(stack.api, admin, 'post', `/v1/admin/invoices/${invoice.id}/refunds`, { amountMinor: '1006', reason: 'Too much' }).expect(409);
+    expect(over.body.code).toBe('conflict');
+    const voided = await send(stack.api, admin, 'post', `/v1/admin/invoices/${invoice.id}/void`).expect(409);
+    expect(voided.body.detail).toContain('credit note');
+    await send(stack.api, api.owner.user, 'post', `/v1/admin/invoices/${invoice.id}/refunds`, { amountMinor: '1', reason: 'Not an admin' }).expect(403);
+    const unknown = await send(stack.api, api.owner.user, 'post', `/v1/provider/invoices/${randomUUIDv4()}/refunds`, { amountMinor: '1', reason: 'Unknown' }).expect(404);
+    expect(unknown.body.code).toBe('not_found');
   });
 
   it("answers 404 for another consumer's invoice, exactly like an unknown id", async () => {

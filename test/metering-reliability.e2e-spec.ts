@@ -33,7 +33,8 @@ const OPEN_PLAN = {
 };
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ownPrefix = (tag: string) => `${process.env.REDIS_PREFIX ?? 'portico-test'}-${tag}-${randomBytes(3).toString('hex')}`;
+const ownPrefix = (tag: string) =>
+  `${process.env.REDIS_PREFIX ?? 'portico-test'}-${tag}-${randomBytes(3).toString('hex')}`;
 
 async function dropPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
@@ -63,6 +64,8 @@ describe('metering reliability', () => {
   jest.setTimeout(240_000);
   let stack: GatewayStack;
   let upstream: Server;
+  /** Slow calls the upstream has received (so: in flight in the gateway). */
+  let slowSeen = 0;
   let api: PublishedApi;
   let liveKey: string;
   let subscriptionId: string;
@@ -87,10 +90,14 @@ describe('metering reliability', () => {
   beforeAll(async () => {
     // an upstream that takes a little time, so calls are in flight when things break
     upstream = createServer((req, res) => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"ok":true}');
-      }, req.url?.includes('slow') ? 400 : 2);
+      if (req.url?.includes('slow')) slowSeen += 1;
+      setTimeout(
+        () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        },
+        req.url?.includes('slow') ? 400 : 2,
+      );
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     stack = await startGatewayStack();
@@ -123,12 +130,19 @@ describe('metering reliability', () => {
     for (let b = 0; b < BATCHES; b++) {
       const batchId = randomUUID();
       const events = Array.from({ length: PER_BATCH }, (_, i) =>
-        usageEventFactory({ subscriptionId: sub, at: new Date(base + ((b * PER_BATCH + i) % 600) * 1000).toISOString() }),
+        usageEventFactory({
+          subscriptionId: sub,
+          at: new Date(base + ((b * PER_BATCH + i) % 600) * 1000).toISOString(),
+        }),
       );
       batchIds.push(batchId);
       requestIds.push(...events.map((e) => e.requestId));
       // job ids as the gateway's UsageBuffer sets them
-      await producer.enqueue('metering.apply-usage-batch', { batchId, events }, { jobId: `usage-${batchId}` });
+      await producer.enqueue(
+        'metering.apply-usage-batch',
+        { batchId, events },
+        { jobId: `usage-${batchId}` },
+      );
     }
     await producer.onApplicationShutdown();
     const appliedBatches = async (): Promise<number> => {
@@ -139,7 +153,11 @@ describe('metering reliability', () => {
       return row.n;
     };
 
-    const workerEnv = async () => ({ WORKER_PORT: String(await freePort()), REDIS_PREFIX: prefix, WORKER_CONCURRENCY: '4' });
+    const workerEnv = async () => ({
+      WORKER_PORT: String(await freePort()),
+      REDIS_PREFIX: prefix,
+      WORKER_CONCURRENCY: '4',
+    });
     const first = spawnApp('worker', await workerEnv());
     spawned.push(first);
     // kill -9 once a quarter of the batches is in, while four more are in their transactions
@@ -180,11 +198,18 @@ describe('metering reliability', () => {
     await relay.start();
     // the gateway reaches Redis (limiter, queue, pub/sub) only through the relay; the worker directly
     const gw = await stack.addGateway({ REDIS_URL: relay.url, REDIS_PREFIX: prefix });
-    const worker = await createWorkerApp({ ...stack.env, REDIS_PREFIX: prefix, WORKER_PORT: String(await freePort()) });
+    const worker = await createWorkerApp({
+      ...stack.env,
+      REDIS_PREFIX: prefix,
+      WORKER_PORT: String(await freePort()),
+    });
     await worker.init();
     const buffer = gw.gateway.context.get(UsageBuffer);
     // the gateway's queue connection reports the outage as 'error' events: expected here
-    gw.gateway.context.get(JobQueue).queue(JOB_QUEUES['metering.apply-usage-batch']).on('error', () => undefined);
+    gw.gateway.context
+      .get(JobQueue)
+      .queue(JOB_QUEUES['metering.apply-usage-batch'])
+      .on('error', () => undefined);
     const agent = new Agent({ connections: 8 });
     const accepted: string[] = [];
     const statuses = new Map<number, number>();
@@ -204,13 +229,21 @@ describe('metering reliability', () => {
     };
     try {
       const clients = Array.from({ length: 4 }, () => client());
-      await until(async () => accepted.length, (n) => n >= 100, 30_000);
+      await until(
+        async () => accepted.length,
+        (n) => n >= 100,
+        30_000,
+      );
       await relay.stop(); // Redis "restarts": every connection cut, nothing answers for 3 s
       const cutAt = accepted.length;
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const duringOutage = accepted.length - cutAt;
       await relay.start();
-      await until(async () => accepted.length, (n) => n >= cutAt + duringOutage + 100, 60_000);
+      await until(
+        async () => accepted.length,
+        (n) => n >= cutAt + duringOutage + 100,
+        60_000,
+      );
       flowing = false;
       await Promise.all(clients);
       expect(duringOutage).toBeGreaterThan(0); // calls went on (limiter fell back; usage waited in memory)
@@ -219,7 +252,11 @@ describe('metering reliability', () => {
 
       await buffer.flush();
       expect(buffer.dropped).toBe(0);
-      await until(() => storedRequests(accepted), (n) => n === accepted.length, 60_000);
+      await until(
+        () => storedRequests(accepted),
+        (n) => n === accepted.length,
+        60_000,
+      );
       // accepted = counted: none lost, none counted twice although enqueues were retried
       expect(new Set(accepted).size).toBe(accepted.length);
       const [rows] = await stack.db.query<{ n: number }[]>(
@@ -260,8 +297,14 @@ describe('metering reliability', () => {
     try {
       // quick calls (usage already leaving on the 50 ms timer), then 40 slow ones still in flight at SIGTERM
       const quick = await Promise.all(Array.from({ length: 30 }, () => one('fast')));
+      const slowBefore = slowSeen;
       const slow = Array.from({ length: 40 }, () => one('slow'));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // SIGTERM once all 40 are inside the gateway (the upstream holds them for 400 ms)
+      await until(
+        () => Promise.resolve(slowSeen - slowBefore),
+        (n) => n === 40,
+        10_000,
+      );
       gateway.child.kill('SIGTERM');
       const settled = await Promise.allSettled(slow);
       const { code } = await gateway.exited;

@@ -133,6 +133,8 @@ export interface FakeCheckoutSession {
   /** Not in Stripe's answer (line items are a separate list): kept so tests can check them. */
   line_items: {
     quantity: number;
+    /** Set for a stored (metered) price referenced by id. */
+    price_id?: string;
     price_data: {
       currency: string;
       unit_amount: number;
@@ -146,6 +148,120 @@ export interface FakeCheckoutSession {
     transfer_data: { destination: string } | null;
     metadata: Record<string, string>;
   } | null;
+}
+
+export interface FakeMeter {
+  id: string;
+  object: 'billing.meter';
+  event_name: string;
+  display_name: string;
+  status: 'active' | 'inactive';
+  default_aggregation: { formula: string };
+  customer_mapping: { type: 'by_id'; event_payload_key: string };
+  value_settings: { event_payload_key: string };
+}
+
+export interface FakeMeterEvent {
+  object: 'billing.meter_event';
+  created: number;
+  event_name: string;
+  identifier: string;
+  livemode: false;
+  payload: Record<string, string>;
+  timestamp: number;
+}
+
+export interface FakePrice {
+  id: string;
+  object: 'price';
+  currency: string;
+  unit_amount: number | null;
+  unit_amount_decimal: string;
+  nickname: string | null;
+  recurring: { interval: string; usage_type: 'licensed' | 'metered'; meter: string | null } | null;
+  metadata: Record<string, string>;
+}
+
+export interface FakeSubscription {
+  id: string;
+  object: 'subscription';
+  customer: string;
+  status: 'active' | 'past_due' | 'canceled' | 'unpaid' | 'incomplete_expired';
+  created: number;
+  cancel_at_period_end: boolean;
+  canceled_at: number | null;
+  application_fee_percent: number | null;
+  transfer_data: { destination: string } | null;
+  metadata: Record<string, string>;
+  items: {
+    object: 'list';
+    data: { id: string; object: 'subscription_item'; price: { id: string }; current_period_start: number; current_period_end: number }[];
+  };
+}
+
+export interface FakeInvoiceLine {
+  id: string;
+  object: 'line_item';
+  amount: number;
+  currency: string;
+  description: string;
+  period: { start: number; end: number };
+  quantity: number;
+  pricing: { type: 'price_details'; price_details: { price: string; product: string }; unit_amount_decimal: string };
+}
+
+export interface FakeInvoice {
+  id: string;
+  object: 'invoice';
+  number: string;
+  customer: string;
+  currency: string;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  billing_reason: string;
+  created: number;
+  period_start: number;
+  period_end: number;
+  total: number;
+  amount_due: number;
+  amount_paid: number;
+  amount_remaining: number;
+  attempt_count: number;
+  attempted: boolean;
+  parent: { type: 'subscription_details'; subscription_details: { subscription: string; metadata: Record<string, string> } };
+  lines: { object: 'list'; data: FakeInvoiceLine[]; has_more: false };
+  /** Only with `expand[]=payments`, like Stripe. */
+  payments: {
+    object: 'list';
+    data: { id: string; object: 'invoice_payment'; status: 'paid'; payment: { type: 'payment_intent'; payment_intent: string; charge: string } }[];
+  };
+}
+
+export interface FakeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  charge: string;
+  payment_intent: string;
+  currency: string;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  /** Not in Stripe's answer: kept so tests can check the destination-charge flags. */
+  reverse_transfer: boolean;
+  refund_application_fee: boolean;
+}
+
+export interface FakeCharge {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  payment_intent: string;
+  refunded: boolean;
+  application_fee_amount: number;
+  transfer_data: { destination: string } | null;
+  /** Only with `expand[]=refunds`, like Stripe. */
+  refunds: { object: 'list'; data: FakeRefund[] };
 }
 
 export interface FakeStripeEvent {
@@ -317,6 +433,14 @@ export class FakeStripe {
     accounts: new Map<string, FakeAccount>(),
     accountLinks: [] as FakeAccountLink[],
     checkoutSessions: new Map<string, FakeCheckoutSession>(),
+    meters: new Map<string, FakeMeter>(),
+    prices: new Map<string, FakePrice>(),
+    subscriptions: new Map<string, FakeSubscription>(),
+    invoices: new Map<string, FakeInvoice>(),
+    charges: new Map<string, FakeCharge>(),
+    meterEvents: new Map<string, FakeMeterEvent>(),
+    /** Customers whose card is declined (tests flip it with `declinePayments`). */
+    decliningCustomers: new Set<string>(),
   };
 
   private readonly routes: Route[] = [];
@@ -336,6 +460,23 @@ export class FakeStripe {
     }));
     this.route('POST', /^\/v1\/account_links$/, (req) => this.createAccountLink(req));
     this.route('POST', /^\/v1\/checkout\/sessions$/, (req) => this.createCheckoutSession(req));
+    this.route('GET', /^\/v1\/billing\/meters$/, () => ({
+      status: 200,
+      body: { object: 'list', data: [...this.objects.meters.values()], has_more: false, url: '/v1/billing/meters' },
+    }));
+    this.route('POST', /^\/v1\/billing\/meters$/, (req) => this.createMeter(req));
+    this.route('POST', /^\/v1\/billing\/meter_events$/, (req) => this.createMeterEvent(req));
+    this.route('POST', /^\/v1\/prices$/, (req) => this.createPrice(req));
+    this.route('GET', /^\/v1\/prices\/([^/]+)$/, (_req, [id]) => ({ status: 200, body: this.get(this.objects.prices, id, 'price') }));
+    this.route('GET', /^\/v1\/subscriptions\/([^/]+)$/, (_req, [id]) => ({
+      status: 200,
+      body: this.get(this.objects.subscriptions, id, 'subscription'),
+    }));
+    this.route('DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (_req, [id]) => ({ status: 200, body: this.cancelSubscription(id) }));
+    this.route('GET', /^\/v1\/invoices\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.invoiceBody(id, req) }));
+    this.route('POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (req, [id]) => this.payInvoice(id, req));
+    this.route('GET', /^\/v1\/charges\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.chargeBody(id, req) }));
+    this.route('POST', /^\/v1\/refunds$/, (req) => this.createRefund(req));
   }
 
   static async start(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<FakeStripe> {
@@ -427,7 +568,7 @@ export class FakeStripe {
       session.payment_status = 'paid';
       session.url = null;
       session.customer = randomId('cus', 8);
-      if (session.mode === 'subscription') session.subscription = randomId('sub', 10);
+      if (session.mode === 'subscription') session.subscription = this.startSubscription(session).id;
     }
     return structuredClone(session);
   }
@@ -437,6 +578,98 @@ export class FakeStripe {
     const session = this.completeCheckout(id);
     const { line_items: _items, subscription_data: _data, ...object } = session;
     return this.event('checkout.session.completed', object);
+  }
+
+  // ---- subscriptions, invoices, charges: Stripe Billing as the payer and time move it ----------------
+
+  subscription(id: string): FakeSubscription {
+    return this.get(this.objects.subscriptions, id, 'subscription');
+  }
+
+  invoice(id: string): FakeInvoice {
+    return this.get(this.objects.invoices, id, 'invoice');
+  }
+
+  charge(id: string): FakeCharge {
+    return this.get(this.objects.charges, id, 'charge');
+  }
+
+  /** Invoices of a subscription, oldest first. */
+  invoicesOf(subscriptionId: string): FakeInvoice[] {
+    return [...this.objects.invoices.values()].filter((i) => i.parent.subscription_details.subscription === subscriptionId);
+  }
+
+  /** From now on the customer's card is declined (or accepted again). */
+  declinePayments(customerId: string, declined = true): void {
+    if (declined) this.objects.decliningCustomers.add(customerId);
+    else this.objects.decliningCustomers.delete(customerId);
+  }
+
+  /** Σ meter event values of a customer in [from, to) (what the metered price bills). */
+  meteredUsage(customerId: string, from: number, to: number): number {
+    let total = 0;
+    for (const event of this.objects.meterEvents.values())
+      if (event.payload.stripe_customer_id === customerId && event.timestamp >= from && event.timestamp < to)
+        total += Number(event.payload.value);
+    return total;
+  }
+
+  /**
+   * The subscription's period ends: a renewal invoice bills the next period's base in advance and
+   * the ended period's metered usage in arrears, and is charged (paid, or open with a failed
+   * attempt when the card is declined).
+   */
+  renewSubscription(subscriptionId: string): FakeInvoice {
+    const sub = this.subscription(subscriptionId);
+    const [base] = sub.items.data;
+    const start = base.current_period_end;
+    const end = start + 30 * 86_400;
+    const lines: FakeInvoiceLine[] = [];
+    for (const item of sub.items.data) {
+      const price = this.get(this.objects.prices, item.price.id, 'price');
+      if (price.recurring?.usage_type === 'metered') {
+        const units = this.meteredUsage(sub.customer, item.current_period_start, item.current_period_end);
+        lines.push(this.line(price, units, item.current_period_start, item.current_period_end));
+      } else lines.push(this.line(price, 1, start, end));
+      item.current_period_start = start;
+      item.current_period_end = end;
+    }
+    return this.issueInvoice(sub, lines, 'subscription_cycle');
+  }
+
+  /** An `invoice.*` event carrying the invoice as it is now. */
+  invoiceEvent(type: string, invoiceId: string): FakeStripeEvent {
+    return this.event(type, this.invoiceBody(invoiceId) as unknown as Record<string, unknown>);
+  }
+
+  /** A `customer.subscription.*` event carrying the subscription as it is now. */
+  subscriptionEvent(type: string, subscriptionId: string): FakeStripeEvent {
+    return this.event(type, structuredClone(this.subscription(subscriptionId)) as unknown as Record<string, unknown>);
+  }
+
+  chargeRefundedEvent(chargeId: string): FakeStripeEvent {
+    return this.event('charge.refunded', this.chargeBody(chargeId) as unknown as Record<string, unknown>);
+  }
+
+  /** The payer disputes the charge: a `charge.dispute.created` event. */
+  disputeCreatedEvent(chargeId: string, amount?: number): FakeStripeEvent {
+    const charge = this.charge(chargeId);
+    return this.event('charge.dispute.created', {
+      id: randomId('dp', 12),
+      object: 'dispute',
+      amount: amount ?? charge.amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      status: 'needs_response',
+      reason: 'fraudulent',
+      created: now(),
+    });
+  }
+
+  /** Refunds made in the Stripe dashboard (no Portico metadata). */
+  refundInDashboard(chargeId: string, amount: number): FakeRefund {
+    return this.refundCharge(this.charge(chargeId), amount, {}, false, false);
   }
 
   // ---- webhooks --------------------------------------------------------------------------------------
@@ -672,11 +905,21 @@ export class FakeStripe {
     const lineItems: FakeCheckoutSession['line_items'] = (rawItems ?? []).map((raw, index) => {
       const param = `line_items[${index}]`;
       const item = asObject(raw, param)!;
-      if (item.price !== undefined)
-        throw invalid(
-          `${param}[price]`,
-          'This fake serves inline price_data only: no prices are stored in it.',
-        );
+      if (item.price !== undefined) {
+        const price = this.get(this.objects.prices, asString(item.price, `${param}[price]`, true)!, 'price', `${param}[price]`);
+        if (price.recurring?.usage_type === 'metered' && item.quantity !== undefined)
+          throw invalid(`${param}[quantity]`, 'Quantity should not be specified where usage_type is `metered`.');
+        return {
+          quantity: 1,
+          price_id: price.id,
+          price_data: {
+            currency: price.currency,
+            unit_amount: 0,
+            recurring: price.recurring ? { interval: price.recurring.interval } : null,
+            product_data: { name: price.nickname ?? 'metered' },
+          },
+        };
+      }
       const priceData = asObject(item.price_data, `${param}[price_data]`);
       if (!priceData) throw missing(`${param}[price]`);
       const quantity = asInteger(item.quantity, `${param}[quantity]`);
@@ -756,7 +999,7 @@ export class FakeStripe {
 
     const created = now();
     const id = randomId('cs_test', 24);
-    const amount = lineItems.reduce((sum, item) => sum + item.quantity * item.price_data.unit_amount, 0);
+    const amount = lineItems.reduce((sum, item) => sum + (item.price_id ? 0 : item.quantity * item.price_data.unit_amount), 0);
     const session: FakeCheckoutSession = {
       id,
       object: 'checkout.session',
@@ -790,6 +1033,283 @@ export class FakeStripe {
     const { line_items: _items, subscription_data: _data, ...answer } = structuredClone(session);
     return { status: 200, body: answer };
   };
+
+  private get<T>(map: Map<string, T>, id: string, kind: string, param = 'id'): T {
+    const found = map.get(id);
+    if (!found) throw noSuch(kind, id, param);
+    return found;
+  }
+
+  private createMeter: Handler = (req) => {
+    const eventName = asString(req.body.event_name, 'event_name', true)!;
+    if ([...this.objects.meters.values()].some((m) => m.event_name === eventName && m.status === 'active'))
+      throw invalid('event_name', `An active meter with event_name ${eventName} already exists.`);
+    const aggregation = asString(asObject(req.body.default_aggregation, 'default_aggregation')?.formula, 'default_aggregation[formula]', true)!;
+    const meter: FakeMeter = {
+      id: randomId('mtr', 12),
+      object: 'billing.meter',
+      event_name: eventName,
+      display_name: asString(req.body.display_name, 'display_name', true)!,
+      status: 'active',
+      default_aggregation: { formula: aggregation },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+      value_settings: { event_payload_key: 'value' },
+    };
+    this.objects.meters.set(meter.id, meter);
+    return { status: 200, body: meter };
+  };
+
+  private createMeterEvent: Handler = (req) => {
+    const eventName = asString(req.body.event_name, 'event_name', true)!;
+    if (![...this.objects.meters.values()].some((m) => m.event_name === eventName))
+      throw invalid('event_name', `No active meter was found with event_name ${eventName}.`);
+    const identifier = asString(req.body.identifier, 'identifier') ?? randomId('mev', 10);
+    if (this.objects.meterEvents.has(identifier))
+      throw new StripeFakeError(400, {
+        type: 'invalid_request_error',
+        code: 'meter_event_duplicate',
+        message: `An event with identifier ${identifier} already exists.`,
+        param: 'identifier',
+      });
+    const payload = asMetadata(req.body.payload, 'payload');
+    if (!payload.stripe_customer_id) throw missing('payload[stripe_customer_id]');
+    if (!/^\d+$/.test(payload.value ?? '')) throw invalid('payload[value]', 'value must be a whole number');
+    const event: FakeMeterEvent = {
+      object: 'billing.meter_event',
+      created: now(),
+      event_name: eventName,
+      identifier,
+      livemode: false,
+      payload,
+      timestamp: asInteger(req.body.timestamp, 'timestamp') ?? now(),
+    };
+    this.objects.meterEvents.set(identifier, event);
+    return { status: 200, body: event };
+  };
+
+  private createPrice: Handler = (req) => {
+    const currency = asString(req.body.currency, 'currency', true)!;
+    const recurring = asObject(req.body.recurring, 'recurring');
+    const usageType = asString(recurring?.usage_type, 'recurring[usage_type]') ?? 'licensed';
+    const meter = asString(recurring?.meter, 'recurring[meter]');
+    if (usageType === 'metered' && !meter) throw missing('recurring[meter]');
+    if (meter) this.get(this.objects.meters, meter, 'meter', 'recurring[meter]');
+    const decimal = asString(req.body.unit_amount_decimal, 'unit_amount_decimal');
+    if (decimal !== undefined && !/^\d+(\.\d{1,12})?$/.test(decimal))
+      throw invalid('unit_amount_decimal', 'Invalid decimal: at most 12 decimal places');
+    const unitAmount = asInteger(req.body.unit_amount, 'unit_amount');
+    const product = asObject(req.body.product_data, 'product_data');
+    const price: FakePrice = {
+      id: randomId('price', 12),
+      object: 'price',
+      currency,
+      unit_amount: unitAmount ?? null,
+      unit_amount_decimal: decimal ?? (unitAmount !== undefined ? String(unitAmount) : '0'),
+      nickname: product ? (asString(product.name, 'product_data[name]') ?? null) : null,
+      recurring: recurring
+        ? { interval: asString(recurring.interval, 'recurring[interval]', true)!, usage_type: usageType as 'licensed' | 'metered', meter: meter ?? null }
+        : null,
+      metadata: asMetadata(req.body.metadata, 'metadata'),
+    };
+    this.objects.prices.set(price.id, price);
+    return { status: 200, body: price };
+  };
+
+  /** Checkout completed: the subscription of its line items, and its first invoice paid at once. */
+  private startSubscription(session: FakeCheckoutSession): FakeSubscription {
+    const start = now();
+    const end = start + 30 * 86_400;
+    const items = session.line_items.map((item) => {
+      const price: FakePrice = item.price_id
+        ? this.get(this.objects.prices, item.price_id, 'price')
+        : {
+            id: randomId('price', 12),
+            object: 'price',
+            currency: item.price_data.currency,
+            unit_amount: item.price_data.unit_amount,
+            unit_amount_decimal: String(item.price_data.unit_amount),
+            nickname: item.price_data.product_data.name,
+            recurring: item.price_data.recurring ? { interval: item.price_data.recurring.interval, usage_type: 'licensed' as const, meter: null } : null,
+            metadata: {},
+          };
+      this.objects.prices.set(price.id, price);
+      return { id: randomId('si', 10), object: 'subscription_item' as const, price: { id: price.id }, current_period_start: start, current_period_end: end };
+    });
+    const sub: FakeSubscription = {
+      id: randomId('sub', 10),
+      object: 'subscription',
+      customer: session.customer!,
+      status: 'active',
+      created: start,
+      cancel_at_period_end: false,
+      canceled_at: null,
+      application_fee_percent: session.subscription_data?.application_fee_percent ?? null,
+      transfer_data: session.subscription_data?.transfer_data ?? null,
+      metadata: session.subscription_data?.metadata ?? {},
+      items: { object: 'list', data: items },
+    };
+    this.objects.subscriptions.set(sub.id, sub);
+    const lines = items
+      .map((item) => this.get(this.objects.prices, item.price.id, 'price'))
+      .filter((price) => price.recurring?.usage_type !== 'metered')
+      .map((price) => this.line(price, 1, start, end));
+    this.issueInvoice(sub, lines, 'subscription_create');
+    return sub;
+  }
+
+  private line(price: FakePrice, quantity: number, start: number, end: number): FakeInvoiceLine {
+    const amount = Math.round(Number(price.unit_amount_decimal) * quantity);
+    return {
+      id: randomId('il', 10),
+      object: 'line_item',
+      amount,
+      currency: price.currency,
+      description: `${quantity} × ${price.nickname ?? price.id}`,
+      period: { start, end },
+      quantity,
+      pricing: { type: 'price_details', price_details: { price: price.id, product: 'prod_fake' }, unit_amount_decimal: price.unit_amount_decimal },
+    };
+  }
+
+  private issueInvoice(sub: FakeSubscription, lines: FakeInvoiceLine[], reason: string): FakeInvoice {
+    const total = lines.reduce((sum, l) => sum + l.amount, 0);
+    const created = now();
+    const invoice: FakeInvoice = {
+      id: randomId('in', 12),
+      object: 'invoice',
+      number: `FAKE-${String(this.objects.invoices.size + 1).padStart(4, '0')}`,
+      customer: sub.customer,
+      currency: lines[0]?.currency ?? 'usd',
+      status: 'open',
+      billing_reason: reason,
+      created,
+      period_start: created,
+      period_end: created,
+      total,
+      amount_due: total,
+      amount_paid: 0,
+      amount_remaining: total,
+      attempt_count: 0,
+      attempted: false,
+      parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: sub.metadata } },
+      lines: { object: 'list', data: lines, has_more: false },
+      payments: { object: 'list', data: [] },
+    };
+    this.objects.invoices.set(invoice.id, invoice);
+    this.attemptPayment(invoice);
+    return invoice;
+  }
+
+  /** Charges the invoice's customer: paid with a charge and a transfer to the destination, or a failed attempt. */
+  private attemptPayment(invoice: FakeInvoice): boolean {
+    invoice.attempt_count += 1;
+    invoice.attempted = true;
+    if (invoice.total === 0 || !this.objects.decliningCustomers.has(invoice.customer)) {
+      const sub = this.subscription(invoice.parent.subscription_details.subscription);
+      const pi = randomId('pi', 12);
+      const feePercent = sub.application_fee_percent ?? 0;
+      const charge: FakeCharge = {
+        id: randomId('ch', 12),
+        object: 'charge',
+        amount: invoice.total,
+        amount_refunded: 0,
+        currency: invoice.currency,
+        payment_intent: pi,
+        refunded: false,
+        application_fee_amount: Math.round((invoice.total * feePercent) / 100),
+        transfer_data: sub.transfer_data,
+        refunds: { object: 'list', data: [] },
+      };
+      this.objects.charges.set(charge.id, charge);
+      invoice.status = 'paid';
+      invoice.amount_paid = invoice.total;
+      invoice.amount_remaining = 0;
+      invoice.payments.data.push({ id: randomId('inpay', 10), object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: pi, charge: charge.id } });
+      if (sub.status === 'past_due') sub.status = 'active';
+      return true;
+    }
+    const sub = this.objects.subscriptions.get(invoice.parent.subscription_details.subscription);
+    if (sub && sub.status === 'active') sub.status = 'past_due';
+    return false;
+  }
+
+  private invoiceBody(id: string, req?: FakeStripeRequest): Omit<FakeInvoice, 'payments'> & { payments?: FakeInvoice['payments'] } {
+    const invoice = structuredClone(this.invoice(id));
+    const expand = Object.values((req?.body.expand as FormValue[] | Record<string, FormValue> | undefined) ?? {});
+    if (!expand.includes('payments')) {
+      const { payments: _payments, ...rest } = invoice;
+      return rest;
+    }
+    return invoice;
+  }
+
+  private payInvoice(id: string, _req: FakeStripeRequest): { status: number; body: unknown } {
+    const invoice = this.invoice(id);
+    if (invoice.status === 'paid') throw invalid('invoice', 'Invoice is already paid', 'invoice_already_paid');
+    if (invoice.status !== 'open') throw invalid('invoice', `You can only pay an open invoice; this one is ${invoice.status}.`, 'invoice_not_open');
+    if (!this.attemptPayment(invoice))
+      return {
+        status: 402,
+        body: { error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' } },
+      };
+    return { status: 200, body: this.invoiceBody(id) };
+  }
+
+  private cancelSubscription(id: string): FakeSubscription {
+    const sub = this.subscription(id);
+    if (sub.status === 'canceled') throw invalid('subscription', 'This subscription is already canceled.', 'resource_missing');
+    sub.status = 'canceled';
+    sub.canceled_at = now();
+    return structuredClone(sub);
+  }
+
+  private chargeBody(id: string, req?: FakeStripeRequest): FakeCharge {
+    const charge = structuredClone(this.charge(id));
+    const expand = Object.values((req?.body.expand as FormValue[] | Record<string, FormValue> | undefined) ?? {});
+    if (req && !expand.includes('refunds')) return { ...charge, refunds: undefined as unknown as FakeCharge['refunds'] };
+    return charge;
+  }
+
+  private createRefund: Handler = (req) => {
+    const pi = asString(req.body.payment_intent, 'payment_intent');
+    const chargeId = asString(req.body.charge, 'charge');
+    const charge = [...this.objects.charges.values()].find((c) => (pi ? c.payment_intent === pi : c.id === chargeId));
+    if (!charge) throw noSuch(pi ? 'payment_intent' : 'charge', (pi ?? chargeId) ?? '', pi ? 'payment_intent' : 'charge');
+    const amount = asInteger(req.body.amount, 'amount') ?? charge.amount - charge.amount_refunded;
+    return {
+      status: 200,
+      body: this.refundCharge(
+        charge,
+        amount,
+        asMetadata(req.body.metadata, 'metadata'),
+        asString(req.body.reverse_transfer, 'reverse_transfer') === 'true',
+        asString(req.body.refund_application_fee, 'refund_application_fee') === 'true',
+      ),
+    };
+  };
+
+  private refundCharge(charge: FakeCharge, amount: number, metadata: Record<string, string>, reverseTransfer: boolean, refundFee: boolean): FakeRefund {
+    if (amount <= 0 || amount > charge.amount - charge.amount_refunded)
+      throw invalid('amount', `Refund amount (${amount}) is greater than unrefunded amount on charge (${charge.amount - charge.amount_refunded})`, 'amount_too_large');
+    if (refundFee && !reverseTransfer)
+      throw invalid('refund_application_fee', 'refund_application_fee needs reverse_transfer for destination charges in this fake.');
+    const refund: FakeRefund = {
+      id: randomId('re', 12),
+      object: 'refund',
+      amount,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      currency: charge.currency,
+      status: 'succeeded',
+      metadata,
+      reverse_transfer: reverseTransfer,
+      refund_application_fee: refundFee,
+    };
+    charge.amount_refunded += amount;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    charge.refunds.data.push(refund);
+    return structuredClone(refund);
+  }
 
   private createAccountLink: Handler = (req) => {
     const accountId = asString(req.body.account, 'account', true)!;

@@ -3,6 +3,7 @@ import { BillingEnv } from '@app/billing';
 import { CatalogEnv } from '@app/catalog';
 import { CoreEnv, EncryptionEnv, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv } from '@app/identity';
+import { SearchEnv } from '@app/search';
 import { IntersectionType } from '@nestjs/mapped-types';
 import { IsInt, IsUrl, Max, Min } from 'class-validator';
 
@@ -18,4 +19,4 @@ export class ApiHttpEnv {
   GATEWAY_URL = 'http://localhost:8080';
 }
 
-export class ApiEnv extends IntersectionType(CoreEnv, IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv) {}
+export class ApiEnv extends IntersectionType(CoreEnv, IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv, SearchEnv) {}

@@ -4,6 +4,8 @@ import { CatalogEnv, CatalogModule } from '@app/catalog';
 import { CoreModule, EncryptionEnv, HealthModule, IdempotencyModule, ProblemFilter, UpstreamPolicyEnv } from '@app/common';
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { NotificationsModule } from '@app/notifications';
+import { ReviewsModule } from '@app/reviews';
+import { SearchEnv, SearchModule } from '@app/search';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -22,6 +24,7 @@ import { StripeWebhookController } from './billing/stripe-webhook.controller';
 import { AdminBillingController } from './billing/admin-billing.controller';
 import { InvoicesController } from './billing/invoices.controller';
 import { ProviderEarningsController } from './billing/provider-earnings.controller';
+import { ProviderRefundsController } from './billing/provider-refunds.controller';
 import { ProviderPayoutsController } from './catalog/provider-payouts.controller';
 import { ProviderController } from './catalog/provider.controller';
 import { AdminListingsController } from './catalog/admin-listings.controller';
@@ -33,6 +36,9 @@ import { ProviderSubscriptionsController } from './subscriptions/provider-subscr
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { UsageControlsController } from './subscriptions/usage-controls.controller';
 import { NotificationsController } from './notifications/notifications.controller';
+import { AdminReviewsController } from './reviews/admin-reviews.controller';
+import { ReviewsController } from './reviews/reviews.controller';
+import { SearchController } from './search/search.controller';
 
 import { SessionGuard } from './http/session.guard';
 import { createValidationPipe } from './http/validation.pipe';
@@ -43,7 +49,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        CoreModule.forRoot({ app: 'api', env: ApiEnv, envFragments: [IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv], migrations: MIGRATIONS, rawEnv }),
+        CoreModule.forRoot({ app: 'api', env: ApiEnv, envFragments: [IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv, SearchEnv], migrations: MIGRATIONS, rawEnv }),
         HealthModule,
         IdentityModule,
         IdempotencyModule.forRootAsync(API_IDEMPOTENCY),
@@ -53,8 +59,10 @@ export class ApiModule {
         SubscriptionsModule,
         AnalyticsModule,
         NotificationsModule,
+        ReviewsModule,
+        SearchModule,
       ],
-      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, InvoicesController, ProviderEarningsController, AdminBillingController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController, SubscriptionsController, ProviderSubscriptionsController, UsageControlsController, NotificationsController, UsageController, ProviderAnalyticsController, AdminAnalyticsController],
+      controllers: [AuthController, MeController, AppsController, KeysController, ProviderController, ProviderPayoutsController, StripeWebhookController, InvoicesController, ProviderEarningsController, ProviderRefundsController, AdminBillingController, PlansController, VersionsController, ProviderListingsController, CatalogController, AdminListingsController, SubscriptionsController, ProviderSubscriptionsController, UsageControlsController, NotificationsController, UsageController, ProviderAnalyticsController, AdminAnalyticsController, ReviewsController, AdminReviewsController, SearchController],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -3,6 +3,8 @@ import { BillingEnv, BillingModule } from '@app/billing';
 import { CatalogModule } from '@app/catalog';
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { MeteringModule } from '@app/metering';
+import { SearchEnv, SearchModule } from '@app/search';
+import { ReviewsModule } from '@app/reviews';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MIGRATIONS } from '@migrations';
@@ -18,12 +20,14 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [
-        CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv, BillingEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
+        CoreModule.forRoot({ app: 'cli', env: CliEnv, envFragments: [IdentityEnv, BillingEnv, SearchEnv], migrations: MIGRATIONS, poolSize: 2, rawEnv }),
         IdentityModule,
         CatalogModule,
         BillingModule,
         SubscriptionsModule,
         MeteringModule,
+        ReviewsModule,
+        SearchModule,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ADMIN_USAGE, runAdminCommand } from './admin.command';
 import { CliModule } from './cli.module';
 import { DEMO_USAGE, runDemoCommand } from './demo.command';
+import { REINDEX_USAGE, runReindexCommand } from './reindex.command';
 import { schemaDiff, writeMigration } from './migrations.command';
 
 const USAGE = `Usage: portico <command>
@@ -13,12 +14,13 @@ const USAGE = `Usage: portico <command>
   migrate revert           revert the last applied migration
   migrate generate <name>  write a migration for the difference between entities and database
   migrate check            exit 1 if the entities and the migrated database differ (drift)
-${ADMIN_USAGE}${DEMO_USAGE}`;
+${ADMIN_USAGE}${DEMO_USAGE}${REINDEX_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, arg] = argv;
   if (command === 'seed-admin' || command === 'grant-admin') return runAdminCommand(command, sub);
   if (command === 'seed-demo') return runDemoCommand();
+  if (command === 'reindex') return runReindexCommand();
   if (command !== 'migrate') {
     process.stdout.write(USAGE);
     return command === undefined || command === 'help' ? 0 : 2;

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { BillingEnv } from '@app/billing';
 import { CoreEnv, EncryptionEnv } from '@app/common';
 import { IdentityEnv } from '@app/identity';
+import { SearchEnv } from '@app/search';
 import { IntersectionType } from '@nestjs/mapped-types';
 import { IsInt, Max, Min } from 'class-validator';
 
@@ -21,4 +22,4 @@ export class WorkerHttpEnv {
   WORKER_CONCURRENCY = 4;
 }
 
-export class WorkerEnv extends IntersectionType(CoreEnv, IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv) {}
+export class WorkerEnv extends IntersectionType(CoreEnv, IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv, SearchEnv) {}

@@ -3,6 +3,7 @@ import { CoreModule, EncryptionEnv, HealthModule, ProblemFilter } from '@app/com
 import { IdentityEnv, IdentityModule } from '@app/identity';
 import { QuotaReconciliationModule } from '@app/gateway';
 import { MeteringModule } from '@app/metering';
+import { SearchEnv, SearchIndexingModule } from '@app/search';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
@@ -11,6 +12,7 @@ import { JobDispatcher } from './job-dispatcher';
 import { BillingProcessor, BillingScheduler } from './processors/billing.processor';
 import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
 import { QuotaProcessor, QuotaScheduler } from './processors/quota.processor';
+import { SearchProcessor, SearchScheduler } from './processors/search.processor';
 import { SubscriptionsProcessor, SubscriptionsScheduler } from './processors/subscriptions.processor';
 import { WorkerEnv, WorkerHttpEnv } from './worker.env';
 
@@ -21,7 +23,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        CoreModule.forRoot({ app: 'worker', env: WorkerEnv, envFragments: [IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv], migrations: MIGRATIONS, poolSize: 10, rawEnv }),
+        CoreModule.forRoot({ app: 'worker', env: WorkerEnv, envFragments: [IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv, SearchEnv], migrations: MIGRATIONS, poolSize: 10, rawEnv }),
         DiscoveryModule,
         HealthModule,
         IdentityModule,
@@ -29,8 +31,9 @@ export class WorkerModule {
         SubscriptionsModule,
         MeteringModule,
         QuotaReconciliationModule,
+        SearchIndexingModule,
       ],
-      providers: [JobDispatcher, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { CatalogModule } from '@app/catalog';
 import { MeteringModule } from '@app/metering';
+import { NotificationsModule } from '@app/notifications';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CheckoutCompletions } from './checkout/checkout-completions.port';
@@ -26,6 +27,22 @@ import { PeriodCloses } from './periods/period-closes.service';
 import { PlanChangeEntity } from './periods/plan-change.entity';
 import { RatingService } from './rating/rating.service';
 import { TestClocks } from './test-clock/test-clocks';
+import { DunningService } from './dunning/dunning.service';
+import { SubscriptionBilling } from './dunning/subscription-billing.port';
+import { BillingFaults } from './faults/billing-faults';
+import { RefundsService } from './refunds/refunds.service';
+import { ReconciliationService } from './stripe/reconciliation.service';
+import {
+  DisputeEntity,
+  DriftEntity,
+  DunningEntity,
+  RefundEntity,
+  StripeSubscriptionLinkEntity,
+  UsageReportEntity,
+} from './stripe/stripe-billing.entities';
+import { StripeBillingRepository } from './stripe/stripe-billing.repository';
+import { StripeSyncService } from './stripe/stripe-sync.service';
+import { UsageReporter } from './stripe/usage-reporter.service';
 
 export const BILLING_ENTITIES = [
   StripeEventEntity,
@@ -38,11 +55,17 @@ export const BILLING_ENTITIES = [
   LedgerEntryEntity,
   PayoutEntity,
   PayoutItemEntity,
+  StripeSubscriptionLinkEntity,
+  UsageReportEntity,
+  RefundEntity,
+  DisputeEntity,
+  DunningEntity,
+  DriftEntity,
 ];
 
 /** Needs BillingEnv among the app's env fragments (EnvModule) and CoreModule's Clock and JobQueue. */
 @Module({
-  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), CatalogModule, MeteringModule],
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), CatalogModule, MeteringModule, NotificationsModule],
   providers: [
     PAYMENTS_PORT_PROVIDER,
     StripeEventRepository,
@@ -59,6 +82,14 @@ export const BILLING_ENTITIES = [
     PayoutsService,
     EarningsService,
     TestClocks,
+    StripeBillingRepository,
+    SubscriptionBilling,
+    BillingFaults,
+    DunningService,
+    RefundsService,
+    StripeSyncService,
+    UsageReporter,
+    ReconciliationService,
   ],
   exports: [
     PaymentsPort,
@@ -74,6 +105,12 @@ export const BILLING_ENTITIES = [
     PayoutsService,
     EarningsService,
     TestClocks,
+    SubscriptionBilling,
+    BillingFaults,
+    DunningService,
+    RefundsService,
+    UsageReporter,
+    ReconciliationService,
   ],
 })
 export class BillingModule {}

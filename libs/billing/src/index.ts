@@ -63,3 +63,16 @@ export {
   type ProviderEarnings,
 } from './earnings/earnings.service';
 export { TestClocks, testClocksEnabled } from './test-clock/test-clocks';
+export {
+  SubscriptionBilling,
+  type BilledSubscription,
+  type SubscriptionBillingHandler,
+  type SubscriptionBillingOutcome,
+} from './dunning/subscription-billing.port';
+export { DunningService, type DunningRun } from './dunning/dunning.service';
+export { BillingFaults, type BillingFaultPoint } from './faults/billing-faults';
+export { RefundsService, type RefundInput, type RefundView } from './refunds/refunds.service';
+export { UsageReporter, usageIdentifier, USAGE_REPORT_LAG_MS, type UsageReportRun } from './stripe/usage-reporter.service';
+export { ReconciliationService, type DriftView, type ReconciliationRun } from './stripe/reconciliation.service';
+export { durationMs, retryScheduleMs } from './billing.env';
+export { OVERAGE_METER_EVENT, stripeIdempotencyKey } from './payments/stripe-payments.adapter';

@@ -90,6 +90,7 @@ export {
   type CatalogListingSummary,
   type CatalogPage,
   type CatalogPlan,
+  type CatalogSearchSource,
   type CatalogViewer,
 } from './listings/public-catalog.service';
 export type { CategoryWithCount } from './categories/category.repository';

@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import type { ReportReason, ReportResolution } from './review.rules';
 import { ReviewEntity } from './review.entity';
 
@@ -8,7 +16,9 @@ import { ReviewEntity } from './review.entity';
  * restores (dismisses) it, which resolves every open report of the review.
  */
 @Entity({ name: 'review_reports' })
-@Index('uq_review_reports__review_id_reporter_account_id', ['reviewId', 'reporterAccountId'], { unique: true })
+@Index('uq_review_reports__review_id_reporter_account_id', ['reviewId', 'reporterAccountId'], {
+  unique: true,
+})
 @Index('ix_review_reports__open_review_id', ['reviewId'], { where: 'resolved_at IS NULL' })
 export class ReviewReportEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_review_reports' })

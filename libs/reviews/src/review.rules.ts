@@ -16,7 +16,14 @@ export const REVIEW_LIMITS = {
   reportsShown: 20,
 } as const;
 
-export const REPORT_REASONS = ['spam', 'offensive', 'off_topic', 'conflict_of_interest', 'misleading', 'other'] as const;
+export const REPORT_REASONS = [
+  'spam',
+  'offensive',
+  'off_topic',
+  'conflict_of_interest',
+  'misleading',
+  'other',
+] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
 
 export type ReportResolution = 'hidden' | 'dismissed';
@@ -36,11 +43,17 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
  * no control characters but tab and newline. Nothing is escaped or stripped: the text is data,
  * and clients render it as text (the api never renders it as HTML).
  */
-export function plainText(field: string, value: string, max: number, options: { singleLine?: boolean } = {}): string {
+export function plainText(
+  field: string,
+  value: string,
+  max: number,
+  options: { singleLine?: boolean } = {},
+): string {
   const text = value.replace(/\r\n?/g, '\n').trim();
   if (text.length === 0) throw validationFailed(field, 'must not be empty');
   if ([...text].length > max) throw validationFailed(field, `must be at most ${max} characters`);
-  if (CONTROL.test(text)) throw validationFailed(field, 'must not contain control characters (tab and newline are fine)');
+  if (CONTROL.test(text))
+    throw validationFailed(field, 'must not contain control characters (tab and newline are fine)');
   if (options.singleLine && text.includes('\n')) throw validationFailed(field, 'must be a single line');
   return text;
 }

@@ -6,6 +6,7 @@ import {
   expire,
   initialState,
   paymentFailed,
+  endForNonPayment,
   paymentSucceeded,
   reject,
   settle,
@@ -144,10 +145,20 @@ describe('subscription state machine', () => {
     });
 
     it('active → past_due → active, and past_due → expired', () => {
-      const pastDue = paymentFailed(initialState(PAID, 'local', NOW));
-      expect(pastDue.status).toBe('past_due');
-      expect(paymentSucceeded(pastDue, PAID, NOW).status).toBe('active');
+      const graceEnd = new Date('2026-01-18T00:00:00Z');
+      const pastDue = paymentFailed(initialState(PAID, 'local', NOW), graceEnd);
+      expect(pastDue).toMatchObject({ status: 'past_due', paymentGraceEndsAt: graceEnd });
+      expect(paymentSucceeded(pastDue, PAID, NOW)).toMatchObject({ status: 'active', paymentGraceEndsAt: null });
       expect(expire(pastDue, NOW).status).toBe('expired');
+    });
+
+    it('a second failure keeps the first grace; the last failed retry cancels now', () => {
+      const first = new Date('2026-01-18T00:00:00Z');
+      const pastDue = paymentFailed(initialState(PAID, 'local', NOW), first);
+      expect(paymentFailed(pastDue, new Date('2026-01-30T00:00:00Z')).paymentGraceEndsAt).toEqual(first);
+      const ended = endForNonPayment(pastDue, NOW);
+      expect(ended).toMatchObject({ status: 'canceled', canceledAt: NOW, cancelAtPeriodEnd: false });
+      expect(() => endForNonPayment(ended, NOW)).toThrow(/canceled/);
     });
   });
 

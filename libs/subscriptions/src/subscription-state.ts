@@ -51,6 +51,8 @@ export interface SubscriptionState {
   trialEndsAt: Date | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
+  /** past_due only: access until then (billing's dunning grace); null otherwise. */
+  paymentGraceEndsAt?: Date | null;
 }
 
 export function needsApproval(plan: PlanTerms): boolean {
@@ -166,14 +168,28 @@ export function changePlan(sub: SubscriptionState, plan: PlanTerms, now: Date): 
 /** payment succeeded (billing, on the verified webhook): incomplete | past_due → active. */
 export function paymentSucceeded(sub: SubscriptionState, plan: PlanTerms, now: Date): SubscriptionState {
   if (sub.status === 'incomplete') return activate(plan, now);
-  if (sub.status === 'past_due') return { ...sub, status: 'active' };
+  if (sub.status === 'past_due') return { ...sub, status: 'active', paymentGraceEndsAt: null };
   throw illegal(sub.status, 'record a payment for', ['incomplete', 'past_due']);
 }
 
-/** payment failed (billing): active → past_due. */
-export function paymentFailed(sub: SubscriptionState): SubscriptionState {
-  if (sub.status !== 'active') throw illegal(sub.status, 'record a failed payment for', ['active']);
-  return { ...sub, status: 'past_due' };
+/**
+ * payment failed (billing): active → past_due with access until `graceEndsAt` (billing's dunning
+ * grace); a subscription already past_due keeps the grace it has (the first failure starts it).
+ */
+export function paymentFailed(sub: SubscriptionState, graceEndsAt: Date): SubscriptionState {
+  if (sub.status === 'past_due') return { ...sub, paymentGraceEndsAt: sub.paymentGraceEndsAt ?? graceEndsAt };
+  if (sub.status !== 'active') throw illegal(sub.status, 'record a failed payment for', ['active', 'past_due']);
+  return { ...sub, status: 'past_due', paymentGraceEndsAt: graceEndsAt };
+}
+
+/**
+ * ended for non-payment (billing: the last dunning retry failed, or the payment provider ended the
+ * subscription): any state with running periods → canceled now. No period close: nothing more is billed.
+ */
+export function endForNonPayment(sub: SubscriptionState, now: Date): SubscriptionState {
+  const allowed: SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
+  if (!allowed.includes(sub.status)) throw illegal(sub.status, 'end for non-payment', allowed);
+  return { ...sub, status: 'canceled', canceledAt: now, cancelAtPeriodEnd: false };
 }
 
 /** expire (billing: checkout abandoned, or dunning gave up): incomplete | past_due → expired. */

@@ -73,6 +73,10 @@ export class SubscriptionEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   stripeSubscriptionId!: string | null;
 
+  /** past_due only: the gateway keeps answering until this instant, then refuses with subscription_inactive (billing's dunning sets it). */
+  @Column({ type: 'timestamptz', nullable: true })
+  paymentGraceEndsAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

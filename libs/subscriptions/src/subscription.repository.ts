@@ -5,7 +5,7 @@ import { SubscriptionEntity } from './subscription.entity';
 
 export type NewSubscription = Omit<
   SubscriptionEntity,
-  'id' | 'createdAt' | 'updatedAt' | 'stripeCustomerId' | 'stripeSubscriptionId'
+  'id' | 'createdAt' | 'updatedAt' | 'stripeCustomerId' | 'stripeSubscriptionId' | 'paymentGraceEndsAt'
 >;
 
 /** The payment provider's objects a subscription's payments run through (Checkout fills them). */
@@ -98,6 +98,18 @@ export class SubscriptionRepository {
   }
 
   /** Live subscriptions holding the plan (PlanSubscribers port), inside the caller's transaction. */
+  /** Subscriptions with access (trialing, active, past_due) per API, for the APIs that have any. */
+  async countWithAccessByApi(apiIds: readonly string[]): Promise<Map<string, number>> {
+    if (apiIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ api_id: string; n: string }[]>(
+      `SELECT api_id, count(*) AS n FROM subscriptions
+        WHERE api_id = ANY($1::uuid[]) AND status IN ('trialing', 'active', 'past_due')
+        GROUP BY api_id`,
+      [apiIds],
+    );
+    return new Map(rows.map((row) => [row.api_id, Number(row.n)]));
+  }
+
   countLiveOnPlan(planId: string, manager: EntityManager): Promise<number> {
     return manager
       .getRepository(SubscriptionEntity)

@@ -2,12 +2,14 @@ import {
   CheckoutCompletions,
   PaymentsPort,
   PeriodCloses,
+  SubscriptionBilling,
   TestClocks,
   type ClosedPeriod,
   SubscriptionCheckoutService,
   type CheckoutCompletionOutcome,
   type CompletedCheckout,
   type InboxTransaction,
+  type SubscriptionBillingOutcome,
 } from '@app/billing';
 import {
   PlanSubscribers,
@@ -25,10 +27,12 @@ import {
   approve,
   cancel,
   changePlan,
+  endForNonPayment,
   expire,
   initialState,
   isLive,
   needsApproval,
+  paymentFailed,
   paymentSucceeded,
   reject,
   settle,
@@ -58,6 +62,8 @@ export interface SubscriptionView {
   trialEndsAt: Date | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
+  /** past_due only: calls are answered until then, refused with subscription_inactive after (billing's dunning grace). */
+  paymentGraceEndsAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -108,6 +114,7 @@ export function toSubscriptionView(sub: SubscriptionEntity): SubscriptionView {
     trialEndsAt: sub.trialEndsAt,
     cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
     canceledAt: sub.canceledAt,
+    paymentGraceEndsAt: sub.paymentGraceEndsAt,
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,
   };
@@ -132,6 +139,7 @@ function stateOf(sub: SubscriptionEntity): SubscriptionState {
     trialEndsAt: sub.trialEndsAt,
     cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
     canceledAt: sub.canceledAt,
+    paymentGraceEndsAt: sub.paymentGraceEndsAt,
   };
 }
 
@@ -154,6 +162,7 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly payments: PaymentsPort,
     private readonly checkout: SubscriptionCheckoutService,
     private readonly checkoutCompletions: CheckoutCompletions,
+    private readonly subscriptionBilling: SubscriptionBilling,
     private readonly periodCloses: PeriodCloses,
     private readonly testClocks: TestClocks,
     private readonly events: EventBus,
@@ -170,6 +179,52 @@ export class SubscriptionsService implements OnModuleInit {
     this.checkoutCompletions.use({
       checkoutCompleted: (checkout, tx) => this.recordCheckoutCompleted(checkout, tx),
     });
+    // billing's dunning moves subscriptions through this service (past_due, recovered, ended)
+    this.subscriptionBilling.use({
+      paymentFailed: (id, graceEndsAt, tx) =>
+        this.billingTransition(id, tx, (state) => paymentFailed(state, graceEndsAt), ['active', 'past_due']),
+      paymentRecovered: (id, tx) =>
+        this.billingTransition(id, tx, (state, plan) => paymentSucceeded(state, plan, this.clock.now()), ['past_due']),
+      endForNonPayment: (id, tx) =>
+        this.billingTransition(id, tx, (state) => endForNonPayment(state, this.clock.now()), [
+          'trialing',
+          'active',
+          'past_due',
+        ]),
+      describe: async (id) => {
+        const row = await this.subscriptions.findById(id);
+        return row
+          ? {
+              id: row.id,
+              status: row.status,
+              consumerAccountId: row.consumerAccountId,
+              providerId: row.providerId,
+              apiId: row.apiId,
+              planId: row.planId,
+            }
+          : null;
+      },
+    });
+  }
+
+  /**
+   * A billing-driven move (dunning), inside billing's transaction with the row locked: applied
+   * only from the states it applies to, so replays and late events change nothing.
+   */
+  private async billingTransition(
+    id: string,
+    tx: InboxTransaction,
+    next: (state: SubscriptionState, plan: PlanTerms) => SubscriptionState,
+    from: readonly SubscriptionStatus[],
+  ): Promise<SubscriptionBillingOutcome> {
+    const row = await this.subscriptions.findByIdForUpdate(id, tx.manager);
+    if (!row) return 'unknown_subscription';
+    if (!from.includes(row.status)) return 'unchanged';
+    const plan = await this.requirePlan(row.planId);
+    const state = next(stateOf(row), terms(plan));
+    if (state.status === row.status && state.paymentGraceEndsAt === row.paymentGraceEndsAt) return 'unchanged';
+    await this.write(row, state, undefined, { tx });
+    return 'applied';
   }
 
   // ---- consumer -------------------------------------------------------------------------------
@@ -522,6 +577,11 @@ export class SubscriptionsService implements OnModuleInit {
   }
 
   /** The consumer's live subscription to an API, settled to now (the gateway's resolution). */
+  /** System read (libs/search's popularity signal): subscribers with access per API; APIs without any are absent. */
+  subscriberCounts(apiIds: readonly string[]): Promise<Map<string, number>> {
+    return this.subscriptions.countWithAccessByApi(apiIds);
+  }
+
   async findLive(consumerAccountId: string, apiId: string): Promise<SubscriptionView | null> {
     const row = await this.subscriptions.findLive(consumerAccountId, apiId);
     if (!row) return null;
@@ -702,6 +762,8 @@ export class SubscriptionsService implements OnModuleInit {
       productName: `${listing.name} — ${plan.name}`,
       currency: plan.currency,
       priceAmountMinor: plan.priceAmountMinor,
+      planId: plan.id,
+      overageUnitPriceMinor: plan.quotaMode === 'soft' ? plan.overageUnitPriceMinor : null,
       successUrl: `${base}/${row.id}?checkout=success`,
       cancelUrl: `${base}/${row.id}?checkout=canceled`,
     });

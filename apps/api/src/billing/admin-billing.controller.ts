@@ -1,6 +1,8 @@
-import { EarningsService, FeePolicy, InvoicesService, PayoutsService } from '@app/billing';
+import { EarningsService, FeePolicy, InvoicesService, PayoutsService, ReconciliationService, RefundsService } from '@app/billing';
+import { Idempotent } from '@app/common';
+import type { AuthenticatedSession } from '@app/identity';
 import { SubscriptionsService } from '@app/subscriptions';
-import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Req, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -9,12 +11,18 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { CurrentSession } from '../http/current-session.decorator';
 import { Roles } from '../http/roles.guard';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { SubscriptionDto } from '../subscriptions/subscriptions.dto';
 import {
   CreditNoteBodyDto,
+  DriftDto,
   InvoiceDto,
+  ReconciliationDto,
+  RefundBodyDto,
+  RefundDto,
   PayoutDto,
   PeriodWindowQueryDto,
   ProviderFeeBodyDto,
@@ -34,6 +42,8 @@ export class AdminBillingController {
     private readonly payouts: PayoutsService,
     private readonly invoices: InvoicesService,
     private readonly subscriptions: SubscriptionsService,
+    private readonly refunds: RefundsService,
+    private readonly reconciliation: ReconciliationService,
   ) {}
 
   @Put('providers/:id/fee')
@@ -56,6 +66,7 @@ export class AdminBillingController {
 
   @Post('payouts/run')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({
     summary:
       'Runs the payout schedule now: every provider is paid their settled balance (one payout per currency, with its statement). Idempotent: what is paid out is never paid again.',
@@ -67,6 +78,7 @@ export class AdminBillingController {
 
   @Post('invoices/:id/void')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ summary: 'Voids an open (or uncollectible) invoice, reversing its postings.' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })
@@ -76,6 +88,7 @@ export class AdminBillingController {
   }
 
   @Post('invoices/:id/credit-notes')
+  @Idempotent()
   @ApiOperation({
     summary:
       'Issues a credit note against a paid or open invoice (never more than what is left to credit); the fee and the provider share are reversed proportionally, and a paid invoice is refunded.',
@@ -83,8 +96,74 @@ export class AdminBillingController {
   @ApiCreatedResponse({ type: InvoiceDto })
   @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })
   @ApiConflictResponse({ description: 'conflict: over the creditable amount, a void invoice, or the provider balance cannot absorb it.' })
-  async creditNote(@UuidParam('id') id: string, @Body() body: CreditNoteBodyDto): Promise<InvoiceDto> {
-    return InvoiceDto.from(await this.invoices.issueCreditNote(id, BigInt(body.amountMinor), body.reason));
+  async creditNote(
+    @CurrentSession() session: AuthenticatedSession,
+    @UuidParam('id') id: string,
+    @Body() body: CreditNoteBodyDto,
+    @Req() req: Request,
+  ): Promise<InvoiceDto> {
+    const { invoice } = await this.invoices.withLines(id);
+    if (invoice.status !== 'paid')
+      return InvoiceDto.from(await this.invoices.issueCreditNote(id, BigInt(body.amountMinor), body.reason));
+    // a credit note on a paid invoice gives money back: it is a refund (through the payments adapter)
+    const refund = await this.refunds.refundAsAdmin(id, {
+      amountMinor: BigInt(body.amountMinor),
+      reason: body.reason,
+      initiatedBy: 'admin',
+      initiatorAccountId: session.account.id,
+      idempotencyKey: req.header('idempotency-key') ?? null,
+    });
+    return InvoiceDto.from((await this.invoices.withLines(refund.creditNoteId)).invoice);
+  }
+
+  @Post('invoices/:id/refunds')
+  @Idempotent()
+  @ApiOperation({
+    summary:
+      "Refunds (part of) a paid invoice: a credit note reverses the platform fee and the provider's share in proportion (they sum to the amount), and the payment is refunded (Stripe: reverse_transfer and refund_application_fee). Never more than the total minus earlier refunds and credit notes. With local payments, refused with 409 provider_balance_insufficient when the provider's balance cannot absorb its share.",
+  })
+  @ApiCreatedResponse({ type: RefundDto })
+  @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })
+  @ApiConflictResponse({
+    description: 'conflict: not paid, or more than is left to refund; provider_balance_insufficient (local payments).',
+  })
+  async refund(
+    @CurrentSession() session: AuthenticatedSession,
+    @UuidParam('id') id: string,
+    @Body() body: RefundBodyDto,
+    @Req() req: Request,
+  ): Promise<RefundDto> {
+    return RefundDto.from(
+      await this.refunds.refundAsAdmin(id, {
+        amountMinor: BigInt(body.amountMinor),
+        reason: body.reason,
+        initiatedBy: 'admin',
+        initiatorAccountId: session.account.id,
+        idempotencyKey: req.header('idempotency-key') ?? null,
+      }),
+    );
+  }
+
+  @Get('invoices/:id/refunds')
+  @ApiOperation({ summary: 'The refunds of an invoice, oldest first.' })
+  @ApiOkResponse({ type: [RefundDto] })
+  async listRefunds(@UuidParam('id') id: string): Promise<RefundDto[]> {
+    return (await this.refunds.listForInvoice(id)).map((r) => RefundDto.from(r));
+  }
+
+  @Get('billing/drifts')
+  @ApiOperation({ summary: 'Open differences between Portico and Stripe found by the reconciliation job (PAYMENTS=stripe).' })
+  @ApiOkResponse({ type: [DriftDto] })
+  async drifts(): Promise<DriftDto[]> {
+    return (await this.reconciliation.openDrifts()).map((d) => DriftDto.from(d));
+  }
+
+  @Post('billing/reconcile')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Runs the Stripe reconciliation now (also hourly in the worker); a no-op with local payments.' })
+  @ApiOkResponse({ type: ReconciliationDto })
+  async reconcile(): Promise<ReconciliationDto> {
+    return ReconciliationDto.from(await this.reconciliation.run());
   }
 
   @Post('test-clock/subscriptions/:id/advance')

@@ -10,6 +10,9 @@ import {
   type ProviderEarnings,
   type ProviderFee,
   type InvoiceStatus,
+  type DriftView,
+  type ReconciliationRun,
+  type RefundView,
 } from '@app/billing';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -267,4 +270,70 @@ export class CreditNoteBodyDto {
   @MinLength(3, { message: 'reason must be 3–300 characters' })
   @MaxLength(300, { message: 'reason must be 3–300 characters' })
   reason!: string;
+}
+
+export class RefundBodyDto {
+  @ApiProperty({
+    description:
+      'Amount to refund, positive, in minor units (integer string). Never more than the invoice total minus earlier refunds and credit notes.',
+    example: '250',
+  })
+  @IsString({ message: 'amountMinor must be a string of digits' })
+  @Matches(/^[1-9]\d{0,17}$/, { message: 'amountMinor must be a positive whole number of minor units, e.g. "250"' })
+  amountMinor!: string;
+
+  @ApiProperty({ description: 'Why (shown on the credit note the refund issues).' })
+  @IsString({ message: 'reason must be a string' })
+  @MinLength(3, { message: 'reason must be 3–300 characters' })
+  @MaxLength(300, { message: 'reason must be 3–300 characters' })
+  reason!: string;
+}
+
+export class RefundDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) invoiceId!: string;
+  @ApiProperty({ format: 'uuid', description: 'The credit note reversing fee and share in proportion.' }) creditNoteId!: string;
+  @ApiProperty({ type: String, nullable: true }) creditNoteNumber!: string | null;
+  @ApiProperty({ description: 'Refunded, minor units (integer string).' }) amountMinor!: string;
+  @ApiProperty() currency!: string;
+  @ApiProperty({ description: 'Of amountMinor, the platform fee given back (minor units).' }) feeAmountMinor!: string;
+  @ApiProperty({ description: "Of amountMinor, the provider's share taken back (minor units); fee + share = amount." })
+  providerShareAmountMinor!: string;
+  @ApiProperty({ enum: ['pending', 'succeeded'], description: 'pending: recorded, the payment provider not yet confirmed (completed by the worker).' })
+  status!: string;
+  @ApiProperty({ enum: ['admin', 'provider', 'stripe'] }) initiatedBy!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The payment provider's refund (re_…), or the local reference." })
+  reference!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
+
+  static from(refund: RefundView): RefundDto {
+    return { ...refund, createdAt: refund.createdAt.toISOString(), completedAt: iso(refund.completedAt) };
+  }
+}
+
+export class DriftDto {
+  @ApiProperty({ enum: ['subscription', 'invoice'] }) objectType!: string;
+  @ApiProperty({ format: 'uuid' }) objectId!: string;
+  @ApiProperty() stripeId!: string;
+  @ApiProperty() field!: string;
+  @ApiProperty() localValue!: string;
+  @ApiProperty() stripeValue!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) detectedAt!: string;
+
+  static from(drift: DriftView): DriftDto {
+    return { ...drift, detectedAt: drift.detectedAt.toISOString() };
+  }
+}
+
+export class ReconciliationDto {
+  @ApiProperty() subscriptions!: number;
+  @ApiProperty() invoices!: number;
+  @ApiProperty({ description: 'Stripe subscriptions canceled because Portico had ended them.' }) repaired!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty({ type: [DriftDto] }) drifts!: DriftDto[];
+
+  static from(run: ReconciliationRun): ReconciliationDto {
+    return { ...run, drifts: run.drifts.map((d) => DriftDto.from(d)) };
+  }
 }

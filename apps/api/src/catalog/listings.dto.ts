@@ -16,6 +16,7 @@ import {
   type CategoryWithCount,
   type CredentialLocation,
   type ListingAction,
+  type ListingRating,
   type ListingStatus,
   type ListingView,
   type ListingVisibility,
@@ -648,6 +649,30 @@ export class CatalogProviderDto extends CatalogProviderRefDto {
   @ApiProperty({ nullable: true, type: String }) websiteUrl!: string | null;
 }
 
+export class RatingDistributionDto {
+  @ApiProperty({ description: 'Visible reviews with 1 star.' }) '1'!: number;
+  @ApiProperty({ description: 'Visible reviews with 2 stars.' }) '2'!: number;
+  @ApiProperty({ description: 'Visible reviews with 3 stars.' }) '3'!: number;
+  @ApiProperty({ description: 'Visible reviews with 4 stars.' }) '4'!: number;
+  @ApiProperty({ description: 'Visible reviews with 5 stars.' }) '5'!: number;
+}
+
+export class ListingRatingDto {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 4.25,
+    description: 'Mean rating of the visible reviews, two decimals; null when there is none.',
+  })
+  average!: number | null;
+  @ApiProperty({ description: 'Visible reviews (hidden ones are not counted).' }) count!: number;
+  @ApiProperty({ type: () => RatingDistributionDto }) distribution!: RatingDistributionDto;
+
+  static from(rating: ListingRating): ListingRatingDto {
+    return { average: rating.average, count: rating.count, distribution: { ...rating.distribution } };
+  }
+}
+
 export class CatalogListingDetailDto extends CatalogListingDto {
   @ApiProperty({ description: 'Markdown.' }) description!: string;
   @ApiProperty({ nullable: true, type: String }) websiteUrl!: string | null;
@@ -661,6 +686,11 @@ export class CatalogListingDetailDto extends CatalogListingDto {
   })
   endpoints!: CatalogEndpointDto[];
   @ApiProperty({ type: [CatalogPlanDto], description: 'Active public plans.' }) plans!: CatalogPlanDto[];
+  @ApiProperty({
+    type: () => ListingRatingDto,
+    description: 'Rating from the visible reviews (GET /v1/apis/{slug}/reviews lists them).',
+  })
+  rating!: ListingRatingDto;
 
   static fromDetail(detail: CatalogListingDetail): CatalogListingDetailDto {
     return {
@@ -673,6 +703,7 @@ export class CatalogListingDetailDto extends CatalogListingDto {
       provider: { ...detail.provider },
       endpoints: detail.endpoints.map((endpoint) => CatalogEndpointDto.from(endpoint)),
       plans: detail.plans.map((plan) => CatalogPlanDto.from(plan)),
+      rating: ListingRatingDto.from(detail.rating),
     };
   }
 }

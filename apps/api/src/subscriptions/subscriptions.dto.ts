@@ -67,6 +67,13 @@ export class SubscriptionDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) trialEndsAt!: string | null;
   @ApiProperty({ description: 'Cancels when the current period ends.' }) cancelAtPeriodEnd!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) canceledAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'past_due only: calls are answered until then, then refused with subscription_inactive until the invoice is paid.',
+  })
+  paymentGraceEndsAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
 
@@ -83,6 +90,7 @@ export class SubscriptionDto {
       trialEndsAt: iso(view.trialEndsAt),
       cancelAtPeriodEnd: view.cancelAtPeriodEnd,
       canceledAt: iso(view.canceledAt),
+      paymentGraceEndsAt: iso(view.paymentGraceEndsAt),
       createdAt: view.createdAt.toISOString(),
       updatedAt: view.updatedAt.toISOString(),
     };

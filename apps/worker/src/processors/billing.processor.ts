@@ -1,5 +1,11 @@
 import {
   BillingEnv,
+  DunningService,
+  ReconciliationService,
+  RefundsService,
+  UsageReporter,
+  type DunningRun,
+  type UsageReportRun,
   PayoutsService,
   PeriodCloses,
   RatingService,
@@ -14,6 +20,9 @@ import { UnrecoverableError } from 'bullmq';
 
 export const RATE_PENDING_PERIODS_JOB = 'billing.rate-pending-periods' as const;
 export const RUN_PAYOUTS_JOB = 'billing.run-payouts' as const;
+/** Every-minute jobs of the Stripe and dunning work (each a no-op when there is nothing to do). */
+export const MINUTE_JOBS = ['billing.report-usage', 'billing.retry-payments', 'billing.complete-refunds'] as const;
+export const RECONCILE_JOB = 'billing.reconcile-stripe' as const;
 /** How often closed periods left unrated (a lost enqueue) are re-enqueued. */
 export const RATE_PENDING_PERIODS_EVERY_MS = 60_000;
 
@@ -35,7 +44,35 @@ export class BillingProcessor {
     private readonly closes: PeriodCloses,
     private readonly payouts: PayoutsService,
     private readonly clock: Clock,
+    private readonly usage: UsageReporter,
+    private readonly dunning: DunningService,
+    private readonly refunds: RefundsService,
+    private readonly reconciliation: ReconciliationService,
   ) {}
+
+  /** Closed usage windows → Stripe meter events (one per subscription and window; replay-safe). */
+  @JobHandler('billing.report-usage')
+  async reportUsage(_payload: JobPayloads['billing.report-usage']): Promise<UsageReportRun> {
+    return this.usage.reportDue(this.clock.now());
+  }
+
+  /** Unpaid invoices retried on DUNNING_RETRY_SCHEDULE; canceled after the last. */
+  @JobHandler('billing.retry-payments')
+  async retryPayments(_payload: JobPayloads['billing.retry-payments']): Promise<DunningRun> {
+    return this.dunning.runDue(this.clock.now());
+  }
+
+  /** Refunds a crash left pending are executed again with the same idempotency key, and recorded once. */
+  @JobHandler('billing.complete-refunds')
+  async completeRefunds(_payload: JobPayloads['billing.complete-refunds']): Promise<{ completed: number }> {
+    return { completed: await this.refunds.completePending(this.clock.now()) };
+  }
+
+  @JobHandler(RECONCILE_JOB)
+  async reconcile(_payload: JobPayloads[typeof RECONCILE_JOB]): Promise<{ drifts: number; repaired: number; failed: number }> {
+    const run = await this.reconciliation.run();
+    return { drifts: run.drifts.length, repaired: run.repaired, failed: run.failed };
+  }
 
   /**
    * A Stripe event the api stored in the inbox. Safe to redeliver: an event already processed
@@ -92,6 +129,11 @@ export class BillingScheduler implements OnApplicationBootstrap {
       { every: RATE_PENDING_PERIODS_EVERY_MS },
       { name: RATE_PENDING_PERIODS_JOB, data: {}, opts },
     );
+    for (const name of MINUTE_JOBS)
+      await this.jobs.queue(JOB_QUEUES[name]).upsertJobScheduler(name, { every: 60_000 }, { name, data: {}, opts });
+    await this.jobs
+      .queue(JOB_QUEUES[RECONCILE_JOB])
+      .upsertJobScheduler(RECONCILE_JOB, { pattern: '17 * * * *', tz: 'UTC' }, { name: RECONCILE_JOB, data: {}, opts });
     const payouts = this.jobs.queue(JOB_QUEUES[RUN_PAYOUTS_JOB]);
     if (this.env.PAYOUT_SCHEDULE === 'manual') {
       await payouts.removeJobScheduler(RUN_PAYOUTS_JOB);

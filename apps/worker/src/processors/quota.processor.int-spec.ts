@@ -30,7 +30,12 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { until } from '../../../../test/support/until';
 import { WorkerEnv, WorkerHttpEnv } from '../worker.env';
-import { QuotaProcessor, QuotaScheduler, RECONCILE_QUOTAS_EVERY_MS, RECONCILE_QUOTAS_JOB } from './quota.processor';
+import {
+  QuotaProcessor,
+  QuotaScheduler,
+  RECONCILE_QUOTAS_EVERY_MS,
+  RECONCILE_QUOTAS_JOB,
+} from './quota.processor';
 
 class ManualClock extends Clock {
   constructor(public at: Date) {
@@ -156,9 +161,17 @@ describe('gateway.reconcile-quotas: Redis quota counters rebuilt from the rollup
     await redis.set(counterKey(ahead, march.start), '25', 'PX', 3_600_000);
     await redis.set(counterKey(behind, march.start), '12', 'PX', 3_600_000);
 
-    const report = await processor.reconcileQuotas({ subscriptionIds: [wiped, ahead, behind, unlimited, due] });
+    const report = await processor.reconcileQuotas({
+      subscriptionIds: [wiped, ahead, behind, unlimited, due],
+    });
 
-    expect(report).toMatchObject({ at: clock.now().toISOString(), checked: 3, seeded: 1, unchanged: 1, failed: 0 });
+    expect(report).toMatchObject({
+      at: clock.now().toISOString(),
+      checked: 3,
+      seeded: 1,
+      unchanged: 1,
+      failed: 0,
+    });
     expect(report.corrected).toEqual(
       expect.arrayContaining([
         { subscriptionId: wiped, periodKey: march.start.toISOString(), before: null, after: 40 },
@@ -212,11 +225,10 @@ describe('gateway.reconcile-quotas: Redis quota counters rebuilt from the rollup
 
     // the period rolled (as the period job writes it) and calls arrived before Redis held the new counter
     const april = { start: march.end, end: d('2041-05-01T00:00:00.000Z') };
-    await db.query(`UPDATE subscriptions SET current_period_start = $2, current_period_end = $3 WHERE id = $1`, [
-      sub,
-      april.start,
-      april.end,
-    ]);
+    await db.query(
+      `UPDATE subscriptions SET current_period_start = $2, current_period_end = $3 WHERE id = $1`,
+      [sub, april.start, april.end],
+    );
     await calls(sub, 2, d('2041-04-01T00:00:10.000Z'));
     clock.at = d('2041-04-01T00:01:00.000Z');
     const report = await processor.reconcileQuotas({ subscriptionIds: [sub] });

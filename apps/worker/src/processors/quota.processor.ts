@@ -1,11 +1,6 @@
 import { JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
 import { QuotaReconciler, type QuotaReconciliationReport } from '@app/gateway';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 export const RECONCILE_QUOTAS_JOB = 'gateway.reconcile-quotas' as const;
 /** How often every running quota counter is reconciled from the rollups (and new periods' counters seeded). */
@@ -26,7 +21,9 @@ export class QuotaProcessor {
    * job's return value, kept with the completed job) lists every counter it corrected.
    */
   @JobHandler(RECONCILE_QUOTAS_JOB)
-  async reconcileQuotas(payload: JobPayloads[typeof RECONCILE_QUOTAS_JOB]): Promise<QuotaReconciliationReport> {
+  async reconcileQuotas(
+    payload: JobPayloads[typeof RECONCILE_QUOTAS_JOB],
+  ): Promise<QuotaReconciliationReport> {
     const report = await this.reconciler.reconcile({ subscriptionIds: payload?.subscriptionIds });
     this.logger.log(
       {
@@ -91,7 +88,8 @@ export class QuotaScheduler implements OnApplicationBootstrap, OnApplicationShut
       { reason },
       { jobId: `reconcile-quotas-${reason}-${Date.now()}`, attempts: 3, removeOnComplete: { count: 100 } },
     );
-    if (reason !== 'boot') this.logger.warn({ reason }, 'quota reconciliation scheduler was missing from Redis: re-created it');
+    if (reason !== 'boot')
+      this.logger.warn({ reason }, 'quota reconciliation scheduler was missing from Redis: re-created it');
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { ProvidersService } from '@app/catalog';
 import { conflict, notFound } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { BillingEnv } from '../billing.env';
+import { canonicalDecimal } from '../money/money';
 import { PaymentsPort, type CheckoutSession } from '../payments/payments.port';
 
 /** Where the provider's share of a subscription's charges goes, and the platform's fee. */
@@ -22,6 +23,9 @@ export interface SubscriptionCheckoutInput {
   currency: string;
   /** The plan's monthly price in minor units (decimal string, as PlanView carries it). */
   priceAmountMinor: string;
+  /** The plan (the overage price's business key) and its overage unit price (soft quotas), if any. */
+  planId?: string;
+  overageUnitPriceMinor?: string | null;
   successUrl: string;
   cancelUrl: string;
 }
@@ -80,6 +84,15 @@ export class SubscriptionCheckoutService {
       destinationAccountId: payee.destinationAccountId,
       successUrl: input.successUrl,
       cancelUrl: input.cancelUrl,
+      overage:
+        input.planId && input.overageUnitPriceMinor && Number(input.overageUnitPriceMinor) > 0
+          ? {
+              planId: input.planId,
+              currency: input.currency,
+              unitPriceMinor: canonicalDecimal(input.overageUnitPriceMinor),
+              productName: input.productName,
+            }
+          : null,
     });
     this.logger.log(
       { subscriptionId: input.subscriptionId, session: session.id, feeBps: payee.feeBps },

@@ -5,6 +5,7 @@ import { CheckoutCompletions, type InboxTransaction } from '../checkout/checkout
 import { completedCheckoutOf } from '../checkout/checkout-event';
 import { ProviderOnboardingService } from '../onboarding/provider-onboarding.service';
 import { PaymentsPort } from '../payments/payments.port';
+import { StripeSyncService } from '../stripe/stripe-sync.service';
 import type { StripeEventEntity } from './stripe-event.entity';
 import { StripeEventRepository } from './stripe-event.repository';
 
@@ -28,7 +29,9 @@ export type ApplyOutcome =
   /** A checkout completed with a payment still pending (delayed methods): `async_payment_succeeded` activates it. */
   | 'awaiting_payment'
   | 'already_processed'
-  | 'missing';
+  | 'missing'
+  /** An invoice or charge about no Portico invoice. */
+  | 'unknown_invoice';
 
 function objectId(payload: Record<string, unknown>): string | null {
   const data = payload.data as { object?: { id?: unknown } } | undefined;
@@ -55,6 +58,7 @@ export class StripeInboxService {
     private readonly onboarding: ProviderOnboardingService,
     private readonly checkouts: CheckoutCompletions,
     private readonly clock: Clock,
+    private readonly sync: StripeSyncService,
   ) {}
 
   /** api side: verify → store → enqueue. Throws `webhook_signature_invalid` before storing anything. */
@@ -121,7 +125,30 @@ export class StripeInboxService {
         const checkout = completedCheckoutOf(event.payload);
         if (checkout === null) return 'ignored';
         if (checkout === 'awaiting_payment') return 'awaiting_payment';
+        await this.sync.linkCheckout(checkout, tx);
         return this.checkouts.record(checkout, tx);
+      }
+      // state from Stripe's current object (re-read), never from the event's copy or arrival order
+      case 'invoice.paid':
+      case 'invoice.payment_failed':
+      case 'invoice.payment_succeeded':
+      case 'invoice.marked_uncollectible':
+      case 'invoice.voided': {
+        const id = objectId(event.payload);
+        return id === null ? 'ignored' : this.sync.syncInvoice(id, tx);
+      }
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted': {
+        const id = objectId(event.payload);
+        return id === null ? 'ignored' : this.sync.syncSubscription(id, tx);
+      }
+      case 'charge.refunded': {
+        const id = objectId(event.payload);
+        return id === null ? 'ignored' : this.sync.syncChargeRefunds(id, tx);
+      }
+      case 'charge.dispute.created': {
+        const object = (event.payload.data as { object?: Record<string, unknown> } | undefined)?.object;
+        return object ? this.sync.recordDispute(object, tx) : 'ignored';
       }
       default:
         return 'ignored';

@@ -23,6 +23,7 @@ export interface InvoiceParties {
 @Index('uq_invoices__number', ['number'], { unique: true, where: 'number IS NOT NULL' })
 @Index('ix_invoices__consumer_account_id_created_at', ['consumerAccountId', 'createdAt'])
 @Index('ix_invoices__provider_id_created_at', ['providerId', 'createdAt'])
+@Index('uq_invoices__stripe_invoice_id', ['stripeInvoiceId'], { unique: true, where: 'stripe_invoice_id IS NOT NULL' })
 export class InvoiceEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -84,6 +85,14 @@ export class InvoiceEntity {
 
   @Column({ type: 'jsonb' })
   parties!: InvoiceParties;
+
+  /** PAYMENTS=stripe: the Stripe invoice this one mirrors (`in_…`); Stripe charged it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripeInvoiceId!: string | null;
+
+  /** How it was paid: Stripe's PaymentIntent (`pi_…`) or charge (`ch_…`), or the local reference; refunds go through it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  paymentReference!: string | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   finalizedAt!: Date | null;

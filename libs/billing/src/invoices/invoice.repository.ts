@@ -6,8 +6,18 @@ import { InvoiceEntity, type InvoiceStatus } from './invoice.entity';
 
 export type NewInvoice = Omit<
   InvoiceEntity,
-  'id' | 'number' | 'status' | 'finalizedAt' | 'paidAt' | 'voidedAt' | 'createdAt' | 'updatedAt'
->;
+  | 'id'
+  | 'number'
+  | 'status'
+  | 'finalizedAt'
+  | 'paidAt'
+  | 'voidedAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'stripeInvoiceId'
+  | 'paymentReference'
+> &
+  Partial<Pick<InvoiceEntity, 'stripeInvoiceId' | 'paymentReference'>>;
 
 /** `invoices`, `invoice_lines` and the yearly number counters. Consumer reads take the consumer's account id. */
 @Injectable()
@@ -34,8 +44,8 @@ export class InvoiceRepository {
     const inserted = await manager.query<{ id: string }[]>(
       `INSERT INTO invoices (kind, status, subscription_id, consumer_account_id, provider_id, api_id, plan_id,
          period_start, period_end, currency, total_amount_minor, fee_bps, fee_amount_minor,
-         provider_share_amount_minor, credits_invoice_id, memo, parties)
-       VALUES ('invoice', 'draft', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14)
+         provider_share_amount_minor, credits_invoice_id, memo, parties, stripe_invoice_id)
+       VALUES ('invoice', 'draft', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $15)
        ON CONFLICT (subscription_id, period_start) WHERE kind = 'invoice' DO NOTHING RETURNING id`,
       [
         invoice.subscriptionId,
@@ -52,6 +62,7 @@ export class InvoiceRepository {
         invoice.providerShareAmountMinor,
         invoice.memo,
         JSON.stringify(invoice.parties),
+        invoice.stripeInvoiceId ?? null,
       ],
     );
     if (inserted.length > 0) await this.insertLines(manager, inserted[0].id, lines);
@@ -135,6 +146,19 @@ export class InvoiceRepository {
       { status: to, ...(to === 'paid' ? { paidAt: at } : {}), ...(to === 'void' ? { voidedAt: at } : {}) },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  findByStripeInvoiceId(stripeInvoiceId: string, manager?: EntityManager): Promise<InvoiceEntity | null> {
+    return this.invoices(manager).findOne({ where: { stripeInvoiceId } });
+  }
+
+  findByPaymentReference(paymentReference: string, manager?: EntityManager): Promise<InvoiceEntity | null> {
+    return this.invoices(manager).findOne({ where: { paymentReference, kind: 'invoice' } });
+  }
+
+  /** Records how the invoice was paid (not part of the immutable document). */
+  async setPaymentReference(manager: EntityManager, id: string, reference: string): Promise<void> {
+    await this.invoices(manager).update({ id }, { paymentReference: reference });
   }
 
   /** Σ totals of the credit notes issued against an invoice (negative), open or settled. */

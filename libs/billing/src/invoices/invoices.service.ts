@@ -18,6 +18,17 @@ function invoiceNotFound(): AppError {
   return new AppError('not_found', 'Invoice not found: you have no invoice with this id.');
 }
 
+/**
+ * The fee and share a credit note of `amount` reverses after `creditedBefore` was credited already
+ * (both positive; the answer is negative): cumulative rounding — fee′ = fee(credited + amount) −
+ * fee(credited) — so each note's fee′ + share′ is exactly its amount, and notes summing to the
+ * invoice total reverse exactly the invoice's fee and share, whatever the partition.
+ */
+export function reversalSplit(creditedBefore: bigint, amount: bigint, bps: number): { fee: bigint; providerShare: bigint } {
+  const fee = splitFee(creditedBefore + amount, bps).fee - splitFee(creditedBefore, bps).fee;
+  return { fee: -fee, providerShare: -(amount - fee) };
+}
+
 /** `INV-2026-000042`. */
 export function formatInvoiceNumber(year: number, sequence: number): string {
   return `INV-${year}-${String(sequence).padStart(6, '0')}`;
@@ -63,13 +74,54 @@ export class InvoicesService {
 
   /** draft → open: number and finalisation posting, in one transaction. No-op past draft. */
   async finalize(id: string): Promise<InvoiceEntity> {
-    return this.invoices.transaction(async (manager) => {
-      const invoice = await this.invoices.lockById(manager, id);
-      if (!invoice) throw new Error(`invoice ${id} does not exist`);
-      if (invoice.status !== 'draft') return invoice;
-      await this.finalizeLocked(manager, invoice);
-      return (await this.invoices.findById(id, manager))!;
+    return this.invoices.transaction((manager) => this.finalizeIn(manager, id));
+  }
+
+  /** `finalize` inside the caller's transaction. */
+  async finalizeIn(manager: EntityManager, id: string): Promise<InvoiceEntity> {
+    const invoice = await this.invoices.lockById(manager, id);
+    if (!invoice) throw new Error(`invoice ${id} does not exist`);
+    if (invoice.status !== 'draft') return invoice;
+    await this.finalizeLocked(manager, invoice);
+    return (await this.invoices.findById(id, manager))!;
+  }
+
+  /**
+   * A destination charge paid the provider's share straight to its connected account (stripe):
+   * payable +share, clearing −share (kind `payout`: it counts as paid out). Once per invoice.
+   */
+  async recordDestinationTransfer(manager: EntityManager, invoice: InvoiceEntity): Promise<void> {
+    const share = BigInt(invoice.providerShareAmountMinor);
+    const dims = this.dimensions(invoice);
+    await this.ledger.post(manager, {
+      kind: 'payout',
+      reference: `invoice:${invoice.id}:transfer`,
+      description: `Share of ${invoice.number} transferred with the charge`,
+      occurredAt: this.clock.now(),
+      legs: [
+        { ...dims, account: 'provider_payable', amountMinor: share, currency: invoice.currency },
+        { ...dims, account: 'payment_clearing', amountMinor: -share, currency: invoice.currency },
+      ],
     });
+  }
+
+  /**
+   * open → uncollectible (dunning gave up, or the payment provider says so), writing the invoice
+   * off: the finalisation reversed, since nobody was paid. No-op unless open.
+   */
+  async markUncollectible(manager: EntityManager, id: string): Promise<InvoiceEntity> {
+    const invoice = await this.invoices.lockById(manager, id);
+    if (!invoice) throw new Error(`invoice ${id} does not exist`);
+    if (invoice.status !== 'open') return invoice;
+    await this.ledger.post(manager, {
+      kind: 'write_off',
+      reference: `invoice:${invoice.id}:write-off`,
+      description: `Write-off of ${invoice.number}`,
+      occurredAt: this.clock.now(),
+      legs: this.finalizationLegs(invoice).map((leg) => ({ ...leg, amountMinor: -leg.amountMinor })),
+    });
+    await this.invoices.move(manager, id, 'open', 'uncollectible', this.clock.now());
+    return (await this.invoices.findById(id, manager))!;
   }
 
   /**
@@ -119,12 +171,58 @@ export class InvoicesService {
     return manager ? work(manager) : this.invoices.transaction(work);
   }
 
+  /** Locks an invoice for a refund; another provider's invoice (when `providerId` is given) is 404 like an unknown id. */
+  async lockForRefund(manager: EntityManager, id: string, providerId?: string): Promise<InvoiceEntity> {
+    const invoice = await this.invoices.lockById(manager, id);
+    if (!invoice || invoice.kind !== 'invoice' || (providerId !== undefined && invoice.providerId !== providerId))
+      throw new AppError('not_found', 'Invoice not found: no invoice of yours has this id.');
+    return invoice;
+  }
+
+  /** An invoice read inside the caller's transaction. */
+  async getIn(manager: EntityManager, id: string): Promise<InvoiceEntity> {
+    const invoice = await this.invoices.findById(id, manager);
+    if (!invoice) throw new Error(`invoice ${id} does not exist`);
+    return invoice;
+  }
+
+  async setPaymentReferenceIn(manager: EntityManager, id: string, reference: string): Promise<void> {
+    await this.invoices.setPaymentReference(manager, id, reference);
+  }
+
+  /** A written-off (uncollectible) invoice was paid after all: its finalisation is posted again before the payment. */
+  async reinstate(manager: EntityManager, id: string): Promise<void> {
+    const invoice = await this.invoices.lockById(manager, id);
+    if (!invoice || invoice.status !== 'uncollectible') return;
+    const writtenOff = await manager.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ledger_transactions WHERE reference = $1`,
+      [`invoice:${invoice.id}:write-off`],
+    );
+    if (writtenOff[0].n === 0) return;
+    await this.ledger.post(manager, {
+      kind: 'invoice_finalized',
+      reference: `invoice:${invoice.id}:reinstate`,
+      description: `${invoice.number} paid after its write-off`,
+      occurredAt: this.clock.now(),
+      legs: this.finalizationLegs(invoice),
+    });
+  }
+
   /** Admin: open | uncollectible → void, reversing the finalisation posting. */
   async void(id: string): Promise<InvoiceEntity> {
-    return this.invoices.transaction(async (manager) => {
+    return this.invoices.transaction((manager) => this.voidIn(manager, id));
+  }
+
+  /** `void` inside the caller's transaction (an uncollectible invoice was written off already: nothing more to reverse). */
+  async voidIn(manager: EntityManager, id: string): Promise<InvoiceEntity> {
+    {
       const invoice = await this.invoices.lockById(manager, id);
       if (!invoice) throw new AppError('not_found', 'Invoice not found: no invoice has this id.');
       assertMove(invoice.status, 'void');
+      if (invoice.status === 'uncollectible') {
+        await this.invoices.move(manager, id, invoice.status, 'void', this.clock.now());
+        return (await this.invoices.findById(id, manager))!;
+      }
       const now = this.clock.now();
       await this.ledger.post(manager, {
         kind: 'invoice_voided',
@@ -135,7 +233,7 @@ export class InvoicesService {
       });
       await this.invoices.move(manager, id, invoice.status, 'void', now);
       return (await this.invoices.findById(id, manager))!;
-    });
+    }
   }
 
   /**
@@ -145,10 +243,33 @@ export class InvoicesService {
    * at once (numbered), then settled: refunded (paid invoice) or deducted from what is owed (open).
    */
   async issueCreditNote(invoiceId: string, amountMinor: bigint, memo: string): Promise<InvoiceEntity> {
+    const note = await this.invoices.transaction((manager) =>
+      this.issueCreditNoteIn(manager, invoiceId, amountMinor, memo, { checkProviderBalance: true }),
+    );
+    return this.collect(note.id);
+  }
+
+  /**
+   * The credit note of `issueCreditNote`, drafted and finalised inside the caller's transaction
+   * (the original stays locked until it commits, so concurrent notes queue and never exceed the
+   * total). `checkProviderBalance: false` when the provider's share comes back with the refund
+   * itself (stripe: reverse_transfer), so no balance has to absorb it.
+   */
+  async issueCreditNoteIn(
+    manager: EntityManager,
+    invoiceId: string,
+    amountMinor: bigint,
+    memo: string,
+    options: { checkProviderBalance: boolean; providerId?: string },
+  ): Promise<InvoiceEntity> {
     if (amountMinor <= 0n) throw validationFailed('amountMinor', 'must be a positive whole number of minor units');
-    const note = await this.invoices.transaction(async (manager) => {
+    {
       const original = await this.invoices.lockById(manager, invoiceId);
-      if (!original || original.kind !== 'invoice')
+      if (
+        !original ||
+        original.kind !== 'invoice' ||
+        (options.providerId !== undefined && original.providerId !== options.providerId)
+      )
         throw new AppError('not_found', 'Invoice not found: no invoice has this id.');
       if (original.status !== 'paid' && original.status !== 'open')
         throw conflict(`Only paid or open invoices take credit notes; this one is ${original.status}.`, {
@@ -161,10 +282,11 @@ export class InvoicesService {
           `A credit note cannot exceed what is left of the invoice: ${creditable} minor units (total ${original.totalAmountMinor}, credited ${credited}).`,
           { creditableAmountMinor: creditable.toString() },
         );
-      const { fee, providerShare } = splitFee(-amountMinor, original.feeBps);
+      const { fee, providerShare } = reversalSplit(credited, amountMinor, original.feeBps);
       const balance = (await this.ledger.providerBalance(original.providerId, manager)).get(original.currency) ?? 0n;
-      if (balance + providerShare < 0n)
-        throw conflict(
+      if (options.checkProviderBalance && balance + providerShare < 0n)
+        throw new AppError(
+          'provider_balance_insufficient',
           "The provider's balance cannot absorb this credit note's share (it was paid out already): a refund would leave them owing money. Wait for further earnings or settle it with the provider first.",
           { providerBalanceMinor: balance.toString() },
         );
@@ -203,9 +325,48 @@ export class InvoicesService {
       );
       const locked = (await this.invoices.lockById(manager, created.id))!;
       await this.finalizeLocked(manager, locked, original.status === 'paid' ? 'refunds' : 'consumer_receivable');
-      return locked;
+      return (await this.invoices.findById(created.id, manager))!;
+    }
+  }
+
+  /**
+   * A refund was paid out (the payment provider confirmed it): `refunds` +credit, clearing −credit,
+   * and with a destination charge the reversed transfer (clearing +share′, payable −share′: the
+   * provider's share came back from its account). The credit note is then settled (paid). Once per note.
+   */
+  async settleRefund(manager: EntityManager, noteId: string, reverseTransfer: boolean): Promise<InvoiceEntity> {
+    const note = await this.invoices.lockById(manager, noteId);
+    if (!note || note.kind !== 'credit_note') throw new Error(`credit note ${noteId} does not exist`);
+    if (note.status !== 'open') return note;
+    const now = this.clock.now();
+    const credit = -BigInt(note.totalAmountMinor);
+    const dims = this.dimensions(note);
+    await this.ledger.post(manager, {
+      kind: 'refund',
+      reference: `invoice:${note.id}:refund`,
+      description: `Refund of credit note ${note.number}`,
+      occurredAt: now,
+      legs: [
+        { ...dims, account: 'refunds', amountMinor: credit, currency: note.currency },
+        { ...dims, account: 'payment_clearing', amountMinor: -credit, currency: note.currency },
+      ],
     });
-    return this.collect(note.id);
+    if (reverseTransfer) {
+      // the note's share is negative: the provider returns −share′
+      const returned = -BigInt(note.providerShareAmountMinor);
+      await this.ledger.post(manager, {
+        kind: 'payout',
+        reference: `invoice:${note.id}:transfer-reversal`,
+        description: `Transfer reversed for credit note ${note.number}`,
+        occurredAt: now,
+        legs: [
+          { ...dims, account: 'payment_clearing', amountMinor: returned, currency: note.currency },
+          { ...dims, account: 'provider_payable', amountMinor: -returned, currency: note.currency },
+        ],
+      });
+    }
+    await this.invoices.move(manager, note.id, 'open', 'paid', now);
+    return (await this.invoices.findById(note.id, manager))!;
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ export type LedgerAccount =
   | 'payment_clearing'
   | 'platform_revenue'
   | 'provider_payable'
-  | 'refunds';
+  | 'refunds'
+  /** Money Stripe holds back for an open dispute (chargeback). */
+  | 'disputes';
 
 export const LEDGER_ACCOUNTS: readonly LedgerAccount[] = [
   'consumer_receivable',
@@ -13,6 +15,7 @@ export const LEDGER_ACCOUNTS: readonly LedgerAccount[] = [
   'platform_revenue',
   'provider_payable',
   'refunds',
+  'disputes',
 ];
 
 export type LedgerTransactionKind =
@@ -21,7 +24,10 @@ export type LedgerTransactionKind =
   | 'invoice_voided'
   | 'credit_note'
   | 'refund'
-  | 'payout';
+  | 'payout'
+  /** An unpaid invoice given up after dunning: the finalisation reversed. */
+  | 'write_off'
+  | 'dispute';
 
 /** One balanced posting (README "The ledger"); `reference` makes it exactly-once. */
 @Entity({ name: 'ledger_transactions' })

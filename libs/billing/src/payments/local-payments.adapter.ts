@@ -8,7 +8,13 @@ import {
   type InvoiceCollection,
   type InvoiceCollectionRequest,
   type OnboardingLink,
+  type PaymentRetryRequest,
+  type ProviderCharge,
+  type ProviderInvoice,
+  type ProviderSubscription,
   type ProviderTransfer,
+  type RefundRequest,
+  type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
@@ -63,6 +69,40 @@ export class LocalPaymentsAdapter extends PaymentsPort {
   /** Recorded only: the operator pays the provider by their own means, the ledger keeps the record. */
   transferToProvider(request: ProviderTransferRequest): Promise<ProviderTransfer> {
     return Promise.resolve({ reference: `local:payout:${request.payoutId}` });
+  }
+
+  /** Portico invoices every closed period itself (base and overage) and marks it paid. */
+  readonly collectsSubscriptions = false;
+
+  reportUsage(_request: UsageReportRequest): Promise<void> {
+    return Promise.reject(new Error('PAYMENTS=local rates usage itself (check collectsSubscriptions first)'));
+  }
+
+  retrieveSubscription(_id: string): Promise<ProviderSubscription> {
+    return Promise.reject(new Error('PAYMENTS=local has no provider subscriptions (check collectsSubscriptions first)'));
+  }
+
+  /** Nothing to end outside Portico. */
+  cancelSubscription(_providerSubscriptionId: string, _subscriptionId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  retrieveInvoice(_id: string): Promise<ProviderInvoice> {
+    return Promise.reject(new Error('PAYMENTS=local has no provider invoices (check collectsSubscriptions first)'));
+  }
+
+  retrieveCharge(_id: string): Promise<ProviderCharge> {
+    return Promise.reject(new Error('PAYMENTS=local has no provider charges (check collectsSubscriptions first)'));
+  }
+
+  /** The operator collects by their own means: a retry records the invoice as paid, like the first collection. */
+  retryInvoicePayment(_request: PaymentRetryRequest): Promise<'paid' | 'failed'> {
+    return Promise.resolve('paid');
+  }
+
+  /** Recorded only: the operator pays the consumer back by their own means; the ledger keeps the record. */
+  refundPayment(request: RefundRequest): Promise<{ reference: string }> {
+    return Promise.resolve({ reference: `local:refund:${request.refundId}` });
   }
 
   verifyWebhook(_rawBody: Buffer | undefined, _signatureHeader: string | undefined): VerifiedPaymentEvent {

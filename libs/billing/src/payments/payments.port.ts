@@ -62,6 +62,106 @@ export interface SubscriptionCheckoutRequest {
   destinationAccountId: string;
   successUrl: string;
   cancelUrl: string;
+  /**
+   * Soft-quota plans with an overage price: a metered price on the same Stripe subscription that
+   * the usage reporter feeds (meter events per subscription and window), charged in arrears.
+   */
+  overage?: OveragePriceRequest | null;
+}
+
+/** The metered price of a plan's overage units (business key: the plan id and its unit price). */
+export interface OveragePriceRequest {
+  planId: string;
+  currency: string;
+  /** Exact decimal minor units per unit (`2.5` = 2.5 cents), as the plan stores it. */
+  unitPriceMinor: string;
+  productName: string;
+}
+
+/** One usage window of one subscription, aggregated from the metering rollups. */
+export interface UsageReportRequest {
+  subscriptionId: string;
+  /** The payment provider's customer the metered price bills (`cus_…`). */
+  customerId: string;
+  windowStart: Date;
+  /** `<subscriptionId>:<windowStart ISO>`: deterministic, the meter event's identifier. */
+  identifier: string;
+  units: bigint;
+}
+
+/** A subscription at the payment provider, as it is now (the source of truth for its payment state). */
+export interface ProviderSubscription {
+  id: string;
+  customerId: string;
+  /** The provider's status (`active`, `past_due`, `unpaid`, `canceled`, `incomplete_expired`, …). */
+  status: string;
+  porticoSubscriptionId: string | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  applicationFeePercent: number | null;
+}
+
+export interface ProviderInvoiceLine {
+  kind: 'base' | 'overage';
+  description: string;
+  amountMinor: bigint;
+  quantity: bigint | null;
+  /** Exact decimal minor units per unit. */
+  unitPriceMinor: string | null;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/** An invoice the payment provider issued for a subscription, as it is now. */
+export interface ProviderInvoice {
+  id: string;
+  number: string | null;
+  /** The provider's subscription it bills, or null (one-off invoices are not Portico's). */
+  subscriptionId: string | null;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  /** ISO 4217 upper case. */
+  currency: string;
+  totalMinor: bigint;
+  amountPaidMinor: bigint;
+  attemptCount: number;
+  /** What refunds go through: the PaymentIntent (`pi_…`) that paid it, or null while unpaid. */
+  paymentReference: string | null;
+  lines: ProviderInvoiceLine[];
+}
+
+export interface ProviderRefundInfo {
+  id: string;
+  amountMinor: bigint;
+  status: string;
+  /** `metadata.porticoRefundId` of refunds Portico made; null for refunds made elsewhere (the dashboard). */
+  porticoRefundId: string | null;
+}
+
+/** A charge with its refunds, as it is now. */
+export interface ProviderCharge {
+  id: string;
+  paymentReference: string | null;
+  currency: string;
+  amountMinor: bigint;
+  amountRefundedMinor: bigint;
+  refunds: ProviderRefundInfo[];
+}
+
+/** A refund of part or all of a payment (business key: Portico's refund id). */
+export interface RefundRequest {
+  refundId: string;
+  invoiceId: string;
+  paymentReference: string | null;
+  amountMinor: bigint;
+  currency: string;
+}
+
+/** A retry of an unpaid invoice (business key: the invoice id and the retry number). */
+export interface PaymentRetryRequest {
+  invoiceId: string;
+  providerInvoiceId: string | null;
+  retry: number;
 }
 
 /** A created payment page. */
@@ -172,6 +272,33 @@ export abstract class PaymentsPort {
    */
   abstract readonly paysOutSeparately: boolean;
   abstract transferToProvider(request: ProviderTransferRequest): Promise<ProviderTransfer>;
+
+  /**
+   * Whether overage is charged by the payment provider from reported usage (stripe: a metered price
+   * fed by `reportUsage`) rather than by Portico's own invoice of the closed period (local).
+   */
+  abstract readonly collectsSubscriptions: boolean;
+
+  /** Reports one usage window (idempotent per identifier: a replay is answered, never counted twice). */
+  abstract reportUsage(request: UsageReportRequest): Promise<void>;
+
+  abstract retrieveSubscription(providerSubscriptionId: string): Promise<ProviderSubscription>;
+
+  /** Ends the provider's subscription now (dunning gave up); an already-canceled one is fine. */
+  abstract cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void>;
+
+  abstract retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice>;
+
+  abstract retrieveCharge(chargeId: string): Promise<ProviderCharge>;
+
+  /** Tries to collect an unpaid invoice again (idempotent per invoice and retry number). */
+  abstract retryInvoicePayment(request: PaymentRetryRequest): Promise<'paid' | 'failed'>;
+
+  /**
+   * Refunds part or all of a payment (idempotent per refund id). stripe: the transfer to the
+   * provider is reversed and the application fee refunded in proportion.
+   */
+  abstract refundPayment(request: RefundRequest): Promise<{ reference: string }>;
 
   abstract verifyWebhook(
     rawBody: Buffer | undefined,

@@ -11,7 +11,15 @@ import {
   type InvoiceCollection,
   type InvoiceCollectionRequest,
   type OnboardingLink,
+  type OveragePriceRequest,
+  type PaymentRetryRequest,
+  type ProviderCharge,
+  type ProviderInvoice,
+  type ProviderInvoiceLine,
+  type ProviderSubscription,
   type ProviderTransfer,
+  type RefundRequest,
+  type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
   type VerifiedPaymentEvent,
@@ -27,11 +35,33 @@ export const stripeIdempotencyKey = {
   accountLink: (accountId: string): string => `portico:account-link:${accountId}:${randomUUID()}`,
   /** One Checkout Session per subscription: a retried subscribe (or a resumed checkout) gets the same page back. */
   subscriptionCheckout: (subscriptionId: string): string => `portico:checkout-session:${subscriptionId}`,
+  overageMeter: (eventName: string): string => `portico:meter:${eventName}`,
+  /** One metered price per plan and unit price (a new plan version with another price gets its own). */
+  overagePrice: (planId: string, unitPriceMinor: string): string => `portico:overage-price:${planId}:${unitPriceMinor}`,
+  /** The meter event of one subscription's usage window: `<subscriptionId>:<windowStart>`. */
+  usage: (identifier: string): string => `portico:usage:${identifier}`,
+  refund: (refundId: string): string => `portico:refund:${refundId}`,
+  invoiceRetry: (invoiceId: string, retry: number): string => `portico:invoice-retry:${invoiceId}:${retry}`,
+  cancelSubscription: (subscriptionId: string): string => `portico:cancel-subscription:${subscriptionId}`,
 };
+
+/** The meter Portico's overage prices bill (`sum` of `value` per `stripe_customer_id`). */
+export const OVERAGE_METER_EVENT = 'portico_overage_units';
+
+const sec = (value: number | null | undefined): Date | null =>
+  typeof value === 'number' ? new Date(value * 1000) : null;
+
+function idOf(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
+    return (value as { id: string }).id;
+  return null;
+}
 
 /** `checkout.sessions.create` parameters of a subscription's first payment (README "Checkout"). */
 export function subscriptionCheckoutParams(
   request: SubscriptionCheckoutRequest,
+  overagePriceId: string | null = null,
 ): Stripe.Checkout.SessionCreateParams {
   return {
     mode: 'subscription',
@@ -45,6 +75,8 @@ export function subscriptionCheckoutParams(
           product_data: { name: request.productName },
         },
       },
+      // metered prices take no quantity: the usage reporter's meter events decide it
+      ...(overagePriceId ? [{ price: overagePriceId }] : []),
     ],
     client_reference_id: request.subscriptionId,
     metadata: { subscriptionId: request.subscriptionId },
@@ -174,7 +206,8 @@ export class StripePaymentsAdapter extends PaymentsPort {
       throw new Error(`price ${request.unitAmountMinor} is beyond what Stripe's unit_amount carries`);
     let session: Stripe.Checkout.Session;
     try {
-      session = await this.stripe.checkout.sessions.create(subscriptionCheckoutParams(request), {
+      const overagePriceId = request.overage ? await this.overagePrice(request.overage) : null;
+      session = await this.stripe.checkout.sessions.create(subscriptionCheckoutParams(request, overagePriceId), {
         idempotencyKey: stripeIdempotencyKey.subscriptionCheckout(request.subscriptionId),
       });
     } catch (error) {
@@ -203,6 +236,212 @@ export class StripePaymentsAdapter extends PaymentsPort {
     return Promise.reject(
       new Error('PAYMENTS=stripe pays providers through destination charges (check paysOutSeparately first)'),
     );
+  }
+
+  readonly collectsSubscriptions = true;
+  private meterId: Promise<string> | null = null;
+  private readonly meteredPrices = new Map<string, boolean>();
+
+  /** The overage meter: found by its event name, else created (idempotent by the event name). */
+  private overageMeter(): Promise<string> {
+    this.meterId ??= (async () => {
+      const meters = await this.stripe.billing.meters.list({ status: 'active', limit: 100 });
+      const found = meters.data.find((m) => m.event_name === OVERAGE_METER_EVENT);
+      if (found) return found.id;
+      const meter = await this.stripe.billing.meters.create(
+        {
+          display_name: 'Portico overage units',
+          event_name: OVERAGE_METER_EVENT,
+          default_aggregation: { formula: 'sum' },
+          customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+          value_settings: { event_payload_key: 'value' },
+        },
+        { idempotencyKey: stripeIdempotencyKey.overageMeter(OVERAGE_METER_EVENT) },
+      );
+      return meter.id;
+    })().catch((error: unknown) => {
+      this.meterId = null;
+      throw error;
+    });
+    return this.meterId;
+  }
+
+  /** The plan's metered overage price (idempotent per plan and unit price). */
+  private async overagePrice(overage: OveragePriceRequest): Promise<string> {
+    const meter = await this.overageMeter();
+    const price = await this.stripe.prices.create(
+      {
+        currency: overage.currency.toLowerCase(),
+        unit_amount_decimal: Stripe.Decimal.from(overage.unitPriceMinor),
+        recurring: { interval: 'month', usage_type: 'metered', meter },
+        product_data: { name: `${overage.productName} — overage` },
+        metadata: { porticoPlanId: overage.planId, porticoKind: 'overage' },
+      },
+      { idempotencyKey: stripeIdempotencyKey.overagePrice(overage.planId, overage.unitPriceMinor) },
+    );
+    this.meteredPrices.set(price.id, true);
+    return price.id;
+  }
+
+  async reportUsage(request: UsageReportRequest): Promise<void> {
+    if (request.units > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`usage ${request.units} is beyond a meter event value`);
+    try {
+      await this.stripe.billing.meterEvents.create(
+        {
+          event_name: OVERAGE_METER_EVENT,
+          identifier: request.identifier,
+          timestamp: Math.floor(request.windowStart.getTime() / 1000),
+          payload: { stripe_customer_id: request.customerId, value: request.units.toString() },
+        },
+        { idempotencyKey: stripeIdempotencyKey.usage(request.identifier) },
+      );
+    } catch (error) {
+      // the identifier was recorded already (another key, or after Stripe's 24 h key window): counted once
+      if (error instanceof Stripe.errors.StripeError && error.code === 'meter_event_duplicate') return;
+      throw this.failure(error, `report usage ${request.identifier}`);
+    }
+  }
+
+  async retrieveSubscription(providerSubscriptionId: string): Promise<ProviderSubscription> {
+    let sub: Stripe.Subscription;
+    try {
+      sub = await this.stripe.subscriptions.retrieve(providerSubscriptionId);
+    } catch (error) {
+      throw this.failure(error, `read the subscription ${providerSubscriptionId}`);
+    }
+    const item = sub.items?.data?.[0];
+    return {
+      id: sub.id,
+      customerId: idOf(sub.customer) ?? '',
+      status: sub.status,
+      porticoSubscriptionId: sub.metadata?.subscriptionId ?? null,
+      currentPeriodStart: sec(item?.current_period_start),
+      currentPeriodEnd: sec(item?.current_period_end),
+      cancelAtPeriodEnd: sub.cancel_at_period_end === true,
+      applicationFeePercent: sub.application_fee_percent ?? null,
+    };
+  }
+
+  async cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void> {
+    try {
+      await this.stripe.subscriptions.cancel(
+        providerSubscriptionId,
+        { invoice_now: false, prorate: false },
+        { idempotencyKey: stripeIdempotencyKey.cancelSubscription(subscriptionId) },
+      );
+    } catch (error) {
+      // already canceled (by Stripe's own dunning, the dashboard or an earlier attempt): the end state we want
+      if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return;
+      if (error instanceof Stripe.errors.StripeError && /canceled/i.test(error.message)) return;
+      throw this.failure(error, `cancel the subscription ${providerSubscriptionId}`);
+    }
+  }
+
+  async retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice> {
+    let invoice: Stripe.Invoice;
+    try {
+      invoice = await this.stripe.invoices.retrieve(providerInvoiceId, { expand: ['payments'] });
+    } catch (error) {
+      throw this.failure(error, `read the invoice ${providerInvoiceId}`);
+    }
+    const lines: ProviderInvoiceLine[] = [];
+    for (const line of invoice.lines.data) {
+      const priceId = idOf(line.pricing?.price_details?.price);
+      const metered = priceId !== null && (await this.isMetered(priceId));
+      lines.push({
+        kind: metered ? 'overage' : 'base',
+        description: line.description ?? (metered ? 'Overage' : 'Subscription'),
+        amountMinor: BigInt(line.amount),
+        quantity: metered && line.quantity !== null ? BigInt(line.quantity) : null,
+        unitPriceMinor: metered && line.pricing?.unit_amount_decimal ? line.pricing.unit_amount_decimal.toString() : null,
+        periodStart: new Date(line.period.start * 1000),
+        periodEnd: new Date(line.period.end * 1000),
+      });
+    }
+    const payment = invoice.payments?.data?.find((p) => p.status === 'paid') ?? invoice.payments?.data?.[0];
+    return {
+      id: invoice.id,
+      number: invoice.number,
+      subscriptionId: idOf(invoice.parent?.subscription_details?.subscription),
+      status: (invoice.status ?? 'draft') as ProviderInvoice['status'],
+      currency: invoice.currency.toUpperCase(),
+      totalMinor: BigInt(invoice.total),
+      amountPaidMinor: BigInt(invoice.amount_paid),
+      attemptCount: invoice.attempt_count,
+      paymentReference: idOf(payment?.payment?.payment_intent) ?? idOf(payment?.payment?.charge),
+      lines,
+    };
+  }
+
+  private async isMetered(priceId: string): Promise<boolean> {
+    const known = this.meteredPrices.get(priceId);
+    if (known !== undefined) return known;
+    const price = await this.stripe.prices.retrieve(priceId);
+    const metered = price.recurring?.usage_type === 'metered';
+    this.meteredPrices.set(priceId, metered);
+    return metered;
+  }
+
+  async retrieveCharge(chargeId: string): Promise<ProviderCharge> {
+    let charge: Stripe.Charge;
+    try {
+      charge = await this.stripe.charges.retrieve(chargeId, { expand: ['refunds'] });
+    } catch (error) {
+      throw this.failure(error, `read the charge ${chargeId}`);
+    }
+    return {
+      id: charge.id,
+      paymentReference: idOf(charge.payment_intent) ?? charge.id,
+      currency: charge.currency.toUpperCase(),
+      amountMinor: BigInt(charge.amount),
+      amountRefundedMinor: BigInt(charge.amount_refunded),
+      refunds: (charge.refunds?.data ?? []).map((r) => ({
+        id: r.id,
+        amountMinor: BigInt(r.amount),
+        status: r.status ?? 'pending',
+        porticoRefundId: r.metadata?.porticoRefundId ?? null,
+      })),
+    };
+  }
+
+  async retryInvoicePayment(request: PaymentRetryRequest): Promise<'paid' | 'failed'> {
+    if (!request.providerInvoiceId) throw new Error(`invoice ${request.invoiceId} is not a Stripe invoice`);
+    try {
+      const invoice = await this.stripe.invoices.pay(
+        request.providerInvoiceId,
+        {},
+        { idempotencyKey: stripeIdempotencyKey.invoiceRetry(request.invoiceId, request.retry) },
+      );
+      return invoice.status === 'paid' ? 'paid' : 'failed';
+    } catch (error) {
+      // a declined card is an answer, not a failure of the call
+      if (error instanceof Stripe.errors.StripeCardError) return 'failed';
+      if (error instanceof Stripe.errors.StripeError && error.code === 'invoice_payment_intent_requires_action') return 'failed';
+      throw this.failure(error, `retry the payment of ${request.providerInvoiceId}`);
+    }
+  }
+
+  async refundPayment(request: RefundRequest): Promise<{ reference: string }> {
+    if (!request.paymentReference) throw new Error(`invoice ${request.invoiceId} has no payment to refund`);
+    const target = request.paymentReference.startsWith('ch_')
+      ? { charge: request.paymentReference }
+      : { payment_intent: request.paymentReference };
+    try {
+      const refund = await this.stripe.refunds.create(
+        {
+          ...target,
+          amount: Number(request.amountMinor),
+          // destination charge: take the provider's share back and give the fee back in proportion
+          reverse_transfer: true,
+          refund_application_fee: true,
+          metadata: { porticoRefundId: request.refundId, porticoInvoiceId: request.invoiceId },
+        },
+        { idempotencyKey: stripeIdempotencyKey.refund(request.refundId) },
+      );
+      return { reference: refund.id };
+    } catch (error) {
+      throw this.failure(error, 'refund the payment');
+    }
   }
 
   verifyWebhook(rawBody: Buffer | undefined, signatureHeader: string | undefined): VerifiedPaymentEvent {

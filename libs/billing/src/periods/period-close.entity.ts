@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** Why a period closed (README "Time semantics"). */
 export type PeriodCloseReason = 'ended' | 'canceled';
 /** What rating a close came to: an invoice, or nothing to charge. */
-export type PeriodCloseOutcome = 'invoiced' | 'free';
+export type PeriodCloseOutcome = 'invoiced' | 'free' | 'stripe';
 
 /**
  * The outbox of closed subscription periods: libs/subscriptions writes one row in the same

@@ -8,6 +8,8 @@ import type { InvoiceParties } from '../invoices/invoice.entity';
 import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { splitFee } from '../money/money';
+import { PaymentsPort } from '../payments/payments.port';
+import { StripeBillingRepository } from '../stripe/stripe-billing.repository';
 import { PeriodCloseEntity } from '../periods/period-close.entity';
 import { PlanChangeEntity } from '../periods/plan-change.entity';
 import { ratePeriod, type PlanChangeAt, type RatedPlan } from './rating';
@@ -18,7 +20,9 @@ export type RateOutcome =
   /** The period rated to 0: no invoice. */
   | { outcome: 'free' }
   /** No such closed period (never closed, or a stale job). */
-  | { outcome: 'missing' };
+  | { outcome: 'missing' }
+  /** PAYMENTS=stripe: the period is charged by its Stripe subscription (base in advance, overage from reported usage). */
+  | { outcome: 'stripe' };
 
 function ratedPlan(plan: PlanView): RatedPlan {
   return {
@@ -52,6 +56,8 @@ export class RatingService {
     private readonly metering: MeteringService,
     private readonly fees: FeePolicy,
     private readonly clock: Clock,
+    private readonly payments: PaymentsPort,
+    private readonly stripeRepo: StripeBillingRepository,
   ) {}
 
   async rate(subscriptionId: string, periodStart: Date): Promise<RateOutcome> {
@@ -59,6 +65,12 @@ export class RatingService {
     const close = await closes.findOneBy({ subscriptionId, periodStart });
     if (!close) return { outcome: 'missing' };
     if (close.outcome === 'free') return { outcome: 'free' };
+    if (close.outcome === 'stripe') return { outcome: 'stripe' };
+    // a subscription Stripe collects is invoiced by Stripe and mirrored from its webhooks: no second invoice here
+    if (this.payments.collectsSubscriptions && (await this.stripeRepo.linkBySubscriptionId(subscriptionId))) {
+      await closes.update({ id: close.id, ratedAt: IsNull() }, { ratedAt: this.clock.now(), outcome: 'stripe' });
+      return { outcome: 'stripe' };
+    }
 
     let invoice = await this.invoiceRows.findForPeriod(subscriptionId, periodStart);
     if (!invoice) {

@@ -22,6 +22,10 @@ export interface PlanFlags {
   hasPaidPlan: boolean;
 }
 
+/** A listing in the public catalog (alias `l`, parameter `:now`): public and published, or deprecated and not past its sunset. */
+const IN_PUBLIC_CATALOG =
+  "l.visibility = 'public' AND (l.status = 'published' OR (l.status = 'deprecated' AND (l.sunsetAt IS NULL OR l.sunsetAt > :now)))";
+
 /** A plan consumers can pick: active and public. */
 const SUBSCRIBABLE_PLAN = "pl.status = 'active' AND pl.visibility = 'public'";
 
@@ -59,6 +63,31 @@ export class PublicCatalogRepository {
     qb.limit(filter.perPage).offset((filter.page - 1) * filter.perPage);
     const [rows, total] = await qb.getManyAndCount();
     return { rows, total };
+  }
+
+  /** The listings among `ids` that are in the public catalog (with provider and category); others are absent. */
+  async publicByIds(ids: readonly string[], now: Date): Promise<ApiListingEntity[]> {
+    if (ids.length === 0) return [];
+    return this.dataSource
+      .getRepository(ApiListingEntity)
+      .createQueryBuilder('l')
+      .innerJoinAndSelect('l.provider', 'p')
+      .innerJoinAndSelect('l.category', 'c')
+      .where('l.id IN (:...ids)', { ids })
+      .andWhere(IN_PUBLIC_CATALOG, { now })
+      .getMany();
+  }
+
+  /** Ids of the listings in the public catalog, in id order, the `limit` after `after` (keyset pages). */
+  async publicIdsAfter(after: string | null, limit: number, now: Date): Promise<string[]> {
+    const qb = this.dataSource
+      .getRepository(ApiListingEntity)
+      .createQueryBuilder('l')
+      .select('l.id', 'id')
+      .where(IN_PUBLIC_CATALOG, { now });
+    if (after !== null) qb.andWhere('l.id > :after', { after });
+    const rows = await qb.orderBy('l.id', 'ASC').limit(limit).getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
   }
 
   private wherePricing(qb: SelectQueryBuilder<ApiListingEntity>, pricing: PricingFilter): void {

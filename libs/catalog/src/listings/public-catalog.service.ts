@@ -78,6 +78,12 @@ export interface CatalogListingDetail extends CatalogListingSummary {
   rating: ListingRating;
 }
 
+/** A listing of the public catalog as libs/search indexes it. */
+export interface CatalogSearchSource extends CatalogListingSummary {
+  /** Markdown. */
+  description: string;
+}
+
 export interface CatalogPage {
   items: CatalogListingSummary[];
   page: number;
@@ -186,6 +192,22 @@ export class PublicCatalogService {
   async nameOf(apiId: string): Promise<{ name: string; slug: string } | null> {
     const listing = await this.listings.findById(apiId);
     return listing ? { name: listing.name, slug: listing.slug } : null;
+  }
+
+  /**
+   * System read (libs/search): the listings among `apiIds` that are in the public catalog right now.
+   * Private, draft, pending, retired, past-sunset and unknown ids are simply absent, so the caller
+   * removes them from its index.
+   */
+  async searchSources(apiIds: readonly string[]): Promise<CatalogSearchSource[]> {
+    const rows = await this.catalog.publicByIds(apiIds, this.clock.now());
+    const flags = await this.catalog.planFlags(rows.map((row) => row.id));
+    return rows.map((row) => ({ ...this.summary(row, flags.get(row.id)), description: row.description }));
+  }
+
+  /** System read (libs/search reindex): ids of the public catalog in id order, `limit` after `after`. */
+  publicIds(after: string | null, limit: number): Promise<string[]> {
+    return this.catalog.publicIdsAfter(after, limit, this.clock.now());
   }
 
   categoriesWithCounts(): Promise<CategoryWithCount[]> {

@@ -227,6 +227,8 @@ export class PlansService implements OnModuleInit {
         supersededByPlanId: null,
       });
     });
+    // no cache holds a new plan, but the listing's pricing (free / paid / freemium) may change: search re-reads it
+    this.broadcast(plan.id);
     return toPlanView(plan);
   }
 

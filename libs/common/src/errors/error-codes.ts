@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   conflict: { status: 409, title: 'Conflict' },
   // raised by PlansService (libs/catalog) when a paid plan would become subscribable on a published listing (create, new version, publishing the listing) before the provider's payoutStatus is ready; carries onboardingUrl
   payouts_not_ready: { status: 409, title: 'Payouts not ready' },
+  // raised by libs/billing InvoicesService.issueCreditNoteIn (credit notes and refunds with PAYMENTS=local) when the provider's payable balance cannot absorb the reversed share (it was paid out): refused rather than leaving a silent negative balance; carries providerBalanceMinor
+  provider_balance_insufficient: { status: 409, title: 'Provider balance insufficient' },
   // raised by IdempotencyService (libs/common) when an Idempotency-Key is reused with a different request, or while its first request still runs
   idempotency_conflict: { status: 409, title: 'Idempotency key reused' },
   // raised by the body parser and the gateway when the body is over the limit

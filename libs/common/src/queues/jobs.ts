@@ -51,6 +51,14 @@ export interface JobPayloads {
   'billing.rate-pending-periods': Record<string, never>;
   /** Pays providers their settled balances (libs/billing); a job scheduler per PAYOUT_SCHEDULE. */
   'billing.run-payouts': Record<string, never>;
+  /** PAYMENTS=stripe: reports closed usage windows to Stripe's metered price (libs/billing UsageReporter); a job scheduler adds one a minute. */
+  'billing.report-usage': Record<string, never>;
+  /** Retries unpaid invoices due on DUNNING_RETRY_SCHEDULE and cancels after the last (libs/billing DunningService); a job scheduler adds one a minute. */
+  'billing.retry-payments': Record<string, never>;
+  /** Completes refunds left pending by a crash between the payment provider's answer and the commit (libs/billing); every minute. */
+  'billing.complete-refunds': Record<string, never>;
+  /** PAYMENTS=stripe: compares subscriptions and invoices with Stripe's objects and records drift (libs/billing); hourly. */
+  'billing.reconcile-stripe': Record<string, never>;
   /** Calls buffered by one gateway process (≤ 500 events or ~50 ms); job id = `usage-<batchId>`. */
   'metering.apply-usage-batch': { batchId: string; events: UsageEvent[] };
   /** Deletes request-log rows and applied batch ids past their retention (libs/metering); a job scheduler adds one an hour. */
@@ -62,6 +70,13 @@ export interface JobPayloads {
   'gateway.reconcile-quotas': { subscriptionIds?: string[]; reason?: string };
   /** Settles every subscription whose period or trial ended (libs/subscriptions); a job scheduler adds one a minute. */
   'subscriptions.advance-periods': Record<string, never>;
+  /**
+   * Re-reads one listing and upserts or removes its search document (libs/search); job id =
+   * `search-listing-<apiId>-<window>` so changes within a 250 ms window coalesce.
+   */
+  'search.index-listing': { apiId: string; reason: string };
+  /** Rebuilds every search document with fresh quality signals and drops stale ones (libs/search); a job scheduler adds one every 10 minutes. */
+  'search.refresh-all': { reason?: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -72,10 +87,16 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'billing.rate-period': QueueName.Billing,
   'billing.rate-pending-periods': QueueName.Billing,
   'billing.run-payouts': QueueName.Billing,
+  'billing.report-usage': QueueName.Billing,
+  'billing.retry-payments': QueueName.Billing,
+  'billing.complete-refunds': QueueName.Billing,
+  'billing.reconcile-stripe': QueueName.Billing,
   'metering.apply-usage-batch': QueueName.Metering,
   'metering.prune-usage': QueueName.Metering,
   'subscriptions.advance-periods': QueueName.Billing,
   'gateway.reconcile-quotas': QueueName.Metering,
+  'search.index-listing': QueueName.SearchIndex,
+  'search.refresh-all': QueueName.SearchIndex,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];

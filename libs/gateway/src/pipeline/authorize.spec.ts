@@ -71,6 +71,14 @@ describe('authorizeKey', () => {
 describe('authorizeSubscription', () => {
   const context = { slug: 'weather', subscribeUrl: 'http://ui/apis/weather' };
 
+  it('answers a past_due subscription during its payment grace, and refuses it with subscription_inactive after', () => {
+    const pastDue = sub({ status: 'past_due', paymentGraceEndsAt: 5_000 });
+    expect(authorizeSubscription(pastDue, 4_999, context)).toBeNull();
+    const refused = authorizeSubscription(pastDue, 5_000, context);
+    expect(refused?.code).toBe('subscription_inactive');
+    expect(refused?.extensions).toMatchObject({ subscriptionStatus: 'past_due', graceEndedAt: new Date(5_000).toISOString() });
+  });
+
   it('lets active, trialing and past_due subscriptions through', () => {
     for (const status of ['active', 'trialing', 'past_due'] as const)
       expect(authorizeSubscription(sub({ status }), 10, context)).toBeNull();

@@ -78,7 +78,11 @@ function originDenied(origin: string | undefined, key: ResolvedApiKey): AppError
   );
 }
 
-/** Active, trialing and past_due subscriptions give access (billing decides when past_due ends it); the others say why not. */
+/**
+ * Active and trialing subscriptions give access; past_due ones during billing's dunning grace
+ * (`paymentGraceEndsAt`, carried from the subscription), then subscription_inactive until paid; the
+ * others say why not.
+ */
 export function authorizeSubscription(
   sub: DirectorySubscription,
   now: number,
@@ -96,6 +100,13 @@ export function authorizeSubscription(
       'subscription_inactive',
       `Your subscription to ${context.slug} is waiting for its first payment; complete the checkout to start calling.`,
       { subscriptionId: sub.subscriptionId, subscriptionStatus: sub.status },
+    );
+  }
+  if (sub.status === 'past_due' && sub.paymentGraceEndsAt != null && now >= sub.paymentGraceEndsAt) {
+    return new AppError(
+      'subscription_inactive',
+      `Your subscription to ${context.slug} is past due: its last payment failed and the grace period ended. Calls are accepted again once the invoice is paid; update your payment method.`,
+      { subscriptionId: sub.subscriptionId, subscriptionStatus: sub.status, graceEndedAt: new Date(sub.paymentGraceEndsAt).toISOString() },
     );
   }
   if (sub.cancelAtPeriodEnd && sub.periodEnd !== null && now >= sub.periodEnd) {

@@ -61,6 +61,8 @@ export interface DirectorySubscription {
   periodStart: number | null;
   periodEnd: number | null;
   cancelAtPeriodEnd: boolean;
+  /** past_due: epoch ms until which calls are still answered (billing's dunning grace), else null. */
+  paymentGraceEndsAt?: number | null;
   /**
    * Set when the worker found the consumer's overage spend cap reached in the current period: live
    * calls answer 429 `spend_cap_reached`. Cleared by a new period, a raised or removed cap (both
@@ -230,6 +232,7 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
       periodStart: sub.currentPeriodStart?.getTime() ?? null,
       periodEnd: sub.currentPeriodEnd?.getTime() ?? null,
       cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+      paymentGraceEndsAt: sub.paymentGraceEndsAt?.getTime() ?? null,
       spendCapReached: capReached && {
         amountMinor: capReached.amountMinor,
         currency: plan.currency,

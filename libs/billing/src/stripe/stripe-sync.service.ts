@@ -1,0 +1,272 @@
+import { PlansService, ProvidersService, PublicCatalogService } from '@app/catalog';
+import { Clock } from '@app/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { CompletedCheckout, InboxTransaction } from '../checkout/checkout-completions.port';
+import { DunningService } from '../dunning/dunning.service';
+import { SubscriptionBilling } from '../dunning/subscription-billing.port';
+import type { InvoiceParties } from '../invoices/invoice.entity';
+import { InvoiceRepository } from '../invoices/invoice.repository';
+import { InvoicesService } from '../invoices/invoices.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { BPS_DENOMINATOR, splitFee } from '../money/money';
+import { PaymentsPort, type ProviderInvoice } from '../payments/payments.port';
+import type { RatedLine } from '../rating/rating';
+import { RefundsService } from '../refunds/refunds.service';
+import { StripeBillingRepository } from './stripe-billing.repository';
+
+/** What applying a Stripe object came to (the inbox's outcome). */
+export type SyncOutcome = 'applied' | 'unchanged' | 'ignored' | 'unknown_subscription' | 'unknown_invoice';
+
+/** Stripe statuses after which the subscription is over. */
+const ENDED = new Set(['canceled', 'incomplete_expired']);
+
+
+/**
+ * PAYMENTS=stripe: Stripe's objects mirrored into Portico (README "Stripe payments"). Every
+ * handler re-reads the object from Stripe (never trusts the event's copy or its arrival order)
+ * under an advisory lock on the object's id, inside the inbox transaction, and writes what the
+ * current object implies; writes are keyed (invoice by `stripe_invoice_id`, postings by reference,
+ * refunds by Stripe's id), so a duplicate or a late event writes nothing twice.
+ */
+@Injectable()
+export class StripeSyncService {
+  private readonly logger = new Logger(StripeSyncService.name);
+
+  constructor(
+    private readonly repo: StripeBillingRepository,
+    private readonly payments: PaymentsPort,
+    private readonly invoiceRows: InvoiceRepository,
+    private readonly invoices: InvoicesService,
+    private readonly ledger: LedgerService,
+    private readonly dunning: DunningService,
+    private readonly refunds: RefundsService,
+    private readonly subscriptions: SubscriptionBilling,
+    private readonly providers: ProvidersService,
+    private readonly plans: PlansService,
+    private readonly catalog: PublicCatalogService,
+    private readonly clock: Clock,
+  ) {}
+
+  private async lock(tx: InboxTransaction, key: string): Promise<void> {
+    await tx.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+  }
+
+  /** A completed Checkout: billing keeps its own link to Stripe's customer and subscription (usage reporting, mirroring). */
+  async linkCheckout(checkout: CompletedCheckout, tx: InboxTransaction): Promise<void> {
+    if (!checkout.customerId || !checkout.providerSubscriptionId) return;
+    await this.lock(tx, `stripe-subscription:${checkout.providerSubscriptionId}`);
+    const remote = await this.payments.retrieveSubscription(checkout.providerSubscriptionId);
+    await this.repo.upsertLink(
+      tx.manager,
+      {
+        subscriptionId: checkout.subscriptionId,
+        stripeCustomerId: checkout.customerId,
+        stripeSubscriptionId: checkout.providerSubscriptionId,
+        stripeStatus: remote.status,
+        currentPeriodStart: remote.currentPeriodStart,
+        currentPeriodEnd: remote.currentPeriodEnd,
+      },
+      // usage is reported from the instant the subscription is paid for (its first window is partial)
+      this.clock.now(),
+    );
+  }
+
+  /** `customer.subscription.updated|deleted`: Stripe's current subscription decides. */
+  async syncSubscription(stripeSubscriptionId: string, tx: InboxTransaction): Promise<SyncOutcome> {
+    await this.lock(tx, `stripe-subscription:${stripeSubscriptionId}`);
+    const link = await this.repo.linkByStripeId(stripeSubscriptionId, tx.manager);
+    if (!link) return 'unknown_subscription';
+    const remote = await this.payments.retrieveSubscription(stripeSubscriptionId);
+    await this.repo.updateLinkState(tx.manager, link.subscriptionId, {
+      stripeStatus: remote.status,
+      currentPeriodStart: remote.currentPeriodStart,
+      currentPeriodEnd: remote.currentPeriodEnd,
+    });
+    if (ENDED.has(remote.status)) {
+      const outcome = await this.subscriptions.registered.endForNonPayment(link.subscriptionId, tx);
+      return outcome === 'applied' ? 'applied' : 'unchanged';
+    }
+    return 'unchanged';
+  }
+
+  /** `invoice.paid` / `invoice.payment_failed` / `invoice.*`: the Stripe invoice as it is now, mirrored. */
+  async syncInvoice(stripeInvoiceId: string, tx: InboxTransaction): Promise<SyncOutcome> {
+    await this.lock(tx, `stripe-invoice:${stripeInvoiceId}`);
+    const remote = await this.payments.retrieveInvoice(stripeInvoiceId);
+    if (!remote.subscriptionId) return 'ignored';
+    const link = await this.repo.linkByStripeId(remote.subscriptionId, tx.manager);
+    if (!link) return 'unknown_subscription';
+    let local = await this.invoiceRows.findByStripeInvoiceId(remote.id, tx.manager);
+    if (!local) {
+      if (remote.status === 'draft' || remote.status === 'void' || remote.totalMinor <= 0n) return 'ignored';
+      const created = await this.mirror(remote, link.subscriptionId, tx);
+      if (!created) return 'unknown_subscription';
+      local = created;
+    }
+    switch (remote.status) {
+      case 'paid':
+        if (local.status === 'paid') {
+          await this.dunning.settlePaid(tx, local.id, remote.paymentReference);
+          return 'unchanged';
+        }
+        await this.dunning.settlePaid(tx, local.id, remote.paymentReference);
+        return 'applied';
+      case 'open':
+        if (remote.attemptCount > 0 && local.status === 'open') {
+          return (await this.dunning.paymentFailed(local, tx)) === 'started' ? 'applied' : 'unchanged';
+        }
+        return 'unchanged';
+      case 'uncollectible':
+        if (local.status !== 'open') return 'unchanged';
+        await this.invoices.markUncollectible(tx.manager, local.id);
+        await this.dunning.stop(tx.manager, local.id, 'exhausted');
+        return 'applied';
+      case 'void':
+        if (local.status !== 'open' && local.status !== 'uncollectible') return 'unchanged';
+        await this.invoices.voidIn(tx.manager, local.id);
+        await this.dunning.stop(tx.manager, local.id, 'void');
+        return 'applied';
+      default:
+        return 'unchanged';
+    }
+  }
+
+  /**
+   * Drafts and finalises the Portico invoice of a Stripe invoice: its lines (the base price of the
+   * period Stripe bills in advance, the overage of the metered price in arrears), the fee bps of
+   * the subscription's application fee, numbered in Portico's gapless sequence.
+   */
+  private async mirror(remote: ProviderInvoice, subscriptionId: string, tx: InboxTransaction) {
+    const sub = await this.subscriptions.registered.describe(subscriptionId);
+    if (!sub) return null;
+    const subscription = await this.payments.retrieveSubscription(remote.subscriptionId!);
+    const feeBps =
+      subscription.applicationFeePercent === null
+        ? 0
+        : Math.round(subscription.applicationFeePercent * (BPS_DENOMINATOR / 100));
+    const base = remote.lines.find((l) => l.kind === 'base') ?? remote.lines[0];
+    const periodStart = base?.periodStart ?? this.clock.now();
+    const periodEnd = base?.periodEnd ?? periodStart;
+    const lines: RatedLine[] = remote.lines.map((line) => ({
+      kind: line.kind,
+      description: line.description,
+      planId: sub.planId,
+      quantity: line.quantity === null ? null : line.quantity.toString(),
+      unitPriceMinor: line.unitPriceMinor,
+      amountMinor: line.amountMinor,
+      periodStart: line.periodStart,
+      periodEnd: line.periodEnd,
+    }));
+    const split = splitFee(remote.totalMinor, feeBps);
+    const drafted = await this.invoiceRows.insertDraftForPeriod(
+      tx.manager,
+      {
+        kind: 'invoice',
+        subscriptionId,
+        consumerAccountId: sub.consumerAccountId,
+        providerId: sub.providerId,
+        apiId: sub.apiId,
+        planId: sub.planId,
+        periodStart,
+        periodEnd,
+        currency: remote.currency,
+        totalAmountMinor: remote.totalMinor.toString(),
+        feeBps,
+        feeAmountMinor: split.fee.toString(),
+        providerShareAmountMinor: split.providerShare.toString(),
+        creditsInvoiceId: null,
+        memo: remote.number ? `Stripe invoice ${remote.number}` : null,
+        parties: await this.parties(sub),
+        stripeInvoiceId: remote.id,
+      },
+      lines,
+    );
+    if (drafted.stripeInvoiceId !== remote.id) {
+      this.logger.warn(
+        { subscriptionId, stripeInvoiceId: remote.id, existing: drafted.id },
+        'a Portico invoice for this period exists already: the Stripe invoice is not mirrored twice',
+      );
+      return drafted;
+    }
+    return this.invoices.finalizeIn(tx.manager, drafted.id);
+  }
+
+  private async parties(sub: { consumerAccountId: string; providerId: string; apiId: string; planId: string }): Promise<InvoiceParties> {
+    const [provider, api, plan] = await Promise.all([
+      this.providers.findById(sub.providerId),
+      this.catalog.nameOf(sub.apiId),
+      this.plans.findById(sub.planId),
+    ]);
+    return {
+      provider: {
+        id: sub.providerId,
+        displayName: provider?.displayName ?? 'Unknown provider',
+        slug: provider?.slug ?? '',
+        supportEmail: provider?.supportEmail ?? '',
+      },
+      consumer: { accountId: sub.consumerAccountId },
+      api: { id: sub.apiId, name: api?.name ?? 'Unknown API', slug: api?.slug ?? null },
+      plan: { id: sub.planId, name: plan?.name ?? 'Unknown plan' },
+    };
+  }
+
+  /** `charge.refunded`: every refund on the charge, as Stripe lists it now, is recorded once. */
+  async syncChargeRefunds(chargeId: string, tx: InboxTransaction): Promise<SyncOutcome> {
+    await this.lock(tx, `stripe-charge:${chargeId}`);
+    const charge = await this.payments.retrieveCharge(chargeId);
+    const invoice = charge.paymentReference
+      ? await this.invoiceRows.findByPaymentReference(charge.paymentReference, tx.manager)
+      : null;
+    if (!invoice) return 'unknown_invoice';
+    let applied = false;
+    for (const refund of charge.refunds) {
+      if (refund.status !== 'succeeded') continue;
+      if (refund.porticoRefundId) {
+        applied = (await this.refunds.complete(tx.manager, refund.porticoRefundId, refund.id)) === 'applied' || applied;
+      } else {
+        applied = (await this.refunds.mirrorExternal(tx.manager, invoice, refund.id, refund.amountMinor)) === 'applied' || applied;
+      }
+    }
+    return applied ? 'applied' : 'unchanged';
+  }
+
+  /**
+   * `charge.dispute.created`: the disputed amount is held by Stripe: recorded once (by the dispute
+   * id) with its posting (disputes +amount, clearing −amount). A dispute's creation is a fact, so
+   * the event's object is enough; its outcome is an operator matter (README limitations).
+   */
+  async recordDispute(dispute: Record<string, unknown>, tx: InboxTransaction): Promise<SyncOutcome> {
+    const id = typeof dispute.id === 'string' ? dispute.id : null;
+    const amount = typeof dispute.amount === 'number' ? BigInt(dispute.amount) : null;
+    const currency = typeof dispute.currency === 'string' ? dispute.currency.toUpperCase() : null;
+    if (!id || amount === null || !currency) return 'ignored';
+    const reference =
+      typeof dispute.payment_intent === 'string'
+        ? dispute.payment_intent
+        : typeof dispute.charge === 'string'
+          ? dispute.charge
+          : null;
+    const invoice = reference ? await this.invoiceRows.findByPaymentReference(reference, tx.manager) : null;
+    const inserted = await this.repo.insertDispute(tx.manager, {
+      stripeDisputeId: id,
+      invoiceId: invoice?.id ?? null,
+      amountMinor: amount.toString(),
+      currency,
+      status: typeof dispute.status === 'string' ? dispute.status : 'needs_response',
+      reason: typeof dispute.reason === 'string' ? dispute.reason : null,
+    });
+    if (!inserted) return 'unchanged';
+    await this.ledger.post(tx.manager, {
+      kind: 'dispute',
+      reference: `dispute:${id}`,
+      description: `Dispute ${id}${invoice?.number ? ` on ${invoice.number}` : ''}`,
+      occurredAt: this.clock.now(),
+      legs: [
+        { account: 'disputes', amountMinor: amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+        { account: 'payment_clearing', amountMinor: -amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+      ],
+    });
+    this.logger.warn({ disputeId: id, invoiceId: invoice?.id }, 'charge disputed');
+    return 'applied';
+  }
+}

@@ -1,0 +1,391 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { MARK_END, MARK_START, toHighlightHtml, words, markPrefixes } from '../highlight';
+import {
+  RATING_BUCKETS,
+  SEARCH_LIMITS,
+  type FacetCount,
+  type Pricing,
+  type SearchDocument,
+  type SearchFacets,
+  type SearchHealth,
+  type SearchQuery,
+  type SearchResult,
+  type SearchSort,
+  type Suggestion,
+} from '../search-document';
+import { SearchPort } from '../search.port';
+import { parseQuery } from './query-parts';
+
+/** Text search configuration of the migration: english stemming over unaccent (accents fold). */
+const CONFIG = 'portico_search';
+/** Fewer full-text hits than this on a text query, and the trigram fallback runs. */
+export const FUZZY_FALLBACK_BELOW = 3;
+const UPSERT_CHUNK = 500;
+/** Word similarity of the typed words to a name for the typo fallback (pg_trgm's default is 0.6). */
+export const WORD_SIMILARITY = 0.4;
+
+const HEADLINE_ALL = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
+const HEADLINE_SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxFragments=1, MaxWords=24, MinWords=10, FragmentDelimiter=" … "`;
+
+/** Positional parameters: every value reaches PostgreSQL as `$n`, never inside the SQL text. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, cast?: string): string {
+    this.values.push(value);
+    return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`;
+  }
+}
+
+type FacetName = 'category' | 'tags' | 'pricing' | 'rating';
+
+interface HitRow {
+  id: string;
+  slug: string;
+  name: string;
+  summary: string;
+  description: string;
+  tags: string[];
+  category: string;
+  category_name: string;
+  provider_slug: string;
+  provider_name: string;
+  logo_url: string | null;
+  status: 'published' | 'deprecated';
+  sunset_at: string | null;
+  published_at: string | null;
+  pricing: Pricing | null;
+  rating_avg: string | number | null;
+  rating_count: number;
+  subscribers: number;
+  calls_30d: string | number;
+  popularity: number;
+  latency_ms: number | null;
+  success_rate: string | number | null;
+  hl_name: string;
+  hl_summary: string;
+  hl_description: string | null;
+}
+
+interface SearchRow {
+  total: number;
+  matched: number;
+  category_facet: FacetCount[];
+  tags_facet: FacetCount[];
+  pricing_facet: FacetCount[];
+  rating_facet: Record<string, number>;
+  hits: HitRow[];
+}
+
+const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
+const num = (value: string | number | null): number | null => (value === null ? null : Number(value));
+
+function orderBy(sort: SearchSort): string {
+  switch (sort) {
+    case 'popularity':
+      return 'popularity DESC, rank DESC, id';
+    case 'rating':
+      return 'rating_avg DESC NULLS LAST, rating_count DESC, popularity DESC, id';
+    case 'latency':
+      return 'latency_ms ASC NULLS LAST, popularity DESC, id';
+    case 'newest':
+      return 'published_at DESC NULLS LAST, id';
+    default:
+      return 'rank DESC, popularity DESC, id';
+  }
+}
+
+/**
+ * The embedded engine: `search_documents` in PostgreSQL. A text query is `websearch_to_tsquery`
+ * (quoted phrases, OR, -negation) over the weighted `search_vector`, ranked by ts_rank (name weight
+ * 1.0, summary/tags 0.25, the rest 0.1) plus an exact-name bonus; when that finds fewer than FUZZY_FALLBACK_BELOW
+ * listings, the query runs again with the trigram word similarity of the name OR'd in (typos),
+ * negated terms still excluded. One statement answers the hits (with ts_headline highlights), the
+ * total and the four disjunctive facets.
+ */
+export class PostgresSearchAdapter extends SearchPort {
+  readonly engine = 'postgres' as const;
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async prepare(): Promise<void> {
+    // the migration created everything; fail early and clearly if it did not run
+    await this.dataSource.query(`SELECT 1 FROM search_documents LIMIT 1`);
+  }
+
+  async upsert(documents: readonly SearchDocument[]): Promise<void> {
+    // sorted by primary key: concurrent upserts over the same rows never deadlock
+    const sorted = [...documents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
+      const params = new Params();
+      const rows = sorted.slice(i, i + UPSERT_CHUNK).map(
+        (d) =>
+          `(${[
+            params.add(d.id, 'uuid'),
+            params.add(d.slug),
+            params.add(d.name),
+            params.add(d.summary),
+            params.add(d.description),
+            params.add(d.tags, 'text[]'),
+            params.add(d.category),
+            params.add(d.categoryName),
+            params.add(d.providerSlug),
+            params.add(d.providerName),
+            params.add(d.logoUrl),
+            params.add(d.status),
+            params.add(d.sunsetAt, 'timestamptz'),
+            params.add(d.publishedAt, 'timestamptz'),
+            params.add(d.pricing),
+            params.add(d.ratingAvg, 'numeric'),
+            params.add(d.ratingCount, 'int'),
+            params.add(d.subscribers, 'int'),
+            params.add(d.calls30d, 'bigint'),
+            params.add(d.popularity, 'int'),
+            params.add(d.latencyMs === null ? null : Math.round(d.latencyMs), 'int'),
+            params.add(d.successRate, 'numeric'),
+          ].join(', ')}, 'public', now())`,
+      );
+      await this.dataSource.query(
+        `INSERT INTO search_documents (id, slug, name, summary, description, tags, category, category_name,
+           provider_slug, provider_name, logo_url, status, sunset_at, published_at, pricing, rating_avg,
+           rating_count, subscribers, calls_30d, popularity, latency_ms, success_rate, visibility, indexed_at)
+         VALUES ${rows.join(',\n')}
+         ON CONFLICT (id) DO UPDATE SET slug = EXCLUDED.slug, name = EXCLUDED.name, summary = EXCLUDED.summary,
+           description = EXCLUDED.description, tags = EXCLUDED.tags, category = EXCLUDED.category,
+           category_name = EXCLUDED.category_name, provider_slug = EXCLUDED.provider_slug,
+           provider_name = EXCLUDED.provider_name, logo_url = EXCLUDED.logo_url, status = EXCLUDED.status,
+           sunset_at = EXCLUDED.sunset_at, published_at = EXCLUDED.published_at, pricing = EXCLUDED.pricing,
+           rating_avg = EXCLUDED.rating_avg, rating_count = EXCLUDED.rating_count,
+           subscribers = EXCLUDED.subscribers, calls_30d = EXCLUDED.calls_30d, popularity = EXCLUDED.popularity,
+           latency_ms = EXCLUDED.latency_ms, success_rate = EXCLUDED.success_rate,
+           visibility = EXCLUDED.visibility, indexed_at = now()`,
+        params.values,
+      );
+    }
+  }
+
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(`DELETE FROM search_documents WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async search(query: SearchQuery, now: Date): Promise<SearchResult> {
+    const text = query.q.trim();
+    if (text.length === 0) return (await this.run(query, now, 'browse')).result;
+    // the fallback is decided on what the text matched before any filter, so a search and the
+    // same search with one more filter use the same mode and facet counts equal filtered totals
+    const exact = await this.run(query, now, 'text');
+    if (exact.matched >= FUZZY_FALLBACK_BELOW) return exact.result;
+    const parts = parseQuery(text);
+    if (parts.positive.length === 0 || parts.hasPhrase) return exact.result;
+    const fuzzy = await this.run(query, now, 'fuzzy');
+    return fuzzy.matched > exact.matched ? fuzzy.result : exact.result;
+  }
+
+  private async run(
+    query: SearchQuery,
+    now: Date,
+    mode: 'browse' | 'text' | 'fuzzy',
+  ): Promise<{ result: SearchResult; matched: number }> {
+    const p = new Params();
+    const nowParam = p.add(now.toISOString(), 'timestamptz');
+    const visible = `d.visibility = 'public' AND d.status IN ('published', 'deprecated') AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})`;
+    const text = query.q.trim();
+    let match = 'TRUE';
+    let rank = '0::real';
+    let tsq = `''::tsquery`;
+    if (mode !== 'browse') {
+      const parts = parseQuery(text);
+      tsq = `websearch_to_tsquery('${CONFIG}', ${p.add(text)})`;
+      const exactName = `(CASE WHEN portico_unaccent(lower(d.name)) = portico_unaccent(lower(${p.add(text)})) THEN 1 ELSE 0 END)`;
+      // ranked only when the order needs it: ts_rank reads every matched row's vector
+      const textRank =
+        query.sort === 'relevance'
+          ? `(ts_rank('{0.05, 0.1, 0.25, 1.0}', d.search_vector, ${tsq}) + ${exactName})`
+          : '0::real';
+      if (mode === 'text') {
+        match = `d.search_vector @@ ${tsq}`;
+        rank = textRank;
+      } else {
+        const positive = p.add(parts.positive.join(' '));
+        const similar = `portico_unaccent(lower(d.name)) %> portico_unaccent(lower(${positive}))`;
+        const negated =
+          parts.negated.length > 0
+            ? ` AND NOT (d.search_vector @@ websearch_to_tsquery('${CONFIG}', ${p.add(parts.negated.join(' OR '))}))`
+            : '';
+        match = `((d.search_vector @@ ${tsq}) OR (${similar}))${negated}`;
+        rank =
+          query.sort === 'relevance'
+            ? `(${textRank} + word_similarity(portico_unaccent(lower(${positive})), portico_unaccent(lower(d.name))))`
+            : '0::real';
+      }
+    }
+
+    const filters: Record<FacetName, string | null> = {
+      category: query.category !== undefined ? `category = ${p.add(query.category)}` : null,
+      tags: query.tags && query.tags.length > 0 ? `tags && ${p.add(query.tags, 'text[]')}` : null,
+      pricing: query.pricing !== undefined ? `pricing = ${p.add(query.pricing)}` : null,
+      rating: query.minRating !== undefined ? `rating_avg >= ${p.add(query.minRating, 'numeric')}` : null,
+    };
+    const where = (except?: FacetName): string =>
+      (Object.entries(filters) as [FacetName, string | null][])
+        .filter(([name, sql]) => name !== except && sql !== null)
+        .map(([, sql]) => sql)
+        .join(' AND ') || 'TRUE';
+    const order = orderBy(query.sort === 'relevance' && mode === 'browse' ? 'popularity' : query.sort);
+    const limit = p.add(query.perPage, 'int');
+    const offset = p.add((query.page - 1) * query.perPage, 'int');
+    const highlighted = mode === 'browse' ? null : tsq;
+    const headline = (column: string, options: string): string =>
+      highlighted ? `ts_headline('${CONFIG}', ${column}, ${highlighted}, ${p.add(options)})` : column;
+    const ratingBuckets = RATING_BUCKETS.map(
+      (stars) => `'${stars}', count(*) FILTER (WHERE rating_avg >= ${stars})`,
+    ).join(', ');
+
+    const sql = `
+      WITH m AS MATERIALIZED (
+        SELECT d.id, d.category, d.tags, d.pricing, d.rating_avg, d.rating_count, d.popularity, d.latency_ms,
+               d.published_at, ${rank} AS rank
+          FROM search_documents d
+         WHERE ${visible} AND ${match}
+      ), f AS (
+        SELECT * FROM m WHERE ${where()}
+      ), page AS (
+        SELECT id, row_number() OVER (ORDER BY ${order}) AS ord FROM f ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}
+      )
+      SELECT
+        (SELECT count(*) FROM f)::int AS total,
+        (SELECT count(*) FROM m)::int AS matched,
+        (SELECT coalesce(json_agg(json_build_object('value', category, 'count', n) ORDER BY n DESC, category), '[]')
+           FROM (SELECT category, count(*)::int AS n FROM m WHERE ${where('category')} GROUP BY category) x) AS category_facet,
+        (SELECT coalesce(json_agg(json_build_object('value', tag, 'count', n) ORDER BY n DESC, tag), '[]')
+           FROM (SELECT tag, count(*)::int AS n FROM m, unnest(m.tags) AS tag WHERE ${where('tags')}
+                  GROUP BY tag ORDER BY n DESC, tag LIMIT ${SEARCH_LIMITS.tagFacetMax}) x) AS tags_facet,
+        (SELECT coalesce(json_agg(json_build_object('value', pricing, 'count', n) ORDER BY n DESC, pricing), '[]')
+           FROM (SELECT pricing, count(*)::int AS n FROM m WHERE ${where('pricing')} AND pricing IS NOT NULL
+                  GROUP BY pricing) x) AS pricing_facet,
+        (SELECT json_build_object(${ratingBuckets}) FROM m WHERE ${where('rating')}) AS rating_facet,
+        (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
+           SELECT page.ord, d.id, d.slug, d.name, d.summary, d.description, d.tags, d.category, d.category_name,
+                  d.provider_slug, d.provider_name, d.logo_url, d.status, d.sunset_at, d.published_at, d.pricing,
+                  d.rating_avg, d.rating_count, d.subscribers, d.calls_30d, d.popularity, d.latency_ms, d.success_rate,
+                  ${headline('d.name', HEADLINE_ALL)} AS hl_name,
+                  ${headline('d.summary', HEADLINE_ALL)} AS hl_summary,
+                  ${highlighted ? headline('d.description', HEADLINE_SNIPPET) : 'NULL'} AS hl_description
+             FROM page JOIN search_documents d ON d.id = page.id
+        ) h) AS hits`;
+    const [row] = mode === 'fuzzy' ? await this.withTrigramThreshold((runner) => runner.query(sql, p.values) as Promise<SearchRow[]>) : await this.dataSource.query<SearchRow[]>(sql, p.values);
+    const facets: SearchFacets = {
+      category: row.category_facet,
+      tags: row.tags_facet,
+      pricing: row.pricing_facet,
+      rating: RATING_BUCKETS.map((stars) => ({ value: String(stars), count: Number(row.rating_facet[String(stars)] ?? 0) })),
+    };
+    return {
+      matched: row.matched,
+      result: { total: row.total, facets, fuzzy: mode === 'fuzzy', hits: row.hits.map((hit) => this.hit(hit)) },
+    };
+  }
+
+  /**
+   * Runs `work` in a transaction whose `%>` word-similarity threshold is WORD_SIMILARITY (the
+   * default 0.6 misses one-letter typos in short words: word_similarity('wether', 'weather') = 0.5).
+   * SET LOCAL ends with the transaction, so pooled connections keep the default.
+   */
+  private async withTrigramThreshold<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${WORD_SIMILARITY}`);
+      const result = await work(runner);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private hit(row: HitRow): SearchResult['hits'][number] {
+    const description = row.hl_description && row.hl_description.includes(MARK_START) ? row.hl_description : null;
+    return {
+      document: {
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        summary: row.summary,
+        description: row.description,
+        tags: row.tags,
+        category: row.category,
+        categoryName: row.category_name,
+        providerSlug: row.provider_slug,
+        providerName: row.provider_name,
+        logoUrl: row.logo_url,
+        status: row.status,
+        sunsetAt: iso(row.sunset_at),
+        publishedAt: iso(row.published_at),
+        pricing: row.pricing,
+        ratingAvg: num(row.rating_avg),
+        ratingCount: row.rating_count,
+        subscribers: row.subscribers,
+        calls30d: Number(row.calls_30d),
+        popularity: row.popularity,
+        latencyMs: row.latency_ms,
+        successRate: num(row.success_rate),
+      },
+      highlights: {
+        name: toHighlightHtml(row.hl_name),
+        summary: toHighlightHtml(row.hl_summary),
+        description: description === null ? null : toHighlightHtml(description),
+      },
+    };
+  }
+
+  async suggest(prefix: string, limit: number, now: Date): Promise<Suggestion[]> {
+    const typed = words(prefix);
+    if (typed.length === 0) return [];
+    const p = new Params();
+    const nowParam = p.add(now.toISOString(), 'timestamptz');
+    // name words only (weight A); the last word is a prefix
+    const tsq = typed.map((w, i) => (i === typed.length - 1 ? `${w}:*A` : `${w}:A`)).join(' & ');
+    const last = typed[typed.length - 1];
+    // stemming can cut a prefix short of the stored lexeme ("runni" vs "run"): the trigram LIKE covers it
+    const like = last.length >= 3 ? ` OR portico_unaccent(lower(d.name)) LIKE ${p.add(`%${typed.join('%')}%`)}` : '';
+    const rows = await this.dataSource.query<{ id: string; slug: string; name: string }[]>(
+      `SELECT d.id, d.slug, d.name FROM search_documents d
+        WHERE d.visibility = 'public' AND d.status IN ('published', 'deprecated')
+          AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})
+          AND (d.search_vector @@ to_tsquery('${CONFIG}', ${p.add(tsq)})${like})
+        ORDER BY (portico_unaccent(lower(d.name)) LIKE ${p.add(`${typed.join(' ')}%`)}) DESC, d.popularity DESC, d.name, d.id
+        LIMIT ${p.add(limit, 'int')}`,
+      p.values,
+    );
+    return rows.map((row) => ({ ...row, highlight: toHighlightHtml(markPrefixes(row.name, typed)) }));
+  }
+
+  async *listIds(): AsyncGenerator<string[]> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await this.dataSource.query<{ id: string }[]>(
+        `SELECT id FROM search_documents WHERE id > $1::uuid ORDER BY id LIMIT 1000`,
+        [after],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => row.id);
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  async health(): Promise<SearchHealth> {
+    try {
+      const [row] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM search_documents`);
+      return { engine: 'postgres', ok: true, documents: row.n, detail: null };
+    } catch (error) {
+      return { engine: 'postgres', ok: false, documents: null, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { describeSearchContract, searchDocument, type ContractOptions, type ContractSubject } from './search-contract';

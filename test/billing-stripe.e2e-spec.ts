@@ -1,0 +1,419 @@
+import { BillingFaults, DunningService, ReconciliationService, RefundsService, UsageReporter } from '@app/billing';
+import { JobQueue, type UsageEvent } from '@app/common';
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createWorkerApp } from '../apps/worker/src/bootstrap';
+import { FakeStripe, type FakeStripeEvent } from './fakes/stripe.fake';
+import { signUp, type SignedUp } from './support/api-client';
+import { CatalogFixtures, send, type CatalogProvider } from './support/catalog-fixtures';
+import { startIsolatedApi, type IsolatedApi } from './support/isolated-api';
+import { until } from './support/until';
+
+const PUBLIC_URL = 'http://localhost:3000';
+/** Short dunning for the test: 3 s of grace, retries 1 s and 4 s after the first failure. */
+const DUNNING = { DUNNING_GRACE_PERIOD: '3s', DUNNING_RETRY_SCHEDULE: '1s,4s' };
+
+interface InvoiceRow {
+  id: string;
+  status: string;
+  total_amount_minor: string;
+  fee_amount_minor: string;
+  provider_share_amount_minor: string;
+  stripe_invoice_id: string | null;
+  payment_reference: string | null;
+}
+
+/**
+ * PAYMENTS=stripe end to end against the Stripe fake with the real SDK: Checkout with the metered
+ * overage price, the webhook activating the subscription, usage reported per window with
+ * deterministic identifiers, Stripe's invoices mirrored into the ledger with the 20 % fee, partial
+ * refunds with reverse_transfer, out-of-order and duplicated webhooks, a crash between the Stripe
+ * call and the commit, dunning, reconciliation.
+ */
+describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
+  let stripe: FakeStripe;
+  let api: IsolatedApi;
+  let worker: INestApplication;
+  let db: DataSource;
+  let fixtures: CatalogFixtures;
+  let provider: CatalogProvider;
+  let admin: SignedUp;
+  let accountId: string;
+  let apiId: string;
+  let planId: string;
+
+  const deliver = (event: FakeStripeEvent) => {
+    const { body, signature } = stripe.signedDelivery(event);
+    return request(api.app.getHttpServer())
+      .post('/v1/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', signature)
+      .send(body)
+      .expect(200);
+  };
+  const processed = (eventId: string) =>
+    until(
+      async () =>
+        (await db.query<{ processed_at: Date | null; last_error: string | null }[]>(
+          'SELECT processed_at, last_error FROM stripe_events WHERE id = $1',
+          [eventId],
+        ))[0],
+      (row) => row !== undefined && row.processed_at !== null,
+    );
+  const deliverAndApply = async (event: FakeStripeEvent) => {
+    await deliver(event);
+    await processed(event.id);
+  };
+  const invoicesOf = (subscriptionId: string) =>
+    db.query<InvoiceRow[]>(
+      `SELECT id, status, total_amount_minor::text, fee_amount_minor::text, provider_share_amount_minor::text, stripe_invoice_id,
+              payment_reference FROM invoices WHERE subscription_id = $1 AND kind = 'invoice' ORDER BY period_start`,
+      [subscriptionId],
+    );
+  const statusOf = async (subscriptionId: string) =>
+    (await db.query<{ status: string; payment_grace_ends_at: Date | null }[]>(
+      'SELECT status, payment_grace_ends_at FROM subscriptions WHERE id = $1',
+      [subscriptionId],
+    ))[0];
+  const unbalanced = async () =>
+    (await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (SELECT transaction_id, currency FROM ledger_entries GROUP BY 1, 2 HAVING SUM(amount_minor) <> 0) t`,
+    ))[0].n;
+
+  /** Subscribes a new consumer through Checkout and pays it; the webhook activates it. */
+  async function paidSubscription(tag: string): Promise<{ consumer: SignedUp; subscriptionId: string; stripeSub: string; customer: string }> {
+    const consumer = await signUp(api.app, tag);
+    const res = await send(api.app, consumer, 'post', '/v1/subscriptions', { planId }).expect(201);
+    const subscriptionId = res.body.id as string;
+    const session = [...stripe.objects.checkoutSessions.values()].find((s) => s.client_reference_id === subscriptionId)!;
+    await deliverAndApply(stripe.checkoutSessionCompletedEvent(session.id));
+    const completed = stripe.checkoutSession(session.id);
+    return { consumer, subscriptionId, stripeSub: completed.subscription!, customer: completed.customer! };
+  }
+
+  beforeAll(async () => {
+    stripe = await FakeStripe.start();
+    api = await startIsolatedApi('stripe-billing', { ...stripe.env, PUBLIC_URL, ...DUNNING });
+    worker = await createWorkerApp({ ...process.env, ...stripe.env, PUBLIC_URL, ...DUNNING, REDIS_PREFIX: api.redisPrefix });
+    await worker.init();
+    db = api.app.get(DataSource);
+    fixtures = new CatalogFixtures(api.app, db);
+    admin = await fixtures.admin('stripe-billing-admin');
+
+    provider = await fixtures.provider('stripe-billing-provider', 'not_started');
+    await send(api.app, provider.user, 'post', '/v1/provider/payouts/onboarding-link').expect(200);
+    accountId = [...stripe.objects.accounts.values()].find((a) => a.metadata.providerId === provider.providerId)!.id;
+    stripe.completeOnboarding(accountId);
+    await deliverAndApply(stripe.accountUpdatedEvent(accountId));
+    const listing = await fixtures.listing(provider);
+    apiId = listing.id;
+    planId = (
+      await fixtures.plan(provider, listing.id, {
+        name: 'Metered',
+        priceAmountMinor: 1000,
+        currency: 'USD',
+        quotaLimit: 3,
+        quotaMode: 'soft',
+        overageUnitPriceMinor: '2.5',
+      })
+    ).id;
+    await send(api.app, provider.user, 'post', `/v1/provider/apis/${listing.id}/publish`, {}).expect(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await stripe?.close();
+  });
+
+  it('runs the whole cycle: Checkout with the metered price, usage per window once, invoices mirrored with the 20 % fee, partial refunds capped at the total', async () => {
+    const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-cycle');
+    expect((await statusOf(subscriptionId)).status).toBe('active');
+
+    // Checkout carried the base price and the plan's metered overage price (2.5 cents a unit), destination charge with the 20 % fee
+    const checkout = stripe.requestsTo('POST', '/v1/checkout/sessions').find((r) => r.body.client_reference_id === subscriptionId)!;
+    const metered = stripe.objects.prices.get((checkout.body.line_items as { price?: string }[])[1].price!)!;
+    expect(metered).toMatchObject({ unit_amount_decimal: '2.5', recurring: { usage_type: 'metered' } });
+    expect(checkout.body.subscription_data).toMatchObject({ application_fee_percent: '20', transfer_data: { destination: accountId } });
+    expect(stripe.requestsTo('POST', '/v1/prices').every((r) => r.idempotencyKey === `portico:overage-price:${planId}:2.5`)).toBe(true);
+
+    // the first invoice (base in advance) was paid at checkout: invoice.paid mirrors it, twice delivered, once applied
+    const [first] = stripe.invoicesOf(stripeSub);
+    const paidEvent = stripe.invoiceEvent('invoice.paid', first.id);
+    await deliverAndApply(paidEvent);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', first.id));
+    const [mirrored] = await invoicesOf(subscriptionId);
+    expect(mirrored).toMatchObject({
+      status: 'paid',
+      total_amount_minor: '1000',
+      fee_amount_minor: '200',
+      provider_share_amount_minor: '800',
+      stripe_invoice_id: first.id,
+    });
+    expect(mirrored.payment_reference).toMatch(/^pi_/);
+    const consumerView = await send(api.app, consumer, 'get', `/v1/invoices/${mirrored.id}`).expect(200);
+    expect(consumerView.body.lines).toEqual([expect.objectContaining({ kind: 'base', amountMinor: '1000' })]);
+    // destination charge: the share went to the provider with the charge; the platform keeps the fee
+    const earnings = await send(api.app, provider.user, 'get', '/v1/provider/earnings').expect(200);
+    expect(earnings.body.totals).toEqual([
+      expect.objectContaining({ currency: 'USD', grossMinor: '1000', feeMinor: '200', netMinor: '800', paidOutMinor: '800', pendingMinor: '0' }),
+    ]);
+
+    // usage: 5 calls, 2 over the soft quota, applied by the worker from a usage batch
+    const at = new Date();
+    const events: UsageEvent[] = Array.from({ length: 5 }, (_, i) => ({
+      requestId: randomUUID(),
+      at: at.toISOString(),
+      keyId: randomUUID(),
+      keyPrefix: 'mp_live_…abcd',
+      applicationId: randomUUID(),
+      consumerAccountId: consumer.accountId,
+      apiId,
+      subscriptionId,
+      planId,
+      endpointId: null,
+      method: 'GET',
+      status: 200,
+      latencyMs: 5,
+      bytesIn: 0,
+      bytesOut: 10,
+      mode: 'live',
+      billableUnits: 1,
+      overageUnits: i >= 3 ? 1 : 0,
+      generated: false,
+      errorCode: null,
+    }));
+    const batchId = randomUUID();
+    await api.app.get(JobQueue).enqueue('metering.apply-usage-batch', { batchId, events }, { jobId: `usage-${batchId}` });
+    await until(
+      async () =>
+        (await db.query<{ o: string }[]>(
+          'SELECT COALESCE(SUM(overage_units), 0)::text AS o FROM usage_minute_rollups WHERE subscription_id = $1',
+          [subscriptionId],
+        ))[0].o,
+      (o) => o === '2',
+    );
+
+    // the reporter sends one meter event for the window, with a deterministic identifier; a rerun sends nothing new
+    const reporter = worker.get(UsageReporter);
+    const later = new Date(at.getTime() + 3 * 3600_000);
+    await reporter.reportDue(later);
+    await reporter.reportDue(later);
+    const [report] = await db.query<{ window_start: Date; units: string; identifier: string }[]>(
+      'SELECT window_start, units::text, identifier FROM billing_usage_reports WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    const identifier = `${subscriptionId}:${report.window_start.toISOString()}`;
+    expect(report).toMatchObject({ units: '2', identifier });
+    const sent = stripe.requestsTo('POST', '/v1/billing/meter_events').filter((r) => r.body.identifier === identifier);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ idempotencyKey: `portico:usage:${identifier}`, body: { payload: { stripe_customer_id: customer, value: '2' } } });
+    expect(stripe.objects.meterEvents.size).toBe(1);
+
+    // replay-safe: a crash after Stripe answered and before the row was marked → the rerun replays the same request
+    await db.query('UPDATE billing_usage_reports SET reported_at = NULL WHERE subscription_id = $1', [subscriptionId]);
+    await reporter.sendPending();
+    const again = stripe.requestsTo('POST', '/v1/billing/meter_events').filter((r) => r.body.identifier === identifier);
+    expect(again.map((r) => r.replayed)).toEqual([false, true]);
+    expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(2);
+
+    // the period ends at Stripe: the renewal bills the next base in advance and the overage in arrears (2 × 2.5 = 5)
+    const renewal = stripe.renewSubscription(stripeSub);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
+    const both = await invoicesOf(subscriptionId);
+    expect(both).toHaveLength(2);
+    const second = both.find((i) => i.stripe_invoice_id === renewal.id)!;
+    expect(second).toMatchObject({ status: 'paid', total_amount_minor: '1005', fee_amount_minor: '201', provider_share_amount_minor: '804' });
+    const lines = (await send(api.app, consumer, 'get', `/v1/invoices/${second.id}`).expect(200)).body.lines as { kind: string; quantity: string | null; unitPriceMinor: string | null; amountMinor: string }[];
+    expect(lines.map((l) => [l.kind, l.quantity, l.unitPriceMinor, l.amountMinor])).toEqual([
+      ['base', null, null, '1000'],
+      ['overage', '2', '2.5', '5'],
+    ]);
+
+    // a partial refund, then another: fee and share reversed in proportion, through Stripe with reverse_transfer
+    const r1 = await send(api.app, admin, 'post', `/v1/admin/invoices/${second.id}/refunds`, { amountMinor: '500', reason: 'Outage credit' })
+      .set('Idempotency-Key', 'refund-1')
+      .expect(201);
+    expect(r1.body).toMatchObject({ status: 'succeeded', amountMinor: '500', feeAmountMinor: '100', providerShareAmountMinor: '400' });
+    const r2 = await send(api.app, provider.user, 'post', `/v1/provider/invoices/${second.id}/refunds`, { amountMinor: '333', reason: 'Goodwill' }).expect(201);
+    expect(r2.body).toMatchObject({ status: 'succeeded', amountMinor: '333', feeAmountMinor: '67', providerShareAmountMinor: '266' });
+    const refundCalls = stripe.requestsTo('POST', '/v1/refunds');
+    expect(refundCalls.map((r) => [r.body.amount, r.body.reverse_transfer, r.body.refund_application_fee, r.idempotencyKey])).toEqual([
+      ['500', 'true', 'true', `portico:refund:${r1.body.id}`],
+      ['333', 'true', 'true', `portico:refund:${r2.body.id}`],
+    ]);
+    // the same request again (same Idempotency-Key) answers the same refund
+    const replay = await send(api.app, admin, 'post', `/v1/admin/invoices/${second.id}/refunds`, { amountMinor: '500', reason: 'Outage credit' })
+      .set('Idempotency-Key', 'refund-1')
+      .expect(201);
+    expect(replay.body.id).toBe(r1.body.id);
+    // a third exceeding what is left (1005 − 833 = 172) is refused, and nothing moves
+    const refused = await send(api.app, admin, 'post', `/v1/admin/invoices/${second.id}/refunds`, { amountMinor: '173', reason: 'Too much' }).expect(409);
+    expect(refused.body.detail).toContain('172');
+    expect(stripe.requestsTo('POST', '/v1/refunds')).toHaveLength(2);
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === second.payment_reference)!;
+    expect(charge.amount_refunded).toBe(833);
+
+    // charge.refunded afterwards changes nothing (both refunds are Portico's and recorded)
+    await deliverAndApply(stripe.chargeRefundedEvent(charge.id));
+    const notes = await db.query<{ n: number; total: string }[]>(
+      `SELECT count(*)::int AS n, SUM(total_amount_minor)::text AS total FROM invoices WHERE credits_invoice_id = $1`,
+      [second.id],
+    );
+    expect(notes[0]).toEqual({ n: 2, total: '-833' });
+    const after = await send(api.app, provider.user, 'get', '/v1/provider/earnings').expect(200);
+    // gross 2005 − 833 refunded = 1172; fee 401 − 167 = 234; net 1604 − 666 = 938, all of it with the provider already
+    expect(after.body.totals[0]).toMatchObject({ grossMinor: '1172', feeMinor: '234', netMinor: '938', pendingMinor: '0' });
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('mirrors a dashboard refund and a dispute once, from charge.refunded and charge.dispute.created', async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-dashboard');
+    const [first] = stripe.invoicesOf(stripeSub);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', first.id));
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === first.payments.data[0].payment.payment_intent)!;
+    stripe.refundInDashboard(charge.id, 250);
+    const event = stripe.chargeRefundedEvent(charge.id);
+    await deliverAndApply(event);
+    await deliverAndApply(stripe.chargeRefundedEvent(charge.id));
+    const [invoice] = await invoicesOf(subscriptionId);
+    const notes = await db.query<{ total: string; fee: string; share: string }[]>(
+      `SELECT total_amount_minor::text AS total, fee_amount_minor::text AS fee, provider_share_amount_minor::text AS share
+       FROM invoices WHERE credits_invoice_id = $1`,
+      [invoice.id],
+    );
+    expect(notes).toEqual([{ total: '-250', fee: '-50', share: '-200' }]);
+
+    const dispute = stripe.disputeCreatedEvent(charge.id, 750);
+    await deliverAndApply(dispute);
+    await deliverAndApply(dispute);
+    const disputes = await db.query<{ amount_minor: string; invoice_id: string }[]>(
+      'SELECT amount_minor::text, invoice_id FROM billing_disputes WHERE invoice_id = $1',
+      [invoice.id],
+    );
+    expect(disputes).toEqual([{ amount_minor: '750', invoice_id: invoice.id }]);
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('converges to the same state whatever the order: subscription.deleted before invoice.paid, and after', async () => {
+    const states: unknown[] = [];
+    for (const order of ['deleted-first', 'paid-first'] as const) {
+      const { subscriptionId, stripeSub } = await paidSubscription(`stripe-order-${order}`);
+      const [first] = stripe.invoicesOf(stripeSub);
+      await request(stripe.url).delete(`/v1/subscriptions/${stripeSub}`).set('Authorization', `Bearer ${stripe.secretKey}`).expect(200);
+      const deleted = stripe.subscriptionEvent('customer.subscription.deleted', stripeSub);
+      const paid = stripe.invoiceEvent('invoice.paid', first.id);
+      for (const event of order === 'deleted-first' ? [deleted, paid] : [paid, deleted]) await deliverAndApply(event);
+      await deliverAndApply(deleted); // a duplicate, late
+      const [invoice] = await invoicesOf(subscriptionId);
+      states.push({ subscription: (await statusOf(subscriptionId)).status, invoice: invoice.status, total: invoice.total_amount_minor });
+    }
+    expect(states[0]).toEqual({ subscription: 'canceled', invoice: 'paid', total: '1000' });
+    expect(states[1]).toEqual(states[0]);
+  }, 60_000);
+
+  it('a refund whose process dies after Stripe answered is completed once: the same key makes Stripe answer the same refund', async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-crash');
+    const [first] = stripe.invoicesOf(stripeSub);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', first.id));
+    const [invoice] = await invoicesOf(subscriptionId);
+
+    api.app.get(BillingFaults).crashAfter('refund.after-provider-call');
+    await send(api.app, admin, 'post', `/v1/admin/invoices/${invoice.id}/refunds`, { amountMinor: '400', reason: 'Crash test' }).expect(500);
+    const [pending] = await db.query<{ id: string; status: string }[]>(
+      'SELECT id, status FROM billing_refunds WHERE invoice_id = $1',
+      [invoice.id],
+    );
+    expect(pending.status).toBe('pending');
+    expect(stripe.requestsTo('POST', '/v1/refunds').filter((r) => r.idempotencyKey === `portico:refund:${pending.id}`)).toHaveLength(1);
+
+    // the worker's sweeper reruns it: Stripe replays the first refund, the ledger is written once
+    expect(await worker.get(RefundsService).completePending(new Date(Date.now() + 120_000))).toBe(1);
+    expect(await worker.get(RefundsService).completePending(new Date(Date.now() + 120_000))).toBe(0);
+    const calls = stripe.requestsTo('POST', '/v1/refunds').filter((r) => r.idempotencyKey === `portico:refund:${pending.id}`);
+    expect(calls.map((c) => c.replayed)).toEqual([false, true]);
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === invoice.payment_reference)!;
+    expect(charge.refunds.data).toHaveLength(1);
+    const [done] = await db.query<{ status: string; stripe_refund_id: string }[]>(
+      'SELECT status, stripe_refund_id FROM billing_refunds WHERE id = $1',
+      [pending.id],
+    );
+    expect(done).toEqual({ status: 'succeeded', stripe_refund_id: charge.refunds.data[0].id });
+    const postings = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ledger_transactions t JOIN invoices n ON t.reference LIKE 'invoice:' || n.id || ':%'
+       WHERE n.credits_invoice_id = $1`,
+      [invoice.id],
+    );
+    expect(postings[0].n).toBe(3); // finalisation, refund, transfer reversal — once each
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('dunning: payment_failed → past_due with the grace end the gateway enforces (subscription_inactive after it: authorize.spec) → canceled after the last retry', async () => {
+    const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-dunning');
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', stripe.invoicesOf(stripeSub)[0].id));
+    stripe.declinePayments(customer);
+    const renewal = stripe.renewSubscription(stripeSub);
+    expect(renewal.status).toBe('open');
+    const failedAt = Date.now();
+    await deliverAndApply(stripe.invoiceEvent('invoice.payment_failed', renewal.id));
+    await deliverAndApply(stripe.invoiceEvent('invoice.payment_failed', renewal.id));
+
+    const pastDue = await statusOf(subscriptionId);
+    expect(pastDue.status).toBe('past_due');
+    const graceEnd = pastDue.payment_grace_ends_at!.getTime();
+    expect(graceEnd - failedAt).toBeGreaterThan(2_000);
+    expect(graceEnd - failedAt).toBeLessThan(6_000);
+    const view = await send(api.app, consumer, 'get', `/v1/subscriptions/${subscriptionId}`).expect(200);
+    expect(view.body).toMatchObject({ status: 'past_due', paymentGraceEndsAt: new Date(graceEnd).toISOString() });
+    const notes = await send(api.app, consumer, 'get', '/v1/notifications').expect(200);
+    expect((notes.body.items as { type: string }[]).map((n) => n.type)).toContain('billing.payment_failed');
+
+    // the first retry (1 s) fails: still past_due, Stripe was asked with a key per retry
+    const dunning = worker.get(DunningService);
+    expect(await dunning.runDue(new Date(failedAt + 1_500))).toMatchObject({ due: 1, retriedAndFailed: 1 });
+    const [local] = (await invoicesOf(subscriptionId)).filter((i) => i.stripe_invoice_id === renewal.id);
+    expect(stripe.requestsTo('POST', `/v1/invoices/${renewal.id}/pay`).map((r) => r.idempotencyKey)).toEqual([
+      `portico:invoice-retry:${local.id}:1`,
+    ]);
+    expect((await statusOf(subscriptionId)).status).toBe('past_due');
+
+    // the last retry (4 s) fails: the Stripe subscription is canceled, the invoice written off, the subscription canceled
+    expect(await dunning.runDue(new Date(failedAt + 4_500))).toMatchObject({ due: 1, canceled: 1 });
+    expect(await dunning.runDue(new Date(failedAt + 60_000))).toMatchObject({ due: 0 });
+    expect((await statusOf(subscriptionId)).status).toBe('canceled');
+    expect(stripe.subscription(stripeSub).status).toBe('canceled');
+    expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('uncollectible');
+    const after = await send(api.app, consumer, 'get', '/v1/notifications').expect(200);
+    expect((after.body.items as { type: string }[]).map((n) => n.type)).toContain('billing.subscription_canceled');
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('reconciliation reports drift from Stripe and cancels a Stripe subscription Portico ended', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-reconcile');
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: false }).expect(200);
+    expect(stripe.subscription(stripeSub).status).toBe('active');
+    const run = await worker.get(ReconciliationService).run();
+    expect(run.drifts).toContainEqual(
+      expect.objectContaining({ objectType: 'subscription', objectId: subscriptionId, field: 'status', localValue: 'canceled', stripeValue: 'active' }),
+    );
+    expect(stripe.subscription(stripeSub).status).toBe('canceled');
+    const open = await send(api.app, admin, 'get', '/v1/admin/billing/drifts').expect(200);
+    expect(open.body).toContainEqual(expect.objectContaining({ objectId: subscriptionId, field: 'status' }));
+    // the next run finds them equal again and resolves the drift
+    await worker.get(ReconciliationService).run();
+    const resolved = await send(api.app, admin, 'get', '/v1/admin/billing/drifts').expect(200);
+    expect((resolved.body as { objectId: string }[]).some((d) => d.objectId === subscriptionId)).toBe(false);
+  }, 60_000);
+
+  it("refuses a provider's refund of another provider's invoice with 404, like an unknown id", async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-other');
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', stripe.invoicesOf(stripeSub)[0].id));
+    const [invoice] = await invoicesOf(subscriptionId);
+    const other = await fixtures.provider('stripe-other-provider');
+    const res = await send(api.app, other.user, 'post', `/v1/provider/invoices/${invoice.id}/refunds`, { amountMinor: '100', reason: 'Not mine' }).expect(404);
+    expect(res.body.code).toBe('not_found');
+    expect(stripe.requestsTo('POST', '/v1/refunds').filter((r) => r.body.metadata && (r.body.metadata as Record<string, string>).porticoInvoiceId === invoice.id)).toHaveLength(0);
+  }, 60_000);
+});
