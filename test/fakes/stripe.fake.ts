@@ -639,7 +639,7 @@ export class FakeStripe {
 
   /** An `invoice.*` event carrying the invoice as it is now. */
   invoiceEvent(type: string, invoiceId: string): FakeStripeEvent {
-    return this.event(type, this.invoiceBody(invoiceId) as unknown as Record<string, unknown>);
+    return this.event(type, this.invoiceBody(invoiceId));
   }
 
   /** A `customer.subscription.*` event carrying the subscription as it is now. */

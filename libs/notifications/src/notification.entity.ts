@@ -30,7 +30,7 @@ export class NotificationEntity {
   body!: string;
 
   /** Machine-readable facts (ids, thresholds, amounts), camelCase keys. */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   data!: Record<string, unknown>;
 
   @Column({ type: 'timestamptz', nullable: true })

@@ -125,8 +125,10 @@ export class StripeInboxService {
         const checkout = completedCheckoutOf(event.payload);
         if (checkout === null) return 'ignored';
         if (checkout === 'awaiting_payment') return 'awaiting_payment';
-        await this.sync.linkCheckout(checkout, tx);
-        return this.checkouts.record(checkout, tx);
+        const recorded = await this.checkouts.record(checkout, tx);
+        // billing's own link to Stripe's customer and subscription (usage reporting, mirroring)
+        if (recorded !== 'unknown_subscription') await this.sync.linkCheckout(checkout, tx);
+        return recorded;
       }
       // state from Stripe's current object (re-read), never from the event's copy or arrival order
       case 'invoice.paid':

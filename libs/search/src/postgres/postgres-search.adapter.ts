@@ -350,16 +350,16 @@ export class PostgresSearchAdapter extends SearchPort {
     if (typed.length === 0) return [];
     const p = new Params();
     const nowParam = p.add(now.toISOString(), 'timestamptz');
-    // name words only (weight A); the last word is a prefix
-    const tsq = typed.map((w, i) => (i === typed.length - 1 ? `${w}:*A` : `${w}:A`)).join(' & ');
-    const last = typed[typed.length - 1];
-    // stemming can cut a prefix short of the stored lexeme ("runni" vs "run"): the trigram LIKE covers it
-    const like = last.length >= 3 ? ` OR portico_unaccent(lower(d.name)) LIKE ${p.add(`%${typed.join('%')}%`)}` : '';
+    // every typed word starts a word of the name. With 3+ letters each, a regex the trigram index
+    // on the folded name answers; shorter input uses the name lexemes (weight A) as prefixes
+    const match = typed.every((w) => w.length >= 3)
+      ? typed.map((w) => `portico_unaccent(lower(d.name)) ~ ${p.add(`(^|[^[:alnum:]])${w}`)}`).join(' AND ')
+      : `d.search_vector @@ to_tsquery('${CONFIG}', ${p.add(typed.map((w, i) => (i === typed.length - 1 ? `${w}:*A` : `${w}:A`)).join(' & '))})`;
     const rows = await this.dataSource.query<{ id: string; slug: string; name: string }[]>(
       `SELECT d.id, d.slug, d.name FROM search_documents d
         WHERE d.visibility = 'public' AND d.status IN ('published', 'deprecated')
           AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})
-          AND (d.search_vector @@ to_tsquery('${CONFIG}', ${p.add(tsq)})${like})
+          AND ${match}
         ORDER BY (portico_unaccent(lower(d.name)) LIKE ${p.add(`${typed.join(' ')}%`)}) DESC, d.popularity DESC, d.name, d.id
         LIMIT ${p.add(limit, 'int')}`,
       p.values,
