@@ -45,9 +45,10 @@ export const SMALL_DOCUMENT = {
  * Catalog operations of the api: every route of the provider, listing, version, plan, public catalog and admin review code.
  * `/v1/provider/subscriptions…` belongs to libs/subscriptions; test/subscriptions.e2e-spec.ts covers its authorization.
  * `/v1/apis/{slug}/reviews` belongs to libs/reviews; test/reviews.e2e-spec.ts covers its authorization and mass assignment.
+ * `/v1/provider/invoices…` belongs to libs/billing; test/billing-stripe.e2e-spec.ts covers another provider's refund (404).
  */
 export const CATALOG_PATH =
-  /^\/v1\/(provider(?!\/subscriptions(\/|$))(\/|$)|apis(?!\/[^/]+\/reviews(\/|$))(\/|$)|categories$|admin\/apis(\/|$)|providers(\/|$))/;
+  /^\/v1\/(provider(?!\/(subscriptions|invoices)(\/|$))(\/|$)|apis(?!\/[^/]+\/reviews(\/|$))(\/|$)|categories$|admin\/apis(\/|$)|providers(\/|$))/;
 
 const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
 

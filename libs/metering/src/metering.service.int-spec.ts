@@ -453,7 +453,7 @@ describe('MeteringService (real PostgreSQL)', () => {
     expect(await totalCalls(who.subscriptionId!)).toBe(50);
   });
 
-  it('attributes each minute to one period: the minute a period starts in counts in it', async () => {
+  it('attributes each minute to the one period holding its start', async () => {
     const who = caller();
     await metering.applyBatch(
       batch([
@@ -467,10 +467,8 @@ describe('MeteringService (real PostgreSQL)', () => {
       { subscriptionId: who.subscriptionId!, start: new Date(T0 - 86_400_000), end: boundary },
       { subscriptionId: who.subscriptionId!, start: boundary, end: new Date(T0 + 120_000) },
     ]);
-    // minute T0 holds the boundary: it counts in the period starting in it (a subscription's first
-    // minute is never lost), minutes T0 and T0 + 1 min in the second period, T0 + 2 min in neither
-    expect(before).toEqual({ calls: 0, billableUnits: 0, overageUnits: 0 });
-    expect(after).toEqual({ calls: 2, billableUnits: 11, overageUnits: 0 });
+    expect(before).toEqual({ calls: 1, billableUnits: 1, overageUnits: 0 });
+    expect(after).toEqual({ calls: 1, billableUnits: 10, overageUnits: 0 });
     await expect(metering.usageForPeriod(randomUUID(), new Date(T0), new Date(T0 + 1))).resolves.toEqual({
       calls: 0,
       billableUnits: 0,

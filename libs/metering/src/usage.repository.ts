@@ -155,11 +155,9 @@ export class UsageRepository {
   }
 
   /**
-   * Usage of each (subscription, [start, end)) from the minute rollups, in the order asked. A minute
-   * belongs to the period its start falls in once both bounds are truncated to the minute, so the
-   * minute a subscription (or period) starts in counts in it, and every minute counts in exactly
-   * one of two adjacent periods (calls in the seconds of a boundary minute before the boundary
-   * count in the new period).
+   * Usage of each (subscription, [start, end)) from the minute rollups, in the order asked: the
+   * minutes whose first instant lies in the period. Subscriptions anchor their periods on a whole
+   * minute (libs/subscriptions `anchorAt`), so a subscription's first minute is in its first period.
    */
   async usageForPeriods(periods: readonly PeriodQuery[]): Promise<PeriodUsageRow[]> {
     if (periods.length === 0) return [];
@@ -171,8 +169,7 @@ export class UsageRepository {
               coalesce(sum(r.overage_units), 0) AS overage_units
        FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(subscription_id, start_at, end_at, ord)
        LEFT JOIN usage_minute_rollups r
-         ON r.subscription_id = p.subscription_id
-        AND r.minute >= date_trunc('minute', p.start_at) AND r.minute < date_trunc('minute', p.end_at)
+         ON r.subscription_id = p.subscription_id AND r.minute >= p.start_at AND r.minute < p.end_at
        GROUP BY p.ord
        ORDER BY p.ord`,
       [
@@ -193,8 +190,7 @@ export class UsageRepository {
     const [row] = await this.dataSource.query<{ histogram: string[] | null }[]>(
       `SELECT metering_histogram_sum(latency_histogram) AS histogram
        FROM usage_minute_rollups
-       WHERE subscription_id = $1
-         AND minute >= date_trunc('minute', $2::timestamptz) AND minute < date_trunc('minute', $3::timestamptz)`,
+       WHERE subscription_id = $1 AND minute >= $2 AND minute < $3`,
       [subscriptionId, start.toISOString(), end.toISOString()],
     );
     return (row?.histogram ?? []).map(Number);

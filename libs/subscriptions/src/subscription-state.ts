@@ -70,15 +70,25 @@ function illegal(
   );
 }
 
+/**
+ * Where periods are counted from when access starts at `now`: the start of its minute. Metering
+ * rolls usage up per minute and counts a minute in the period its start lies in, so a
+ * minute-aligned anchor puts every call of the first minute in the first period (README "Time").
+ */
+export function anchorAt(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+}
+
 /** Access starts now: a trial when the plan has one, else payment (stripe) or active at once. */
 function start(plan: PlanTerms, payments: PaymentsMode, now: Date): SubscriptionState {
   const none = { trialEndsAt: null, cancelAtPeriodEnd: false, canceledAt: null };
   if (plan.trialDays > 0) {
-    const period = periodAt(plan.quotaPeriod, now, now);
+    const anchor = anchorAt(now);
+    const period = periodAt(plan.quotaPeriod, anchor, now);
     return {
       ...none,
       status: 'trialing',
-      anchor: now,
+      anchor,
       currentPeriodStart: period.start,
       currentPeriodEnd: period.end,
       trialEndsAt: addDays(now, plan.trialDays),
@@ -91,10 +101,11 @@ function start(plan: PlanTerms, payments: PaymentsMode, now: Date): Subscription
 }
 
 function activate(plan: PlanTerms, now: Date): SubscriptionState {
-  const period = periodAt(plan.quotaPeriod, now, now);
+  const anchor = anchorAt(now);
+  const period = periodAt(plan.quotaPeriod, anchor, now);
   return {
     status: 'active',
-    anchor: now,
+    anchor,
     currentPeriodStart: period.start,
     currentPeriodEnd: period.end,
     trialEndsAt: null,
