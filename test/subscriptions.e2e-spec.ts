@@ -71,7 +71,10 @@ describe('subscriptions (HTTP)', () => {
     });
     const start = Date.parse(sub.currentPeriodStart ?? '');
     const end = new Date(sub.currentPeriodEnd ?? '');
-    expect(start).toBeGreaterThanOrEqual(before - 1000);
+    // anchored on the start of the subscribing minute (libs/subscriptions "Anchor on a whole minute")
+    expect(start % 60_000).toBe(0);
+    expect(start).toBeGreaterThanOrEqual(Math.floor(before / 60_000) * 60_000);
+    expect(start).toBeLessThanOrEqual(Date.now());
     expect(end.getTime() - start).toBeGreaterThanOrEqual(28 * DAY_MS);
     expect(end.getTime() - start).toBeLessThanOrEqual(31 * DAY_MS);
     expect(end.getUTCHours()).toBe(new Date(start).getUTCHours());

@@ -13,7 +13,7 @@ import { describeSearchContract } from './testing';
  * 1. postgres — a scratch database migrated from empty (its own search_documents), always;
  * 2. meilisearch through the real `meilisearch` client against test/fakes/meilisearch.fake.ts,
  *    always: the adapter's requests, settings, filters, facets, sorts and task waits, offline
- *    (ranking and query-syntax cases are reported skipped: a fake does not rank like the engine);
+ *    (ranking and query-syntax cases are not run against it: a fake does not rank like the engine);
  * 3. a real Meilisearch when MEILI_URL (and MEILI_KEY) are set, on a throwaway index — otherwise
  *    the whole block is reported as skipped, naming the variable to set.
  */

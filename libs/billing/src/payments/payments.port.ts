@@ -84,6 +84,8 @@ export interface UsageReportRequest {
   /** The payment provider's customer the metered price bills (`cus_…`). */
   customerId: string;
   windowStart: Date;
+  /** The window's end (exclusive): the meter event is timestamped just before it. */
+  windowEnd: Date;
   /** `<subscriptionId>:<windowStart ISO>`: deterministic, the meter event's identifier. */
   identifier: string;
   units: bigint;

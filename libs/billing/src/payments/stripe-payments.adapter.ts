@@ -290,7 +290,9 @@ export class StripePaymentsAdapter extends PaymentsPort {
         {
           event_name: OVERAGE_METER_EVENT,
           identifier: request.identifier,
-          timestamp: Math.floor(request.windowStart.getTime() / 1000),
+          // the window's last second: a window starts on a whole minute (metering's unit), which may
+          // fall seconds before the Stripe period began; its end always lies inside that period
+          timestamp: Math.floor(request.windowEnd.getTime() / 1000) - 1,
           payload: { stripe_customer_id: request.customerId, value: request.units.toString() },
         },
         { idempotencyKey: stripeIdempotencyKey.usage(request.identifier) },

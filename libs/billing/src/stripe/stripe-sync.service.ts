@@ -66,8 +66,9 @@ export class StripeSyncService {
         currentPeriodStart: remote.currentPeriodStart,
         currentPeriodEnd: remote.currentPeriodEnd,
       },
-      // usage is reported from the instant the subscription is paid for (its first window is partial)
-      this.clock.now(),
+      // usage is reported from the start of the minute the subscription is paid for, where its
+      // periods are anchored (libs/subscriptions anchorAt): metering counts whole minutes
+      new Date(Math.floor(this.clock.now().getTime() / 60_000) * 60_000),
     );
   }
 

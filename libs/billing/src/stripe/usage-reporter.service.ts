@@ -104,6 +104,7 @@ export class UsageReporter {
           subscriptionId: row.subscriptionId,
           customerId: link.stripeCustomerId,
           windowStart: row.windowStart,
+          windowEnd: row.windowEnd,
           identifier: row.identifier,
           units: BigInt(row.units),
         });
