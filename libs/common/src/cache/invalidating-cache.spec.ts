@@ -90,3 +90,34 @@ describe('InvalidatingCache', () => {
     expect(await expiring.get('x', 1_000)).toEqual({ v: 2, until: 1_000 });
   });
 });
+
+describe('InvalidatingCache refresh-ahead', () => {
+  it('answers a hit near its expiry at once and reloads it in the background', async () => {
+    let version = 0;
+    const cache = new InvalidatingCache<Row>(async () => ({ v: ++version }), {
+      max: 10,
+      ttlMs: 60_000,
+      refreshAheadMs: 60_000, // every hit is "near expiry"
+    });
+    cache.startCaching();
+    expect(await cache.get('a')).toEqual({ v: 1 });
+    expect(await cache.get('a')).toEqual({ v: 1 }); // answered from memory, reload started
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('a')).toEqual({ v: 2 });
+  });
+
+  it('drops an entry whose background reload finds it gone', async () => {
+    let exists = true;
+    const cache = new InvalidatingCache<Row>(async () => (exists ? { v: 1 } : null), {
+      max: 10,
+      ttlMs: 60_000,
+      refreshAheadMs: 60_000,
+    });
+    cache.startCaching();
+    await cache.get('a');
+    exists = false;
+    expect(await cache.get('a')).toEqual({ v: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('a')).toBeNull();
+  });
+});

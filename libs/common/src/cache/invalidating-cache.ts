@@ -9,6 +9,12 @@ export interface InvalidatingCacheOptions<V> {
   maxMissing?: number;
   /** An entry must not outlive this epoch-ms instant (e.g. a period end); null or undefined = the TTL only. */
   expiresAt?: (value: V) => number | null | undefined;
+  /**
+   * A hit with less than this left of its TTL starts a background reload and is answered as it is
+   * (refresh-ahead): hot entries never expire under load, so no burst of calls waits for the store.
+   * Default 0 (off). Invalidations are unaffected: they drop the entry at once.
+   */
+  refreshAheadMs?: number;
 }
 
 interface Pending<V> {
@@ -51,7 +57,12 @@ export class InvalidatingCache<V extends object> {
     const hit = this.found.get(key);
     if (hit) {
       const until = this.options.expiresAt?.(hit);
-      if (until === null || until === undefined || until > now) return hit;
+      if (until === null || until === undefined || until > now) {
+        const ahead = this.options.refreshAheadMs ?? 0;
+        if (ahead > 0 && !this.inFlight.has(key) && this.found.getRemainingTTL(key) < ahead)
+          this.refresh(key);
+        return hit;
+      }
       this.found.delete(key);
     } else if (this.missing.has(key)) {
       return null;
@@ -64,6 +75,17 @@ export class InvalidatingCache<V extends object> {
     });
     this.inFlight.set(key, pending);
     return pending.promise;
+  }
+
+  /** Reloads a key in the background; the cached value keeps answering until the new one lands. */
+  private refresh(key: string): void {
+    const pending: Pending<V> = { promise: Promise.resolve(null), stale: false };
+    pending.promise = this.fill(key, pending)
+      .catch(() => null) // the entry keeps answering until its TTL; the next miss reports the error
+      .finally(() => {
+        if (this.inFlight.get(key) === pending) this.inFlight.delete(key);
+      });
+    this.inFlight.set(key, pending);
   }
 
   startCaching(): void {
@@ -108,7 +130,10 @@ export class InvalidatingCache<V extends object> {
     const value = await this.load(key);
     if (this.caching && !pending.stale) {
       if (value) this.found.set(key, value);
-      else this.missing.set(key, MISSING);
+      else {
+        this.found.delete(key);
+        this.missing.set(key, MISSING);
+      }
     }
     return value;
   }

@@ -81,6 +81,8 @@ function upstreamBase(url: string): UpstreamBase {
 }
 
 const TTL_MS = 30_000;
+/** Hot entries reload in the background in their last 5 s, so no burst of calls waits on PostgreSQL. */
+const REFRESH_AHEAD_MS = 5_000;
 
 /**
  * Step 2 of the call path (DESIGN §3): slug → API (upstreams, secrets, endpoints) and
@@ -110,11 +112,13 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
     this.apis = new InvalidatingCache((slug) => this.loadApi(slug), {
       max: 10_000,
       ttlMs: TTL_MS,
+      refreshAheadMs: REFRESH_AHEAD_MS,
       expiresAt: (entry) => entry.api.cacheUntil?.getTime(),
     });
     this.subscriptions = new InvalidatingCache((key) => this.loadSubscription(key), {
       max: 100_000,
       ttlMs: TTL_MS,
+      refreshAheadMs: REFRESH_AHEAD_MS,
       maxMissing: 20_000,
       expiresAt: (entry) => entry.periodEnd,
     });

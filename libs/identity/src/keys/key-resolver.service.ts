@@ -67,6 +67,8 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
     max: this.options.maxKnown,
     maxMissing: this.options.maxUnknown,
     ttlMs: this.options.ttlMs,
+    // hot keys reload in the background before they expire: no burst of calls waits on PostgreSQL
+    refreshAheadMs: this.options.ttlMs / 6,
   });
   private unsubscribe?: () => void;
   private destroyed = false;
