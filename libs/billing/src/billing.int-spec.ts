@@ -1,4 +1,5 @@
-import { Clock, SnakeNamingStrategy } from '@app/common';
+import { SnakeNamingStrategy } from '@app/common';
+import { ManualClock } from '@app/common/testing';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -11,15 +12,6 @@ import { LedgerEntryEntity, LedgerTransactionEntity } from './ledger/ledger.enti
 import { LedgerService } from './ledger/ledger.service';
 import { LocalPaymentsAdapter } from './payments/local-payments.adapter';
 
-class FixedClock extends Clock {
-  constructor(public at: Date) {
-    super();
-  }
-  now(): Date {
-    return this.at;
-  }
-}
-
 /** libs/billing's database rules on the test run's real PostgreSQL (README "Invoices", "The ledger"). */
 describe('billing in PostgreSQL', () => {
   let dataSource: DataSource;
@@ -27,7 +19,7 @@ describe('billing in PostgreSQL', () => {
   let repo: InvoiceRepository;
   let invoices: InvoicesService;
   // a year nobody else numbers in, so the sequence is this suite's own
-  const clock = new FixedClock(new Date(`${2090 + Math.floor(Math.random() * 9)}-03-01T00:00:00Z`));
+  const clock = new ManualClock(new Date(`${2090 + Math.floor(Math.random() * 9)}-03-01T00:00:00Z`));
 
   beforeAll(async () => {
     dataSource = new DataSource({

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ManualClock } from '@app/common/testing';
 import { BillingEnv } from '@app/billing';
 import { insertListing, insertPlan, insertProvider } from '@app/catalog/testing';
 import {
@@ -36,16 +37,6 @@ import {
   RECONCILE_QUOTAS_EVERY_MS,
   RECONCILE_QUOTAS_JOB,
 } from './quota.processor';
-
-class ManualClock extends Clock {
-  constructor(public at: Date) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.at);
-  }
-}
 
 @Module({})
 class QuotaJobTestModule {

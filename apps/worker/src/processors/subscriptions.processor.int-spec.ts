@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ManualClock } from '@app/common/testing';
 import { BillingEnv } from '@app/billing';
 import { insertListing, insertPlan, insertProvider } from '@app/catalog/testing';
 import {
@@ -31,17 +32,6 @@ import {
   SubscriptionsProcessor,
   SubscriptionsScheduler,
 } from './subscriptions.processor';
-
-/** A clock the test moves by hand. */
-class ManualClock extends Clock {
-  constructor(public at: Date) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.at);
-  }
-}
 
 /** The worker's subscriptions processor and scheduler on their own, without the dispatcher (the test drives the queue). */
 @Module({})

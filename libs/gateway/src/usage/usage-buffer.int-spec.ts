@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
+import { TcpRelay } from '../../../../test/support/tcp-relay';
 import { until } from '../../../../test/support/until';
 import { DEFAULT_USAGE_BUFFER_OPTIONS, UsageBuffer, type UsageBufferOptions } from './usage-buffer';
 
@@ -46,47 +46,6 @@ function env(redisUrl: string, prefix: string): CoreEnv {
   return Object.assign(new CoreEnv(), { REDIS_URL: redisUrl, REDIS_PREFIX: prefix });
 }
 
-/** A TCP relay to the real Redis that the test can cut and restore: a Redis outage, on loopback. */
-class RedisRelay {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(this.target.port || 6379), this.target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and cuts the open ones. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 describe('UsageBuffer → BullMQ (real Redis)', () => {
   /** Reads the queue directly (not through any relay). */
@@ -102,7 +61,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
   }
 
   /** A producer whose Redis goes through the relay; its connection errors are expected here. */
-  function relayedQueue(relay: RedisRelay): JobQueue {
+  function relayedQueue(relay: TcpRelay): JobQueue {
     const jobs = new JobQueue(env(relay.url, PREFIX));
     jobs.queue(JOB_QUEUES['metering.apply-usage-batch']).on('error', () => undefined);
     queues.push(jobs);
@@ -213,7 +172,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
   });
 
   it('keeps the batch through a Redis outage and retries it with the same batch id: one job', async () => {
-    const relay = new RedisRelay(new URL(REDIS_URL));
+    const relay = new TcpRelay(new URL(REDIS_URL));
     await relay.start();
     const jobs = relayedQueue(relay);
     const attempts: string[] = [];
@@ -286,7 +245,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
   });
 
   it('bounds memory while Redis is away: drops the oldest waiting events, counts them, warns once', async () => {
-    const relay = new RedisRelay(new URL(REDIS_URL));
+    const relay = new TcpRelay(new URL(REDIS_URL));
     await relay.start();
     const jobs = relayedQueue(relay);
     await jobs.queue(JOB_QUEUES['metering.apply-usage-batch']).waitUntilReady();
