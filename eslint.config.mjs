@@ -17,13 +17,17 @@ import tseslint from 'typescript-eslint';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
-/** Test code: may import `@app/<lib>/testing` (and relax a few rules that fight jest idioms). */
+/**
+ * Test code: may import `@app/<lib>/testing` (and relax a few rules that fight jest idioms).
+ * Benchmarks are measurement code too: they time a lib's pieces apart.
+ */
 const TEST_FILES = [
   '**/*.spec.ts',
   '**/*.int-spec.ts',
   '**/*.e2e-spec.ts',
   'test/**/*.ts',
   'libs/*/src/testing/**/*.ts',
+  'scripts/bench-*.ts',
 ];
 const COMMON_FILES = ['libs/common/**/*.ts'];
 
@@ -81,7 +85,10 @@ const importBoundaries = {
   create(context) {
     const file = context.filename;
     const from = areaOf(path.relative(ROOT, file));
-    const isTest = /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || /[\\/]src[\\/]testing[\\/]/.test(file);
+    const isTest =
+      /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) ||
+      /[\\/]src[\\/]testing[\\/]/.test(file) ||
+      /[\\/]scripts[\\/]bench-[^\\/]+\.ts$/.test(file);
     const check = (node) => {
       const source = node?.type === 'Literal' && typeof node.value === 'string' ? node.value : undefined;
       if (source === undefined) return;

@@ -11,6 +11,8 @@ import { AnalyticsIndexes1795868927022 } from './1795868927022-analytics-indexes
 import { Reviews1795870288947 } from './1795870288947-reviews';
 import { SearchDocuments1795870621576 } from './1795870621576-search-documents';
 import { StripePaymentsDunningRefunds1795871158122 } from './1795871158122-stripe-payments-dunning-refunds';
+import { MeteringOneStatementApply1795872600000 } from './1795872600000-metering-one-statement-apply';
+import { SearchFacetCacheAndBrowseIndexes1795873000000 } from './1795873000000-search-facet-cache-and-browse-indexes';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -29,4 +31,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Reviews1795870288947,
   SearchDocuments1795870621576,
   StripePaymentsDunningRefunds1795871158122,
+  MeteringOneStatementApply1795872600000,
+  SearchFacetCacheAndBrowseIndexes1795873000000,
 ];

@@ -42,6 +42,7 @@ import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
+import { aggregateCalls, meteredCall, UsageRepository, type MeteredCall } from '@app/metering/testing';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
@@ -50,7 +51,7 @@ const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 4000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 2000);
 const KEYS = Number(process.env.BENCH_KEYS ?? 500);
-const CONCURRENCY = 4;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -254,6 +255,25 @@ async function directApply(
   return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
 }
 
+/**
+ * The prototype's shape, for scale: each batch aggregated and applied with ONE rollup upsert — no
+ * request log, no batch id, no request-id dedup, no key uses (so not exactly-once).
+ */
+async function rollupsOnly(
+  db: DataSource,
+  usage: UsageRepository,
+  batches: { batchId: string; events: UsageEvent[] }[],
+): Promise<number> {
+  const start = performance.now();
+  await pool(batches, CONCURRENCY, (batch) =>
+    usage.addToRollups(
+      db.manager,
+      aggregateCalls(batch.events.map(meteredCall).filter((call): call is MeteredCall => call !== null)),
+    ),
+  );
+  return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
+}
+
 async function bullApply(
   env: CoreEnv,
   jobs: JobQueue,
@@ -416,6 +436,7 @@ async function main(): Promise<void> {
       baseline: [] as number[],
       direct: [] as number[],
       bull: [] as number[],
+      prototype: [] as number[],
       rows: [] as number[],
     };
     for (let round = 1; round <= ROUNDS; round++) {
@@ -431,12 +452,14 @@ async function main(): Promise<void> {
         (await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n,
       );
       const bull = await bullApply(env, jobs, processor, makeBatches(who, BATCHES));
+      const prototype = await rollupsOnly(db, context.get(UsageRepository), makeBatches(who, BATCHES));
       results.baseline.push(baseline);
+      results.prototype.push(prototype);
       results.direct.push(direct);
       results.bull.push(bull);
       results.rows.push(after - before);
       console.log(
-        `round ${round}: per-event ${fmt(baseline)}/s · apply direct ${fmt(direct)}/s · apply BullMQ ${fmt(bull)}/s`,
+        `round ${round}: per-event ${fmt(baseline)}/s · apply direct ${fmt(direct)}/s · apply BullMQ ${fmt(bull)}/s · rollups only ${fmt(prototype)}/s`,
       );
     }
     await jobs.onApplicationShutdown();
@@ -451,6 +474,7 @@ async function main(): Promise<void> {
     console.log(line('baseline: one transaction per event', results.baseline));
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
     console.log(line(`apply, through BullMQ (one Worker, conc. ${CONCURRENCY})`, results.bull));
+    console.log(line('rollups only (prototype shape, not exact)', results.prototype));
     console.log(
       `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull) >= 75_000 ? 'met' : 'NOT met'}`,
     );

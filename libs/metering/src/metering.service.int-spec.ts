@@ -2,7 +2,7 @@ import type { UsageEvent } from '@app/common';
 import { createMeteringTestContext, usageEventFactory } from '@app/metering/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { latencyPercentiles } from './latency-histogram';
 import { MeteringService, REQUEST_LOG_RETENTION_DAYS, USAGE_BATCH_RETENTION_DAYS } from './metering.service';
 import { NO_ID } from './usage-aggregation';
@@ -98,7 +98,7 @@ describe('MeteringService (real PostgreSQL)', () => {
     expect(row).toEqual({ events: 3, counted: 3 });
   });
 
-  it("hands each key's latest use to the key hook inside the batch's transaction; a failing hook rolls the batch back", async () => {
+  it("hands each key's latest use to the key hook after the batch committed; a failing hook fails the job and its retry counts nothing twice", async () => {
     const who = caller();
     const [k1, k2] = [randomUUID(), randomUUID()].sort();
     const events = [
@@ -106,30 +106,42 @@ describe('MeteringService (real PostgreSQL)', () => {
       usageEventFactory({ ...who, keyId: k1, at: at(5000) }),
       usageEventFactory({ ...who, keyId: k1, at: at(3000) }),
     ];
-    const seen: { uses: unknown; inTransaction: boolean | undefined }[] = [];
-    const hook = (manager: EntityManager, uses: readonly unknown[]) => {
-      seen.push({ uses, inTransaction: manager.queryRunner?.isTransactionActive });
-      return Promise.resolve(uses.length);
+    const seen: { uses: unknown; counted: number }[] = [];
+    const hook = async (uses: readonly unknown[]) => {
+      seen.push({ uses, counted: await totalCalls(who.subscriptionId!) });
+      return uses.length;
     };
-    const failing = batch(events);
+    const job = batch(events);
+    // the batch commits before the hook runs: the job fails, and BullMQ's retry must not count it again
     await expect(
-      metering.applyBatch(failing, () => Promise.reject(new Error('api_keys unavailable'))),
+      metering.applyBatch(job, () => Promise.reject(new Error('api_keys unavailable'))),
     ).rejects.toThrow('api_keys unavailable');
-    expect(await totalCalls(who.subscriptionId!)).toBe(0);
+    expect(await totalCalls(who.subscriptionId!)).toBe(3);
 
-    await expect(metering.applyBatch(failing, hook)).resolves.toMatchObject({ applied: true, counted: 3, keysMoved: 2 });
+    await expect(metering.applyBatch(job, hook)).resolves.toMatchObject({
+      applied: false,
+      counted: 0,
+      keysMoved: 2,
+    });
     expect(seen).toEqual([
       {
         uses: [
           { keyId: k1, usedAt: new Date(at(5000)) },
           { keyId: k2, usedAt: new Date(at(1000)) },
         ],
-        inTransaction: true,
+        counted: 3,
       },
     ]);
     expect(await totalCalls(who.subscriptionId!)).toBe(3);
-    // a redelivery counts nothing but hands the uses again (forward-only writes make that harmless)
-    await expect(metering.applyBatch(failing, hook)).resolves.toMatchObject({ applied: false, keysMoved: 2 });
+    // a fresh batch hands its uses once it is visible
+    await expect(
+      metering.applyBatch(batch([usageEventFactory({ ...who, keyId: k1, at: at(6000) })]), hook),
+    ).resolves.toMatchObject({
+      applied: true,
+      counted: 1,
+      keysMoved: 1,
+    });
+    expect(seen[1]).toEqual({ uses: [{ keyId: k1, usedAt: new Date(at(6000)) }], counted: 4 });
   });
 
   it('counts a request id seen in two batches (or twice in one) once', async () => {

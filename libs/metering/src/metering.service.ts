@@ -1,6 +1,5 @@
 import { Clock, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
 import { aggregateCalls, meteredCall, type MeteredCall } from './usage-aggregation';
 import { UsageRepository, type PeriodQuery, type PeriodUsageRow } from './usage.repository';
@@ -29,11 +28,11 @@ export interface ApplyBatchResult {
 }
 
 /**
- * Writes the batch's key uses (latest call per key, sorted by key id) inside the batch's
- * transaction; answers how many keys moved. The worker passes identity's
+ * Writes the batch's key uses (latest call per key, sorted by key id) once the batch committed,
+ * also for a redelivered batch; answers how many keys moved. The worker passes identity's
  * `ApiKeysService.recordUsage` (metering never writes identity's table itself).
  */
-export type RecordKeyUses = (manager: EntityManager, uses: readonly BatchKeyUse[]) => Promise<number>;
+export type RecordKeyUses = (uses: readonly BatchKeyUse[]) => Promise<number>;
 
 /** A key's latest use seen in a batch. */
 export interface BatchKeyUse {
@@ -58,13 +57,18 @@ export class MeteringService {
   ) {}
 
   /**
-   * Applies one batch in ONE transaction: claim the batch id (`usage_batches`), store the request
-   * log rows of request ids never seen, add only those calls to the rollups (one multi-row upsert),
-   * record how many counted. Redelivered → nothing. Safe to run concurrently with any other batch.
+   * Applies one batch exactly once: the batch id and every request id count once, the request log
+   * and the rollups commit together. A batch of new requests (the normal case) takes ONE statement
+   * (`UsageRepository.applyFreshBatch`), so the rollup rows it shares with concurrent batches stay
+   * locked only while it writes them; a redelivered or overlapping batch is then applied in one
+   * transaction that claims the batch id and counts only the request ids never seen. Safe to run
+   * concurrently with any other batch. Afterwards the `recordKeyUses` hook moves the keys' last
+   * use (forward only, so running it again on a redelivery is harmless).
    */
   async applyBatch(batch: UsageBatch, recordKeyUses?: RecordKeyUses): Promise<ApplyBatchResult> {
     if (!isUuid(batch.batchId))
       throw new Error(`usage batch id must be a UUID, got ${JSON.stringify(batch.batchId)}`);
+    const batchId = batch.batchId.toLowerCase();
     const raw: unknown[] = Array.isArray(batch.events) ? batch.events : [];
     const byRequest = new Map<string, MeteredCall>();
     let invalid = 0;
@@ -74,37 +78,38 @@ export class MeteringService {
       else if (!byRequest.has(call.requestId)) byRequest.set(call.requestId, call);
     }
     if (invalid > 0)
-      this.logger.warn(
-        { batchId: batch.batchId, invalid },
-        'usage batch held malformed events; skipped them',
-      );
+      this.logger.warn({ batchId, invalid }, 'usage batch held malformed events; skipped them');
     const calls = [...byRequest.values()].sort((a, b) =>
       a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
     );
 
-    const keyUses = latestKeyUses(calls);
+    const counted = (await this.usage.applyFreshBatch(batchId, raw.length, calls, aggregateCalls(calls)))
+      ? calls.length
+      : await this.applyCarefully(batchId, raw.length, calls);
+    const keysMoved = recordKeyUses ? await recordKeyUses(latestKeyUses(calls)) : 0;
+    return {
+      applied: counted !== null,
+      events: raw.length,
+      counted: counted ?? 0,
+      duplicates: counted === null ? 0 : raw.length - invalid - counted,
+      invalid,
+      keysMoved,
+    };
+  }
 
+  /** The batch in one transaction, counting only request ids never seen; null when the batch id was applied before. */
+  private applyCarefully(
+    batchId: string,
+    events: number,
+    calls: readonly MeteredCall[],
+  ): Promise<number | null> {
     return this.usage.transaction(async (manager) => {
-      const claimed = await this.usage.claimBatch(manager, batch.batchId.toLowerCase(), raw.length);
-      if (!claimed) {
-        // a redelivery counts nothing, but still moves the keys (forward only): harmless if done before
-        const keysMoved = recordKeyUses ? await recordKeyUses(manager, keyUses) : 0;
-        return { applied: false, events: raw.length, counted: 0, duplicates: 0, invalid, keysMoved };
-      }
-      const fresh = await this.usage.insertNewRequests(manager, batch.batchId.toLowerCase(), calls);
+      if (!(await this.usage.claimBatch(manager, batchId, events))) return null;
+      const fresh = await this.usage.insertNewRequests(manager, batchId, calls);
       const counted = calls.filter((call) => fresh.has(call.requestId));
       await this.usage.addToRollups(manager, aggregateCalls(counted));
-      await this.usage.setCounted(manager, batch.batchId.toLowerCase(), counted.length);
-      // last: api_keys rows are locked after the rollup rows, in key order, by every batch alike
-      const keysMoved = recordKeyUses ? await recordKeyUses(manager, keyUses) : 0;
-      return {
-        applied: true,
-        events: raw.length,
-        counted: counted.length,
-        duplicates: raw.length - invalid - counted.length,
-        invalid,
-        keysMoved,
-      };
+      await this.usage.setCounted(manager, batchId, counted.length);
+      return counted.length;
     });
   }
 

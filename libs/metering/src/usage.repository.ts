@@ -18,6 +18,116 @@ export interface PeriodQuery {
 
 const toNumber = (value: string | number | null | undefined): number => Number(value ?? 0);
 
+/** SQLSTATE raised by `metering_require_all_fresh` (migration MeteringOneStatementApply). */
+const NOT_ALL_FRESH = 'PM409';
+
+/** `$first, $first+1, …` typed as the given array types. */
+const arrayParams = (first: number, types: readonly string[]): string =>
+  types.map((type, i) => `$${first + i}::${type}[]`).join(', ');
+
+const REQUEST_ARRAY_TYPES =
+  'varchar timestamptz uuid uuid uuid varchar uuid uuid uuid varchar smallint int bigint bigint varchar int boolean varchar'.split(
+    ' ',
+  );
+const REQUEST_ARRAYS = REQUEST_ARRAY_TYPES.length;
+
+/**
+ * Inserts the request-log rows given as arrays from `$first` on (see `requestArrays`), batch id in
+ * `$batch`, in the given order; a request id stored before is skipped.
+ */
+function requestLogInsert(batch: number, first: number): string {
+  return `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
+         api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
+         generated, error_code)
+       SELECT c.request_id, c.at, $${batch}, c.consumer_account_id, c.application_id, c.key_id, c.key_prefix,
+         c.api_id, c.subscription_id, c.endpoint_id, c.method, c.status, c.latency_ms, c.bytes_in, c.bytes_out, c.mode,
+         c.billable_units, c.generated, c.error_code
+       FROM unnest(${arrayParams(first, REQUEST_ARRAY_TYPES)})
+         WITH ORDINALITY AS c(request_id, at, consumer_account_id, application_id, key_id, key_prefix, api_id,
+           subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
+           generated, error_code, ord)
+       ORDER BY c.ord
+       ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING`;
+}
+
+function requestArrays(calls: readonly MeteredCall[]): unknown[] {
+  return [
+    calls.map((c) => c.requestId),
+    calls.map((c) => c.at.toISOString()),
+    calls.map((c) => c.consumerAccountId),
+    calls.map((c) => c.applicationId),
+    calls.map((c) => c.keyId),
+    calls.map((c) => c.keyPrefix),
+    calls.map((c) => c.apiId),
+    calls.map((c) => c.subscriptionId),
+    calls.map((c) => c.endpointId),
+    calls.map((c) => c.method),
+    calls.map((c) => c.status),
+    calls.map((c) => c.latencyMs),
+    calls.map((c) => c.bytesIn),
+    calls.map((c) => c.bytesOut),
+    calls.map((c) => c.mode),
+    calls.map((c) => c.billableUnits),
+    calls.map((c) => c.generated),
+    calls.map((c) => c.errorCode),
+  ];
+}
+
+const ROLLUP_ARRAY_TYPES =
+  'uuid timestamptz uuid uuid uuid uuid uuid smallint uuid varchar bigint bigint bigint bigint bigint bigint bigint text'.split(
+    ' ',
+  );
+
+/** Adds the rollup deltas given as arrays from `$first` on (see `rollupArrays`), locking rows in the given order. */
+function rollupUpsert(first: number): string {
+  return `INSERT INTO usage_minute_rollups AS r (subscription_id, minute, application_id, key_id, api_id, endpoint_id,
+         plan_id, status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units,
+         overage_units, latency_ms_sum, latency_histogram)
+       SELECT d.subscription_id, d.minute, d.application_id, d.key_id, d.api_id, d.endpoint_id, d.plan_id,
+         d.status_class, d.consumer_account_id, d.mode, d.calls, d.errors, d.bytes_in, d.bytes_out, d.billable_units,
+         d.overage_units, d.latency_ms_sum, d.latency_histogram::int[]
+       FROM unnest(${arrayParams(first, ROLLUP_ARRAY_TYPES)})
+         WITH ORDINALITY AS d(subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id,
+           status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units,
+           latency_ms_sum, latency_histogram, ord)
+       ORDER BY d.ord
+       ON CONFLICT ON CONSTRAINT pk_usage_minute_rollups DO UPDATE SET
+         calls = r.calls + EXCLUDED.calls,
+         errors = r.errors + EXCLUDED.errors,
+         bytes_in = r.bytes_in + EXCLUDED.bytes_in,
+         bytes_out = r.bytes_out + EXCLUDED.bytes_out,
+         billable_units = r.billable_units + EXCLUDED.billable_units,
+         overage_units = r.overage_units + EXCLUDED.overage_units,
+         latency_ms_sum = r.latency_ms_sum + EXCLUDED.latency_ms_sum,
+         latency_histogram = ARRAY(
+           SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
+           FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i)
+           ORDER BY h.i)`;
+}
+
+function rollupArrays(deltas: readonly RollupDelta[]): unknown[] {
+  return [
+    deltas.map((d) => d.subscriptionId),
+    deltas.map((d) => new Date(d.minute).toISOString()),
+    deltas.map((d) => d.applicationId),
+    deltas.map((d) => d.keyId),
+    deltas.map((d) => d.apiId),
+    deltas.map((d) => d.endpointId),
+    deltas.map((d) => d.planId),
+    deltas.map((d) => d.statusClass),
+    deltas.map((d) => d.consumerAccountId),
+    deltas.map((d) => d.mode),
+    deltas.map((d) => d.calls),
+    deltas.map((d) => d.errors),
+    deltas.map((d) => d.bytesIn),
+    deltas.map((d) => d.bytesOut),
+    deltas.map((d) => d.billableUnits),
+    deltas.map((d) => d.overageUnits),
+    deltas.map((d) => d.latencyMsSum),
+    deltas.map((d) => `{${d.latencyHistogram.join(',')}}`),
+  ];
+}
+
 /**
  * SQL of libs/metering's tables (`usage_batches`, `usage_requests`, `usage_minute_rollups`, the
  * hour/day views). Every write takes the caller's transaction; every multi-row write is ONE
@@ -30,6 +140,38 @@ export class UsageRepository {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * The fast path: applies a batch whose requests are all new in ONE autocommit statement (request
+   * log, rollups, batch row with its count), so the rollup rows it locks are released as soon as
+   * they are written. Answers false, having changed nothing, when any request id was stored before
+   * or the batch id was applied already (`metering_require_all_fresh` raises and the statement
+   * rolls back): the caller then applies the batch with `claimBatch` and friends.
+   */
+  async applyFreshBatch(
+    batchId: string,
+    events: number,
+    calls: readonly MeteredCall[],
+    deltas: readonly RollupDelta[],
+  ): Promise<boolean> {
+    try {
+      await this.dataSource.query(
+        `WITH ins AS (${requestLogInsert(1, 4)} RETURNING 1),
+         fresh AS (SELECT count(*) AS n FROM ins),
+         roll AS (${rollupUpsert(4 + REQUEST_ARRAYS)} RETURNING 1),
+         claim AS (
+           INSERT INTO usage_batches (batch_id, events, counted) SELECT $1, $2, fresh.n FROM fresh
+           ON CONFLICT ON CONSTRAINT pk_usage_batches DO NOTHING
+           RETURNING 1)
+         SELECT metering_require_all_fresh((SELECT n FROM fresh), $3, (SELECT count(*) FROM claim))`,
+        [batchId, events, calls.length, ...requestArrays(calls), ...rollupArrays(deltas)],
+      );
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === NOT_ALL_FRESH) return false;
+      throw error;
+    }
   }
 
   /**
@@ -62,42 +204,8 @@ export class UsageRepository {
   ): Promise<Set<string>> {
     if (calls.length === 0) return new Set();
     const rows = await manager.query<{ request_id: string }[]>(
-      `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
-         api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
-         generated, error_code)
-       SELECT c.request_id, c.at, $1, c.consumer_account_id, c.application_id, c.key_id, c.key_prefix,
-         c.api_id, c.subscription_id, c.endpoint_id, c.method, c.status, c.latency_ms, c.bytes_in, c.bytes_out, c.mode,
-         c.billable_units, c.generated, c.error_code
-       FROM unnest($2::varchar[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::uuid[], $7::varchar[], $8::uuid[],
-         $9::uuid[], $10::uuid[], $11::varchar[], $12::smallint[], $13::int[], $14::bigint[], $15::bigint[],
-         $16::varchar[], $17::int[], $18::boolean[], $19::varchar[])
-         WITH ORDINALITY AS c(request_id, at, consumer_account_id, application_id, key_id, key_prefix, api_id,
-           subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
-           generated, error_code, ord)
-       ORDER BY c.ord
-       ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING
-       RETURNING request_id`,
-      [
-        batchId,
-        calls.map((c) => c.requestId),
-        calls.map((c) => c.at.toISOString()),
-        calls.map((c) => c.consumerAccountId),
-        calls.map((c) => c.applicationId),
-        calls.map((c) => c.keyId),
-        calls.map((c) => c.keyPrefix),
-        calls.map((c) => c.apiId),
-        calls.map((c) => c.subscriptionId),
-        calls.map((c) => c.endpointId),
-        calls.map((c) => c.method),
-        calls.map((c) => c.status),
-        calls.map((c) => c.latencyMs),
-        calls.map((c) => c.bytesIn),
-        calls.map((c) => c.bytesOut),
-        calls.map((c) => c.mode),
-        calls.map((c) => c.billableUnits),
-        calls.map((c) => c.generated),
-        calls.map((c) => c.errorCode),
-      ],
+      `${requestLogInsert(1, 2)} RETURNING request_id`,
+      [batchId, ...requestArrays(calls)],
     );
     return new Set(rows.map((row) => row.request_id));
   }
@@ -105,53 +213,7 @@ export class UsageRepository {
   /** Adds the deltas (one per row, sorted by primary key) to the minute rollups in one statement. */
   async addToRollups(manager: EntityManager, deltas: readonly RollupDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    await manager.query(
-      `INSERT INTO usage_minute_rollups AS r (subscription_id, minute, application_id, key_id, api_id, endpoint_id,
-         plan_id, status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units,
-         overage_units, latency_ms_sum, latency_histogram)
-       SELECT d.subscription_id, d.minute, d.application_id, d.key_id, d.api_id, d.endpoint_id, d.plan_id,
-         d.status_class, d.consumer_account_id, d.mode, d.calls, d.errors, d.bytes_in, d.bytes_out, d.billable_units,
-         d.overage_units, d.latency_ms_sum, d.latency_histogram::int[]
-       FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[],
-         $8::smallint[], $9::uuid[], $10::varchar[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
-         $15::bigint[], $16::bigint[], $17::bigint[], $18::text[])
-         WITH ORDINALITY AS d(subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id,
-           status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units,
-           latency_ms_sum, latency_histogram, ord)
-       ORDER BY d.ord
-       ON CONFLICT ON CONSTRAINT pk_usage_minute_rollups DO UPDATE SET
-         calls = r.calls + EXCLUDED.calls,
-         errors = r.errors + EXCLUDED.errors,
-         bytes_in = r.bytes_in + EXCLUDED.bytes_in,
-         bytes_out = r.bytes_out + EXCLUDED.bytes_out,
-         billable_units = r.billable_units + EXCLUDED.billable_units,
-         overage_units = r.overage_units + EXCLUDED.overage_units,
-         latency_ms_sum = r.latency_ms_sum + EXCLUDED.latency_ms_sum,
-         latency_histogram = ARRAY(
-           SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
-           FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i)
-           ORDER BY h.i)`,
-      [
-        deltas.map((d) => d.subscriptionId),
-        deltas.map((d) => new Date(d.minute).toISOString()),
-        deltas.map((d) => d.applicationId),
-        deltas.map((d) => d.keyId),
-        deltas.map((d) => d.apiId),
-        deltas.map((d) => d.endpointId),
-        deltas.map((d) => d.planId),
-        deltas.map((d) => d.statusClass),
-        deltas.map((d) => d.consumerAccountId),
-        deltas.map((d) => d.mode),
-        deltas.map((d) => d.calls),
-        deltas.map((d) => d.errors),
-        deltas.map((d) => d.bytesIn),
-        deltas.map((d) => d.bytesOut),
-        deltas.map((d) => d.billableUnits),
-        deltas.map((d) => d.overageUnits),
-        deltas.map((d) => d.latencyMsSum),
-        deltas.map((d) => `{${d.latencyHistogram.join(',')}}`),
-      ],
-    );
+    await manager.query(rollupUpsert(1), rollupArrays(deltas));
   }
 
   /**

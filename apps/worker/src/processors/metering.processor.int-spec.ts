@@ -113,7 +113,7 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     ).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
-  it("moves each key's last_used_at to its latest call in the batch, in the batch's transaction, forward only", async () => {
+  it("moves each key's last_used_at to its latest call in the batch, once the batch committed, forward only", async () => {
     const { account, application } = await createTestConsumer(identity, 'usage-keys');
     const keys = identity.get(ApiKeysService);
     const [a, b] = [
@@ -131,7 +131,14 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
         usageEventFactory({ ...who, keyId: a.id, at: t(1) }),
         usageEventFactory({ ...who, keyId: b.id.toUpperCase(), at: t(7) }),
         // rejected before a subscription resolved: still a use of the key
-        usageEventFactory({ ...who, keyId: b.id, at: t(8), subscriptionId: null, status: 404, generated: true }),
+        usageEventFactory({
+          ...who,
+          keyId: b.id,
+          at: t(8),
+          subscriptionId: null,
+          status: 404,
+          generated: true,
+        }),
         // malformed: skipped, does not move anything
         { ...usageEventFactory({ ...who, keyId: b.id }), at: 'yesterday' },
       ],
@@ -164,6 +171,10 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
 
     // an unknown key id (deleted since) is ignored; the batch still counts
     const ghost = { batchId: randomUUID(), events: [usageEventFactory({ ...who, keyId: randomUUID() })] };
-    await expect(processor.applyUsageBatch(ghost)).resolves.toMatchObject({ applied: true, counted: 1, keysMoved: 0 });
+    await expect(processor.applyUsageBatch(ghost)).resolves.toMatchObject({
+      applied: true,
+      counted: 1,
+      keysMoved: 0,
+    });
   });
 });

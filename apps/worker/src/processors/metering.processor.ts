@@ -23,10 +23,10 @@ export class MeteringProcessor {
 
   /**
    * A usage batch from a gateway's UsageBuffer (job id `usage-<batchId>`). Safe to redeliver and
-   * to run concurrently: the batch id and every request id count once, in one transaction — the
-   * same transaction also moves each key's `last_used_at` to its latest call in the batch, through
-   * identity's `ApiKeysService.recordUsage` (forward only, so a redelivery applying it again is
-   * harmless; metering never writes identity's table itself).
+   * to run concurrently: the batch id and every request id count once. Once the batch committed,
+   * each key's `last_used_at` moves to its latest call in the batch through identity's
+   * `ApiKeysService.recordUsage` (forward only, so a redelivery applying it again is harmless;
+   * metering never writes identity's table itself).
    */
   @JobHandler('metering.apply-usage-batch')
   async applyUsageBatch(payload: JobPayloads['metering.apply-usage-batch']): Promise<ApplyBatchResult> {
@@ -34,7 +34,7 @@ export class MeteringProcessor {
       // retrying cannot fix a malformed payload
       throw new UnrecoverableError('usage batch payload needs a UUID batchId and an events array');
     }
-    const result = await this.metering.applyBatch(payload, (manager, uses) => this.keys.recordUsage(uses, manager));
+    const result = await this.metering.applyBatch(payload, (uses) => this.keys.recordUsage(uses));
     if (!result.applied)
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
     // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");
