@@ -53,4 +53,26 @@ describe('periodCost', () => {
     // elapsed counts as one hour: 10 × 720 = 7,200
     expect(cost.projectedBillableUnits).toBe(7200);
   });
+
+  it('prices the projected overage as whole units by the billing rule', () => {
+    // 100 units in 7 of 30 days → 428.57 for the period → 328.57 over the 100 quota, shown as 329
+    // units; priced like an invoice line: 329 × 0.5 = 164.5 → 165 (not 328.57 × 0.5 = 164.29 → 164)
+    const cost = periodCost({
+      ...base,
+      now: new Date('2026-03-08T00:00:00Z'),
+      quotaLimit: '100',
+      overageUnitPriceMinor: '0.5',
+      billableUnits: 100,
+    });
+    expect(cost.projectedBillableUnits).toBe(429);
+    expect(cost.projectedOverageUnits).toBe(329);
+    expect(cost.projectedOverageCostMinor).toBe('165');
+    expect(cost.projectedTotalMinor).toBe('2065');
+  });
+
+  it('prices no overage for a count of zero or fewer units', () => {
+    const cost = periodCost({ ...base, billableUnits: 0, overageUnits: -10 });
+    expect(cost.overageCostMinor).toBe('0');
+    expect(cost.costSoFarMinor).toBe('1900');
+  });
 });

@@ -41,7 +41,16 @@ export type {
   ProviderTransferRequest,
 } from './payments/payments.port';
 export { BPS_DENOMINATOR, canonicalDecimal, formatMinor, lineAmount, prorate, roundMinor, splitFee, type FeeSplit } from './money/money';
-export { ratePeriod, segmentsOf, type InvoiceLineKind, type RatedLine, type RatedPlan } from './rating/rating';
+export {
+  billsOverage,
+  overageAmount,
+  ratePeriod,
+  segmentsOf,
+  type InvoiceLineKind,
+  type OverageTerms,
+  type RatedLine,
+  type RatedPlan,
+} from './rating/rating';
 export { RatingService, type RateOutcome } from './rating/rating.service';
 export { PeriodCloses, ratePeriodJobId, type ClosedPeriod, type PlanChangeRecord } from './periods/period-closes.service';
 export type { PeriodCloseReason } from './periods/period-close.entity';

@@ -25,4 +25,4 @@ export {
   type UsageAlertsView,
   type UsageControlsOutcome,
 } from './usage-controls.service';
-export { USAGE_CONTROL_LIMITS, overageCostMinor } from './usage-controls.rules';
+export { USAGE_CONTROL_LIMITS } from './usage-controls.rules';

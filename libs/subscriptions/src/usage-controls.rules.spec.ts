@@ -7,20 +7,22 @@ import {
 } from './usage-controls.rules';
 
 describe('usage controls rules', () => {
-  it('prices overage with the exact decimal unit price, rounded half-up once', () => {
-    expect(overageCostMinor(3, '0.5')).toBe(2); // 1.5 → 2
-    expect(overageCostMinor(1, '0.49')).toBe(0);
-    expect(overageCostMinor(10, '0.05')).toBe(1); // 0.5 → 1
-    expect(overageCostMinor(7, '0.1')).toBe(1); // 0.7: no binary float error
-    expect(overageCostMinor(3, '0.1')).toBe(0); // 0.30000000000000004 in floats
-    expect(overageCostMinor(1_000_000, '0.0000000001')).toBe(0);
-    expect(overageCostMinor(5, null)).toBe(0);
-    expect(overageCostMinor(0, '100')).toBe(0);
+  it('prices overage by the billing rule: the exact decimal unit price, rounded half-up once', () => {
+    const soft = (price: string | null) => ({ quotaMode: 'soft' as const, overageUnitPriceMinor: price });
+    expect(overageCostMinor(3, soft('0.5'))).toBe(2); // 1.5 → 2
+    expect(overageCostMinor(1, soft('0.49'))).toBe(0);
+    expect(overageCostMinor(10, soft('0.05'))).toBe(1); // 0.5 → 1
+    expect(overageCostMinor(7, soft('0.1'))).toBe(1); // 0.7: no binary float error
+    expect(overageCostMinor(3, soft('0.1'))).toBe(0); // 0.30000000000000004 in floats
+    expect(overageCostMinor(1_000_000, soft('0.0000000001'))).toBe(0);
+    expect(overageCostMinor(5, soft(null))).toBe(0);
+    expect(overageCostMinor(0, soft('100'))).toBe(0);
+    expect(overageCostMinor(5, { quotaMode: 'hard', overageUnitPriceMinor: '100' })).toBe(0);
   });
 
   it('crosses a quota percentage exactly at the threshold, never for unlimited plans', () => {
     const alerts = { quotaPercents: [50, 80, 100, 150], overageAmountsMinor: [] };
-    const terms = { quotaLimit: 10, overageUnitPriceMinor: null };
+    const terms = { quotaLimit: 10, quotaMode: 'soft' as const, overageUnitPriceMinor: null };
     expect(crossedAlerts(alerts, terms, { billableUnits: 4, overageUnits: 0 })).toEqual([]);
     expect(crossedAlerts(alerts, terms, { billableUnits: 5, overageUnits: 0 }).map((a) => a.key)).toEqual([
       'quota:50',
@@ -36,7 +38,7 @@ describe('usage controls rules', () => {
     expect(
       crossedAlerts(
         alerts,
-        { quotaLimit: null, overageUnitPriceMinor: null },
+        { quotaLimit: null, quotaMode: 'soft' as const, overageUnitPriceMinor: null },
         { billableUnits: 1e9, overageUnits: 0 },
       ),
     ).toEqual([]);
@@ -44,7 +46,7 @@ describe('usage controls rules', () => {
 
   it('crosses an overage amount when the overage cost reaches it', () => {
     const alerts = { quotaPercents: [], overageAmountsMinor: [100, 500] };
-    const terms = { quotaLimit: 10, overageUnitPriceMinor: '25' };
+    const terms = { quotaLimit: 10, quotaMode: 'soft' as const, overageUnitPriceMinor: '25' };
     expect(crossedAlerts(alerts, terms, { billableUnits: 13, overageUnits: 3 })).toEqual([]);
     expect(crossedAlerts(alerts, terms, { billableUnits: 14, overageUnits: 4 })).toEqual([
       { key: 'overage:100', kind: 'overage', amountMinor: 100 },
@@ -52,7 +54,7 @@ describe('usage controls rules', () => {
   });
 
   it('reaches the spend cap at cost ≥ cap with some overage; a cap of 0 allows none', () => {
-    const terms = { quotaLimit: 10, overageUnitPriceMinor: '25' };
+    const terms = { quotaLimit: 10, quotaMode: 'soft' as const, overageUnitPriceMinor: '25' };
     expect(spendCapReached(100, terms, { billableUnits: 13, overageUnits: 3 })).toBe(false);
     expect(spendCapReached(100, terms, { billableUnits: 14, overageUnits: 4 })).toBe(true);
     expect(spendCapReached(null, terms, { billableUnits: 99, overageUnits: 89 })).toBe(false);

@@ -1,3 +1,4 @@
+import { overageAmount, type OverageTerms } from '@app/billing';
 import { Decimal } from 'decimal.js';
 
 /**
@@ -16,11 +17,9 @@ export const USAGE_CONTROL_LIMITS = {
 } as const;
 
 /** The part of a plan the rules read. */
-export interface UsageTerms {
+export interface UsageTerms extends OverageTerms {
   /** Billing units per period; null = unlimited (no quota alerts). */
   quotaLimit: number | null;
-  /** Exact decimal price of one overage unit in minor units (soft quotas), or null. */
-  overageUnitPriceMinor: string | null;
 }
 
 export interface PeriodTotals {
@@ -28,13 +27,13 @@ export interface PeriodTotals {
   overageUnits: number;
 }
 
-/** The period's overage cost so far: overage units × the plan's decimal unit price, rounded half-up to the minor unit. */
-export function overageCostMinor(overageUnits: number, overageUnitPriceMinor: string | null): number {
-  if (overageUnits <= 0 || overageUnitPriceMinor === null) return 0;
-  return new Decimal(overageUnits)
-    .times(overageUnitPriceMinor)
-    .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
-    .toNumber();
+/**
+ * The period's overage cost so far in minor units: billing's rule (`overageAmount`, what the
+ * invoice's overage line will say), as the number the alerts and the cap compare. 0 when the plan
+ * bills no overage.
+ */
+export function overageCostMinor(overageUnits: number, terms: OverageTerms): number {
+  return Number(overageAmount(BigInt(overageUnits), terms) ?? 0n);
 }
 
 export function quotaAlertKey(percent: number): string {
@@ -68,7 +67,7 @@ export function crossedAlerts(
       if (totals.billableUnits * 100 >= percent * terms.quotaLimit)
         crossed.push({ key: quotaAlertKey(percent), kind: 'quota', percent });
   }
-  const cost = overageCostMinor(totals.overageUnits, terms.overageUnitPriceMinor);
+  const cost = overageCostMinor(totals.overageUnits, terms);
   if (totals.overageUnits > 0) {
     for (const amountMinor of alerts.overageAmountsMinor)
       if (cost >= amountMinor)
@@ -87,7 +86,7 @@ export function spendCapReached(
   totals: PeriodTotals,
 ): boolean {
   if (capAmountMinor === null || totals.overageUnits <= 0) return false;
-  return overageCostMinor(totals.overageUnits, terms.overageUnitPriceMinor) >= capAmountMinor;
+  return overageCostMinor(totals.overageUnits, terms) >= capAmountMinor;
 }
 
 /** Ascending, distinct. */

@@ -66,6 +66,7 @@ export interface SpendCapReached {
 
 const termsOf = (plan: PlanView): UsageTerms => ({
   quotaLimit: plan.quotaLimit === null ? null : Number(plan.quotaLimit),
+  quotaMode: plan.quotaMode,
   overageUnitPriceMinor: plan.overageUnitPriceMinor,
 });
 
@@ -155,7 +156,7 @@ export class UsageControlsService {
       currentPeriodStart: sub.currentPeriodStart,
       currentPeriodEnd: sub.currentPeriodEnd,
       overageUnits: usage.overageUnits,
-      overageCostMinor: overageCostMinor(usage.overageUnits, plan.overageUnitPriceMinor),
+      overageCostMinor: overageCostMinor(usage.overageUnits, plan),
     };
   }
 
@@ -242,7 +243,7 @@ export class UsageControlsService {
     totals: PeriodTotals,
   ): Promise<boolean> {
     const money = (amount: number) => formatMinor(amount, plan.currency, plan.currencyMinorUnits);
-    const cost = overageCostMinor(totals.overageUnits, plan.overageUnitPriceMinor);
+    const cost = overageCostMinor(totals.overageUnits, plan);
     const periodEnd = row.periodEnd.toISOString();
     const notification =
       alert.kind === 'quota'
@@ -302,7 +303,7 @@ export class UsageControlsService {
     const cap = row.spendCapAmountMinor;
     if (cap === null) return false;
     const money = (amount: number) => formatMinor(amount, plan.currency, plan.currencyMinorUnits);
-    const cost = overageCostMinor(totals.overageUnits, plan.overageUnitPriceMinor);
+    const cost = overageCostMinor(totals.overageUnits, plan);
     const alert = spendCapAlertKey(cap);
     const capped = await this.controls.transaction(async (manager) => {
       if (!(await this.controls.markSpendCapped(manager, row.subscriptionId, cap, row.periodStart)))

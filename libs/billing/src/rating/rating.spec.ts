@@ -1,4 +1,4 @@
-import { ratePeriod, type RatedPlan } from './rating';
+import { overageAmount, ratePeriod, type RatedPlan } from './rating';
 
 const basic: RatedPlan = {
   id: 'basic',
@@ -75,5 +75,27 @@ describe('the rating rule', () => {
     const day = { start: jan1, end: new Date('2026-01-02T00:00:00Z'), fullEnd: new Date('2026-01-02T00:00:00Z') };
     const rated = ratePeriod({ ...day, planId: 'daily', trialEndsAt: null }, plans, [], 0n);
     expect(rated.lines.map((l) => [l.kind, l.amountMinor])).toEqual([['base', 100n]]); // 3100 / 31
+  });
+
+  it('prices overage units at the exact decimal unit price, rounded once half-up (the rule analytics and subscriptions call too)', () => {
+    expect(overageAmount(3n, basic)).toBe(8n); // 7.5 → 8
+    expect(overageAmount(10n, pro)).toBe(1n); // 0.5 → 1
+    expect(overageAmount(3n, { quotaMode: 'soft', overageUnitPriceMinor: '0.1' })).toBe(0n); // 0.3, no float drift
+    expect(overageAmount(3n, yen)).toBe(2n); // ¥1.5 → ¥2
+    // 7 × 1763668414.3571428571 = 12345678900.4999999997: exact, not rounded to 20 significant digits first
+    expect(overageAmount(7n, { quotaMode: 'soft', overageUnitPriceMinor: '1763668414.3571428571' })).toBe(12_345_678_900n);
+  });
+
+  it('bills no overage without units, on a hard quota or without a unit price; a few units may still cost 0', () => {
+    expect(overageAmount(0n, basic)).toBeNull();
+    expect(overageAmount(-5n, basic)).toBeNull();
+    expect(overageAmount(50n, { quotaMode: 'hard', overageUnitPriceMinor: '2.5' })).toBeNull();
+    expect(overageAmount(50n, { quotaMode: 'soft', overageUnitPriceMinor: null })).toBeNull();
+    expect(overageAmount(1n, pro)).toBe(0n);
+    const rated = ratePeriod({ start: jan1, end: feb1, fullEnd: feb1, planId: 'pro', trialEndsAt: null }, plans, [], 1n);
+    expect(rated.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['base', 3000n],
+      ['overage', 0n],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { lineAmount, prorate } from '../money/money';
+import { lineAmount, prorate, type MinorAmount } from '../money/money';
 
 export type InvoiceLineKind = 'base' | 'overage' | 'proration' | 'credit';
 
@@ -13,6 +13,27 @@ export interface RatedPlan {
   quotaMode: 'hard' | 'soft';
   /** Exact decimal of minor units per overage unit (soft plans). */
   overageUnitPriceMinor: string | null;
+}
+
+/** The part of a plan the overage rule reads (RatedPlan, PlanView and the usage controls' terms all fit). */
+export type OverageTerms = Pick<RatedPlan, 'quotaMode' | 'overageUnitPriceMinor'>;
+
+/** True when the plan bills calls over its quota: a soft quota with an overage unit price. */
+export function billsOverage(plan: OverageTerms): plan is { quotaMode: 'soft'; overageUnitPriceMinor: string } {
+  return plan.quotaMode === 'soft' && plan.overageUnitPriceMinor !== null;
+}
+
+/**
+ * What a period's overage costs — the one implementation of this money rule: the invoice's overage
+ * line (`ratePeriod`), the consumer's current-period cost in libs/analytics and the overage alerts
+ * and spend cap in libs/subscriptions all call it. Overage units × the plan's exact decimal unit
+ * price, rounded once, half-up, to the minor unit (`lineAmount`). Null when no overage is billed:
+ * no units (zero or fewer), a hard quota, or no unit price. A handful of units at a sub-unit price
+ * may cost 0 (a line is still due).
+ */
+export function overageAmount(overageUnits: bigint, plan: OverageTerms): MinorAmount | null {
+  if (overageUnits <= 0n || !billsOverage(plan)) return null;
+  return lineAmount(overageUnits, plan.overageUnitPriceMinor);
 }
 
 /** A plan change inside the period (libs/subscriptions reports them; billing stores them). */
@@ -152,15 +173,15 @@ export function ratePeriod(
       periodEnd: segment.to,
     });
   }
-  if (overageUnits > 0n && closing.quotaMode === 'soft' && closing.overageUnitPriceMinor !== null) {
-    const amount = lineAmount(overageUnits, closing.overageUnitPriceMinor);
+  const overage = overageAmount(overageUnits, closing);
+  if (overage !== null) {
     lines.push({
       kind: 'overage',
       description: `${closing.name} — ${overageUnits.toString()} units over the quota`,
       planId: closing.id,
       quantity: overageUnits.toString(),
       unitPriceMinor: closing.overageUnitPriceMinor,
-      amountMinor: amount,
+      amountMinor: overage,
       periodStart: period.start,
       periodEnd: period.end,
     });
