@@ -8,6 +8,11 @@
  * turn) and the machine is noisy, so each case reports the median and spread of its per-round p95.
  * It prints the top hits of the typo and phrase cases, to judge whether they look right.
  *
+ * The adapter caches the facet block (total + facets) of browsing and of broad text queries per
+ * index version (docs/adr/0005-search-facet-cache.md); every case repeats one query on an index
+ * that does not change, so it measures the cache hit. The rows marked "facet cache off" measure
+ * the same queries computing their block every time: the first search after an index change.
+ *
  *   BENCH_LISTINGS=50000 · BENCH_ROUNDS=5 · BENCH_ITERATIONS=30 (queries per case per round)
  *   BENCH_ADMIN_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
  */
@@ -91,6 +96,8 @@ const median = (values: number[]): number => percentile([...values].sort((a, b) 
 interface Case {
   name: string;
   run: () => Promise<unknown>;
+  /** Counted against the goal (the cache-off rows are the miss cost, reported beside it). */
+  goal?: false;
 }
 
 async function main(): Promise<void> {
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const adapter = new PostgresSearchAdapter(dataSource);
+    const uncached = new PostgresSearchAdapter(dataSource, { facetCache: false });
 
     process.stdout.write(`bench:search — ${LISTINGS} listings, ${ROUNDS} rounds × ${ITERATIONS} queries per case, ${cpus().length} CPUs\n`);
     const seedStarted = performance.now();
@@ -122,15 +130,23 @@ async function main(): Promise<void> {
     const ids = (await dataSource.query<{ id: string }[]>('SELECT id FROM search_documents ORDER BY random() LIMIT 1000')).map((r) => r.id);
     let k = 0;
     const q = (overrides: Partial<SearchQuery>): SearchQuery => ({ q: '', sort: 'relevance', page: 1, perPage: 20, ...overrides });
+    const word = q({ q: 'weather' });
+    const phrase = q({ q: '"air quality"' });
+    const filtered = q({ q: 'payments', category: 'finance', pricing: 'freemium', minRating: 3, tags: ['payments', 'invoice'] });
+    const browse = q({ sort: 'rating' });
     const cases: Case[] = [
       { name: 'baseline: primary-key lookup', run: () => dataSource.query('SELECT id, name, popularity FROM search_documents WHERE id = $1', [ids[k++ % ids.length]]) },
-      { name: 'one word ("weather")', run: () => adapter.search(q({ q: 'weather' }), now) },
+      { name: 'one word ("weather")', run: () => adapter.search(word, now) },
       { name: 'two words ("currency exchange")', run: () => adapter.search(q({ q: 'currency exchange' }), now) },
       { name: 'typo ("wether forcast")', run: () => adapter.search(q({ q: 'wether forcast' }), now) },
-      { name: 'phrase ("\\"air quality\\"")', run: () => adapter.search(q({ q: '"air quality"' }), now) },
-      { name: 'filtered + faceted', run: () => adapter.search(q({ q: 'payments', category: 'finance', pricing: 'freemium', minRating: 3, tags: ['payments', 'invoice'] }), now) },
-      { name: 'browse, sort=rating', run: () => adapter.search(q({ sort: 'rating' }), now) },
+      { name: 'phrase ("\\"air quality\\"")', run: () => adapter.search(phrase, now) },
+      { name: 'filtered + faceted', run: () => adapter.search(filtered, now) },
+      { name: 'browse, sort=rating', run: () => adapter.search(browse, now) },
       { name: 'type-ahead ("geoc")', run: () => adapter.suggest('geoc', 8, now) },
+      { name: 'one word, facet cache off', run: () => uncached.search(word, now), goal: false },
+      { name: 'phrase, facet cache off', run: () => uncached.search(phrase, now), goal: false },
+      { name: 'filtered, facet cache off', run: () => uncached.search(filtered, now), goal: false },
+      { name: 'browse, facet cache off', run: () => uncached.search(browse, now), goal: false },
     ];
     for (const c of cases) for (let i = 0; i < 5; i++) await c.run(); // warm-up
 
@@ -164,8 +180,10 @@ async function main(): Promise<void> {
     for (const r of rows) {
       process.stdout.write(`${r.case.padEnd(34)} ${r.p50.toFixed(2).padStart(8)} ${r.p95.toFixed(2).padStart(8)}  ${r.spread.padEnd(14)} ${r.ratio.toFixed(1).padStart(13)}×\n`);
     }
-    const worst = Math.max(...rows.slice(1).map((r) => r.p95));
-    process.stdout.write(`\nworst search p95 ${worst.toFixed(1)} ms — goal < ${GOAL_P95_MS} ms: ${worst < GOAL_P95_MS ? 'met' : 'NOT met'}\n\n`);
+    const worst = Math.max(...rows.filter((_, i) => i > 0 && cases[i].goal !== false).map((r) => r.p95));
+    const worstMiss = Math.max(...rows.filter((_, i) => cases[i].goal === false).map((r) => r.p95));
+    process.stdout.write(`\nworst search p95 ${worst.toFixed(1)} ms — goal < ${GOAL_P95_MS} ms: ${worst < GOAL_P95_MS ? 'met' : 'NOT met'}`);
+    process.stdout.write(` (facet cache off, the first search after an index change: worst p95 ${worstMiss.toFixed(1)} ms)\n\n`);
 
     for (const [label, query] of [
       ['typo "wether forcast"', q({ q: 'wether forcast', perPage: 5 })],

@@ -153,6 +153,33 @@ describe('search (api + worker)', () => {
     expect((suggest.body as { name: string; highlight: string }[])[0]).toMatchObject({ name: `Alpha ${w}` });
   });
 
+  it(`shows a publish and an edit in the (cached) facets of text-less browsing within ${INDEX_DELAY_BOUND_MS} ms`, async () => {
+    // browsing without text always caches its facet block: prime it, then change what it counts
+    const tag = word();
+    const browse = async (): Promise<{ total: number; facets: Record<string, { value: string; count: number }[]>; hits: { name: string }[] }> =>
+      (await search({ tags: tag }).expect(200)).body;
+    const counted = (body: Awaited<ReturnType<typeof browse>>, category: string): boolean =>
+      body.total === 1 &&
+      body.hits.some((hit) => hit.name === `Faceted ${tag}`) &&
+      JSON.stringify(body.facets.category) === JSON.stringify([{ value: category, count: 1 }]);
+    expect((await browse()).total).toBe(0);
+    expect((await browse()).facets.category).toEqual([]);
+
+    const ref = await listing({ name: `Faceted ${tag}`, tags: [tag], category: 'travel' }, { publish: false });
+    const published = Date.now();
+    await send(api, owner.user, 'post', `/v1/provider/apis/${ref.id}/publish`, {}).expect(200);
+    await until(browse, (body) => counted(body, 'travel'), INDEX_DELAY_BOUND_MS);
+    expect(Date.now() - published).toBeLessThanOrEqual(INDEX_DELAY_BOUND_MS);
+
+    const edited = Date.now();
+    await send(api, owner.user, 'patch', `/v1/provider/apis/${ref.id}`, { category: 'data' }).expect(200);
+    await until(browse, (body) => counted(body, 'data'), INDEX_DELAY_BOUND_MS);
+    expect(Date.now() - edited).toBeLessThanOrEqual(INDEX_DELAY_BOUND_MS);
+    // the facet count is the filtered total, from the same cache
+    expect((await search({ tags: tag, category: 'data' }).expect(200)).body.total).toBe(1);
+    expect((await search({ tags: tag, category: 'travel' }).expect(200)).body.total).toBe(0);
+  });
+
   it('rejects bad parameters with validation_failed', async () => {
     for (const query of [{ perPage: 500 }, { pricing: 'cheap' }, { sort: 'random' }, { minRating: 9 }, { tags: 'Not A Tag' }, { q: 'x'.repeat(201) }]) {
       const res = await search(query).expect(400);

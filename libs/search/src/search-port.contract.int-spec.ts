@@ -5,12 +5,13 @@ import { DataSource } from 'typeorm';
 import { FakeMeilisearch } from '../../../test/fakes/meilisearch.fake';
 import { ADMIN_DATABASE_URL, databaseUrlFor } from '../../../test/support/test-run';
 import { MEILI_SETTINGS, MeilisearchSearchAdapter } from './meilisearch/meilisearch-search.adapter';
-import { PostgresSearchAdapter } from './postgres/postgres-search.adapter';
-import { describeSearchContract } from './testing';
+import { PostgresSearchAdapter, type PostgresSearchOptions } from './postgres/postgres-search.adapter';
+import { describeSearchContract, type ContractSubject } from './testing';
 
 /**
  * The one SearchPort contract (libs/search/src/testing/search-contract.ts), run against:
- * 1. postgres — a scratch database migrated from empty (its own search_documents), always;
+ * 1. postgres — a scratch database migrated from empty (its own search_documents), always; twice:
+ *    with the default facet cache, and with every facet block cached (invalidation under test);
  * 2. meilisearch through the real `meilisearch` client against test/fakes/meilisearch.fake.ts,
  *    always: the adapter's requests, settings, filters, facets, sorts and task waits, offline
  *    (ranking and query-syntax cases are not run against it: a fake does not rank like the engine);
@@ -18,7 +19,7 @@ import { describeSearchContract } from './testing';
  *    the whole block is reported as skipped, naming the variable to set.
  */
 
-describeSearchContract('postgres', { realEngine: true }, async () => {
+async function postgresSubject(options: PostgresSearchOptions = {}): Promise<ContractSubject> {
   const name = `portico_search_contract_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
@@ -27,14 +28,21 @@ describeSearchContract('postgres', { realEngine: true }, async () => {
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   return {
-    port: new PostgresSearchAdapter(dataSource),
+    port: new PostgresSearchAdapter(dataSource, options),
     async close() {
       await dataSource.destroy();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
   };
-});
+}
+
+describeSearchContract('postgres', { realEngine: true }, () => postgresSubject());
+// the same contract with every facet block cached (by default only browsing and broad queries are):
+// upserts, removes and sunsets must show in totals and facets at once
+describeSearchContract('postgres, every facet block cached', { realEngine: true }, () =>
+  postgresSubject({ facetCache: { minMatches: 0 } }),
+);
 
 describe('meilisearch adapter against the protocol fake', () => {
   const fake = new FakeMeilisearch();

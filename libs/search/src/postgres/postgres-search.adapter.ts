@@ -14,6 +14,7 @@ import {
   type Suggestion,
 } from '../search-document';
 import { SearchPort } from '../search.port';
+import { FACET_CACHE_DEFAULTS, FacetCache, type FacetBlock, type FacetCacheOptions } from './facet-cache';
 import { parseQuery } from './query-parts';
 
 /** Text search configuration of the migration: english stemming over unaccent (accents fold). */
@@ -37,6 +38,12 @@ class Params {
 }
 
 type FacetName = 'category' | 'tags' | 'pricing' | 'rating';
+type Mode = 'browse' | 'text' | 'fuzzy';
+
+export interface PostgresSearchOptions {
+  /** The facet block cache (docs/adr/0005-search-facet-cache.md); `false` computes every block. */
+  facetCache?: Partial<FacetCacheOptions> | false;
+}
 
 interface HitRow {
   id: string;
@@ -66,14 +73,21 @@ interface HitRow {
   hl_description: string | null;
 }
 
-interface SearchRow {
+interface PageRow {
+  /** search_index_state.version in the statement's snapshot. */
+  version: string;
+  hits: HitRow[];
+}
+
+interface SearchRow extends PageRow {
   total: number;
   matched: number;
+  /** The earliest sunset among the matches (epoch ms), null without one. */
+  next_sunset_ms: number | null;
   category_facet: FacetCount[];
   tags_facet: FacetCount[];
   pricing_facet: FacetCount[];
   rating_facet: Record<string, number>;
-  hits: HitRow[];
 }
 
 const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
@@ -82,7 +96,8 @@ const num = (value: string | number | null): number | null => (value === null ? 
 function orderBy(sort: SearchSort): string {
   switch (sort) {
     case 'popularity':
-      return 'popularity DESC, rank DESC, id';
+      // rank is 0 for every sort but relevance: not a key (the order of ix_search_documents__by_popularity)
+      return 'popularity DESC, id';
     case 'rating':
       return 'rating_avg DESC NULLS LAST, rating_count DESC, popularity DESC, id';
     case 'latency':
@@ -100,18 +115,26 @@ function orderBy(sort: SearchSort): string {
  * 1.0, summary/tags 0.25, the rest 0.1) plus an exact-name bonus; when that finds fewer than FUZZY_FALLBACK_BELOW
  * listings, the query runs again with the trigram word similarity of the name OR'd in (typos),
  * negated terms still excluded. One statement answers the hits (with ts_headline highlights), the
- * total and the four disjunctive facets.
+ * total and the four disjunctive facets; the total, match count and facets ("facet block") of
+ * browsing and of broad text queries are cached per index version (FacetCache), so a repeated
+ * search reads only its page.
  */
 export class PostgresSearchAdapter extends SearchPort {
   readonly engine = 'postgres' as const;
+  private readonly facetCache: FacetCache | null;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    options: PostgresSearchOptions = {},
+  ) {
     super();
+    this.facetCache = options.facetCache === false ? null : new FacetCache({ ...FACET_CACHE_DEFAULTS, ...options.facetCache });
   }
 
   async prepare(): Promise<void> {
-    // the migration created everything; fail early and clearly if it did not run
+    // the migrations created everything; fail early and clearly if they did not run
     await this.dataSource.query(`SELECT 1 FROM search_documents LIMIT 1`);
+    await this.dataSource.query(`SELECT version FROM search_index_state WHERE id = 1`);
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
@@ -183,11 +206,80 @@ export class PostgresSearchAdapter extends SearchPort {
     return fuzzy.matched > exact.matched ? fuzzy.result : exact.result;
   }
 
-  private async run(
-    query: SearchQuery,
-    now: Date,
-    mode: 'browse' | 'text' | 'fuzzy',
-  ): Promise<{ result: SearchResult; matched: number }> {
+  /**
+   * One round trip per search: the page of hits, and — unless the facet cache holds this search's
+   * block for the index version the same statement reads — the total, the text's match count and
+   * the four facets. A cached block whose version moved is dropped and the search runs again
+   * whole; while one search computes a block, the same search elsewhere waits for it instead of
+   * computing it too (an index change would otherwise send every concurrent browse to the table).
+   */
+  private async run(query: SearchQuery, now: Date, mode: Mode): Promise<{ result: SearchResult; matched: number }> {
+    const cache = this.facetCache;
+    const key = cache ? FacetCache.key(mode, query) : null;
+    if (cache && key !== null) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await cache.computing(key);
+        const cached = cache.candidate(key, now);
+        if (!cached) break;
+        const row = await this.execute<PageRow>(this.statement(query, now, mode, false), mode);
+        if (row.version === cached.version) return this.answer(mode, cached, row.hits);
+        cache.drop(key, cached);
+      }
+    }
+    const done = cache && key !== null ? cache.compute(key) : undefined;
+    try {
+      const row = await this.execute<SearchRow>(this.statement(query, now, mode, true), mode);
+      const block: FacetBlock = {
+        total: row.total,
+        matched: row.matched,
+        facets: {
+          category: row.category_facet,
+          tags: row.tags_facet,
+          pricing: row.pricing_facet,
+          rating: RATING_BUCKETS.map((stars) => ({ value: String(stars), count: Number(row.rating_facet[String(stars)] ?? 0) })),
+        },
+      };
+      if (cache && key !== null && cache.keeps(mode, block.matched)) {
+        cache.set(key, { ...block, version: row.version, computedAt: now.getTime(), validUntil: row.next_sunset_ms ?? Infinity });
+      }
+      return this.answer(mode, block, row.hits);
+    } finally {
+      done?.();
+    }
+  }
+
+  private answer(mode: Mode, block: FacetBlock, hits: HitRow[]): { result: SearchResult; matched: number } {
+    const copy = (counts: FacetCount[]): FacetCount[] => counts.map((c) => ({ value: c.value, count: c.count }));
+    const facets: SearchFacets = {
+      category: copy(block.facets.category),
+      tags: copy(block.facets.tags),
+      pricing: copy(block.facets.pricing),
+      rating: copy(block.facets.rating),
+    };
+    return {
+      matched: block.matched,
+      result: { total: block.total, facets, fuzzy: mode === 'fuzzy', hits: hits.map((hit) => this.hit(hit)) },
+    };
+  }
+
+  private async execute<T extends PageRow>(statement: { sql: string; values: unknown[] }, mode: Mode): Promise<T> {
+    const rows =
+      mode === 'fuzzy'
+        ? await this.withTrigramThreshold((runner) => runner.query(statement.sql, statement.values) as Promise<T[]>)
+        : await this.dataSource.query<T[]>(statement.sql, statement.values);
+    return rows[0];
+  }
+
+  /**
+   * The SQL of one search. With `withFacets` the text's matches are read once into `m` (for
+   * browsing: only the columns facets need), and one grouping-sets pass over them counts the
+   * total, the matches, the category, pricing and rating facets each with the other filters, and
+   * the earliest sunset among them; the tags facet is a second pass (one row per tag). The page is
+   * the top rows of `m` (browsing: of the table, through the index of the sort), ordered once.
+   * Without facets only the page is read. Both read `search_index_state.version` in the same
+   * snapshot as everything else.
+   */
+  private statement(query: SearchQuery, now: Date, mode: Mode, withFacets: boolean): { sql: string; values: unknown[] } {
     const p = new Params();
     const nowParam = p.add(now.toISOString(), 'timestamptz');
     const visible = `d.visibility = 'public' AND d.status IN ('published', 'deprecated') AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})`;
@@ -198,18 +290,19 @@ export class PostgresSearchAdapter extends SearchPort {
     if (mode !== 'browse') {
       const parts = parseQuery(text);
       tsq = `websearch_to_tsquery('${CONFIG}', ${p.add(text)})`;
-      const exactName = `(CASE WHEN portico_unaccent(lower(d.name)) = portico_unaccent(lower(${p.add(text)})) THEN 1 ELSE 0 END)`;
-      // ranked only when the order needs it: ts_rank reads every matched row's vector
+      // ranked only when the order needs it: ts_rank reads every matched row's vector. The text is
+      // a parameter only then (an unused parameter has no type: PostgreSQL rejects the statement).
+      // name_folded = portico_unaccent(lower(name)), written by the trigger (folding per row costs)
       const textRank =
         query.sort === 'relevance'
-          ? `(ts_rank('{0.05, 0.1, 0.25, 1.0}', d.search_vector, ${tsq}) + ${exactName})`
+          ? `(ts_rank('{0.05, 0.1, 0.25, 1.0}', d.search_vector, ${tsq}) + (CASE WHEN d.name_folded = portico_unaccent(lower(${p.add(text)})) THEN 1 ELSE 0 END))`
           : '0::real';
       if (mode === 'text') {
         match = `d.search_vector @@ ${tsq}`;
         rank = textRank;
       } else {
         const positive = p.add(parts.positive.join(' '));
-        const similar = `portico_unaccent(lower(d.name)) %> portico_unaccent(lower(${positive}))`;
+        const similar = `d.name_folded %> portico_unaccent(lower(${positive}))`;
         const negated =
           parts.negated.length > 0
             ? ` AND NOT (d.search_vector @@ websearch_to_tsquery('${CONFIG}', ${p.add(parts.negated.join(' OR '))}))`
@@ -217,7 +310,7 @@ export class PostgresSearchAdapter extends SearchPort {
         match = `((d.search_vector @@ ${tsq}) OR (${similar}))${negated}`;
         rank =
           query.sort === 'relevance'
-            ? `(${textRank} + word_similarity(portico_unaccent(lower(${positive})), portico_unaccent(lower(d.name))))`
+            ? `(${textRank} + word_similarity(portico_unaccent(lower(${positive})), d.name_folded))`
             : '0::real';
       }
     }
@@ -239,53 +332,64 @@ export class PostgresSearchAdapter extends SearchPort {
     const highlighted = mode === 'browse' ? null : tsq;
     const headline = (column: string, options: string): string =>
       highlighted ? `ts_headline('${CONFIG}', ${column}, ${highlighted}, ${p.add(options)})` : column;
-    const ratingBuckets = RATING_BUCKETS.map(
-      (stars) => `'${stars}', count(*) FILTER (WHERE rating_avg >= ${stars})`,
-    ).join(', ');
 
+    const sortColumns = ['popularity', 'rating_avg', 'rating_count', 'latency_ms', 'published_at'];
+    const fromMatches = withFacets && mode !== 'browse';
+    const top = fromMatches
+      ? `SELECT id, rank, ${sortColumns.join(', ')} FROM m WHERE ${where()}`
+      : `SELECT d.id, ${rank} AS rank, ${sortColumns.map((c) => `d.${c}`).join(', ')}
+           FROM search_documents d WHERE ${visible} AND ${match} AND ${where()}`;
+    const pageCtes = `
+      top AS (${top} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}),
+      page AS (SELECT id, row_number() OVER (ORDER BY ${order}) AS ord FROM top)`;
+    const hits = `
+      (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
+         SELECT page.ord, d.id, d.slug, d.name, d.summary, d.description, d.tags, d.category, d.category_name,
+                d.provider_slug, d.provider_name, d.logo_url, d.status, d.sunset_at, d.published_at, d.pricing,
+                d.rating_avg, d.rating_count, d.subscribers, d.calls_30d, d.popularity, d.latency_ms, d.success_rate,
+                ${headline('d.name', HEADLINE_ALL)} AS hl_name,
+                ${headline('d.summary', HEADLINE_ALL)} AS hl_summary,
+                ${highlighted ? headline('d.description', HEADLINE_SNIPPET) : 'NULL'} AS hl_description
+           FROM page JOIN search_documents d ON d.id = page.id
+      ) h) AS hits`;
+    const version = `(SELECT version::text FROM search_index_state WHERE id = 1) AS version`;
+    if (!withFacets) return { sql: `WITH ${pageCtes} SELECT ${version}, ${hits}`, values: p.values };
+
+    const facetColumns = ['category', 'tags', 'pricing', 'rating_avg', 'sunset_at'];
+    const matchedColumns = fromMatches
+      ? `${[...new Set(['id', ...facetColumns, ...sortColumns])].map((c) => `d.${c}`).join(', ')}, ${rank} AS rank`
+      : facetColumns.map((c) => `d.${c}`).join(', ');
+    const ratingCounts = RATING_BUCKETS.map(
+      (stars) => `(count(*) FILTER (WHERE ${where('rating')} AND rating_avg >= ${stars}))::int AS r${stars}`,
+    ).join(',\n             ');
+    const ratingFacet = RATING_BUCKETS.map((stars) => `'${stars}', g0.r${stars}`).join(', ');
     const sql = `
       WITH m AS MATERIALIZED (
-        SELECT d.id, d.category, d.tags, d.pricing, d.rating_avg, d.rating_count, d.popularity, d.latency_ms,
-               d.published_at, ${rank} AS rank
-          FROM search_documents d
-         WHERE ${visible} AND ${match}
-      ), f AS (
-        SELECT * FROM m WHERE ${where()}
-      ), page AS (
-        SELECT id, row_number() OVER (ORDER BY ${order}) AS ord FROM f ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}
-      )
-      SELECT
-        (SELECT count(*) FROM f)::int AS total,
-        (SELECT count(*) FROM m)::int AS matched,
-        (SELECT coalesce(json_agg(json_build_object('value', category, 'count', n) ORDER BY n DESC, category), '[]')
-           FROM (SELECT category, count(*)::int AS n FROM m WHERE ${where('category')} GROUP BY category) x) AS category_facet,
-        (SELECT coalesce(json_agg(json_build_object('value', tag, 'count', n) ORDER BY n DESC, tag), '[]')
-           FROM (SELECT tag, count(*)::int AS n FROM m, unnest(m.tags) AS tag WHERE ${where('tags')}
-                  GROUP BY tag ORDER BY n DESC, tag LIMIT ${SEARCH_LIMITS.tagFacetMax}) x) AS tags_facet,
-        (SELECT coalesce(json_agg(json_build_object('value', pricing, 'count', n) ORDER BY n DESC, pricing), '[]')
-           FROM (SELECT pricing, count(*)::int AS n FROM m WHERE ${where('pricing')} AND pricing IS NOT NULL
-                  GROUP BY pricing) x) AS pricing_facet,
-        (SELECT json_build_object(${ratingBuckets}) FROM m WHERE ${where('rating')}) AS rating_facet,
-        (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
-           SELECT page.ord, d.id, d.slug, d.name, d.summary, d.description, d.tags, d.category, d.category_name,
-                  d.provider_slug, d.provider_name, d.logo_url, d.status, d.sunset_at, d.published_at, d.pricing,
-                  d.rating_avg, d.rating_count, d.subscribers, d.calls_30d, d.popularity, d.latency_ms, d.success_rate,
-                  ${headline('d.name', HEADLINE_ALL)} AS hl_name,
-                  ${headline('d.summary', HEADLINE_ALL)} AS hl_summary,
-                  ${highlighted ? headline('d.description', HEADLINE_SNIPPET) : 'NULL'} AS hl_description
-             FROM page JOIN search_documents d ON d.id = page.id
-        ) h) AS hits`;
-    const [row] = mode === 'fuzzy' ? await this.withTrigramThreshold((runner) => runner.query(sql, p.values) as Promise<SearchRow[]>) : await this.dataSource.query<SearchRow[]>(sql, p.values);
-    const facets: SearchFacets = {
-      category: row.category_facet,
-      tags: row.tags_facet,
-      pricing: row.pricing_facet,
-      rating: RATING_BUCKETS.map((stars) => ({ value: String(stars), count: Number(row.rating_facet[String(stars)] ?? 0) })),
-    };
-    return {
-      matched: row.matched,
-      result: { total: row.total, facets, fuzzy: mode === 'fuzzy', hits: row.hits.map((hit) => this.hit(hit)) },
-    };
+        SELECT ${matchedColumns} FROM search_documents d WHERE ${visible} AND ${match}
+      ), g AS (
+        SELECT GROUPING(category, pricing) AS kind, category, pricing,
+               count(*)::int AS matched,
+               (count(*) FILTER (WHERE ${where()}))::int AS total,
+               (count(*) FILTER (WHERE ${where('category')}))::int AS n_category,
+               (count(*) FILTER (WHERE ${where('pricing')}))::int AS n_pricing,
+               ${ratingCounts},
+               min(sunset_at) AS next_sunset
+          FROM m GROUP BY GROUPING SETS ((category), (pricing), ())
+      ), tag_counts AS (
+        SELECT tag, count(*)::int AS n FROM (SELECT unnest(tags) AS tag FROM m WHERE ${where('tags')}) t
+         GROUP BY tag ORDER BY n DESC, tag LIMIT ${SEARCH_LIMITS.tagFacetMax}
+      ),${pageCtes}
+      SELECT ${version}, g0.total, g0.matched,
+        (extract(epoch FROM g0.next_sunset) * 1000)::float8 AS next_sunset_ms,
+        (SELECT coalesce(json_agg(json_build_object('value', category, 'count', n_category) ORDER BY n_category DESC, category), '[]')
+           FROM g WHERE kind = 1 AND n_category > 0) AS category_facet,
+        (SELECT coalesce(json_agg(json_build_object('value', tag, 'count', n) ORDER BY n DESC, tag), '[]') FROM tag_counts) AS tags_facet,
+        (SELECT coalesce(json_agg(json_build_object('value', pricing, 'count', n_pricing) ORDER BY n_pricing DESC, pricing), '[]')
+           FROM g WHERE kind = 2 AND pricing IS NOT NULL AND n_pricing > 0) AS pricing_facet,
+        json_build_object(${ratingFacet}) AS rating_facet,
+        ${hits}
+        FROM g g0 WHERE g0.kind = 3`;
+    return { sql, values: p.values };
   }
 
   /**
@@ -353,14 +457,14 @@ export class PostgresSearchAdapter extends SearchPort {
     // every typed word starts a word of the name. With 3+ letters each, a regex the trigram index
     // on the folded name answers; shorter input uses the name lexemes (weight A) as prefixes
     const match = typed.every((w) => w.length >= 3)
-      ? typed.map((w) => `portico_unaccent(lower(d.name)) ~ ${p.add(`(^|[^[:alnum:]])${w}`)}`).join(' AND ')
+      ? typed.map((w) => `d.name_folded ~ ${p.add(`(^|[^[:alnum:]])${w}`)}`).join(' AND ')
       : `d.search_vector @@ to_tsquery('${CONFIG}', ${p.add(typed.map((w, i) => (i === typed.length - 1 ? `${w}:*A` : `${w}:A`)).join(' & '))})`;
     const rows = await this.dataSource.query<{ id: string; slug: string; name: string }[]>(
       `SELECT d.id, d.slug, d.name FROM search_documents d
         WHERE d.visibility = 'public' AND d.status IN ('published', 'deprecated')
           AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})
           AND ${match}
-        ORDER BY (portico_unaccent(lower(d.name)) LIKE ${p.add(`${typed.join(' ')}%`)}) DESC, d.popularity DESC, d.name, d.id
+        ORDER BY (d.name_folded LIKE ${p.add(`${typed.join(' ')}%`)}) DESC, d.popularity DESC, d.name, d.id
         LIMIT ${p.add(limit, 'int')}`,
       p.values,
     );

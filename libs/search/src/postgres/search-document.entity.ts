@@ -7,13 +7,20 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * summary and tags, C the description, category and provider name, through the `portico_search`
  * text search configuration (english stemming over `unaccent`, so accents fold).
  *
- * The GIN and trigram indexes are expressions the entity cannot describe: they are declared here
- * with `synchronize: false` so schema generation leaves them alone, and created by hand-written SQL.
+ * The GIN and trigram indexes are expressions the entity cannot describe, and the browse indexes
+ * have per-column DESC / NULLS LAST orders it cannot describe either: they are declared here with
+ * `synchronize: false` so schema generation leaves them alone, and created by hand-written SQL
+ * (migrations AddSearchDocuments, SearchFacetCacheAndBrowseIndexes). Every write to the table also
+ * bumps `search_index_state.version` (a statement trigger; the facet cache's invalidation).
  */
 @Entity({ name: 'search_documents' })
 @Index('ix_search_documents__search_vector', { synchronize: false })
-@Index('ix_search_documents__name_trgm', { synchronize: false })
+@Index('ix_search_documents__name_folded_trgm', { synchronize: false })
 @Index('ix_search_documents__tags', { synchronize: false })
+@Index('ix_search_documents__by_popularity', { synchronize: false })
+@Index('ix_search_documents__by_rating', { synchronize: false })
+@Index('ix_search_documents__by_latency', { synchronize: false })
+@Index('ix_search_documents__by_newest', { synchronize: false })
 export class SearchDocumentEntity {
   /** The listing's id (api_listings.id; no foreign key: the index is a disposable copy). */
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_search_documents' })
@@ -80,7 +87,6 @@ export class SearchDocumentEntity {
   @Column({ name: 'calls_30d', type: 'bigint', default: 0 })
   calls30d!: string;
 
-  @Index('ix_search_documents__popularity')
   @Column({ type: 'integer', default: 0 })
   popularity!: number;
 
@@ -93,6 +99,13 @@ export class SearchDocumentEntity {
   /** Written by the trigger from the text columns; never selected by default. */
   @Column({ type: 'tsvector', select: false, insert: false, update: false, nullable: true })
   searchVector!: string | null;
+
+  /**
+   * portico_unaccent(lower(name)), written by the same trigger: the exact-name bonus compares it,
+   * the typo fallback and type-ahead match it through its trigram index.
+   */
+  @Column({ type: 'text', select: false, insert: false, update: false, nullable: true })
+  nameFolded!: string | null;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   indexedAt!: Date;

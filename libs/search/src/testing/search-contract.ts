@@ -261,6 +261,14 @@ export function describeSearchContract(
       expect(newest).toEqual(['Code Review Bot', 'Air Quality Index']);
     });
 
+    it('answers a text query with any sort (how a sort mixes with relevance is up to the engine)', async () => {
+      for (const sort of ['popularity', 'rating', 'latency', 'newest'] as const) {
+        const result = await s.port.search(query({ q: 'weather', sort }), NOW);
+        expect([sort, names(result).sort()]).toEqual([sort, ['Forecast Weather Pro', 'Sailing Planner', 'Weather']]);
+        expect(result.total).toBe(3);
+      }
+    });
+
     it('pages through results without overlap', async () => {
       const first = await s.port.search(query({ sort: 'popularity', perPage: 3, page: 1 }), NOW);
       const second = await s.port.search(query({ sort: 'popularity', perPage: 3, page: 2 }), NOW);
