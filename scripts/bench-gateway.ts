@@ -29,6 +29,8 @@
  *   BENCH_ROUNDS=3 · BENCH_DURATION=10 (s per run) · BENCH_CONNECTIONS=50 · BENCH_RATE=1000
  *   BENCH_WARMUP=3 (s per target) · BENCH_OPEN_LOOP=steady|autocannon
  *   BENCH_CPU_PROF=1: the gateway runs with --cpu-prof; its top self-time functions are printed.
+ *   The gateway runs with the node flags of `npm run start:gateway` (package.json), what operators
+ *   run; BENCH_GATEWAY_FLAGS="…" replaces them (e.g. BENCH_GATEWAY_FLAGS= for node's defaults).
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · BENCH_REDIS_URL=redis://127.0.0.1:6379
  *   BENCH_HOLD=<s>: after setup, keep the stack up this long, printing its URLs and key (investigation)
  *
@@ -456,6 +458,21 @@ http {
 `;
 }
 
+/** The node flags of `npm run start:gateway` (or BENCH_GATEWAY_FLAGS when set). */
+function gatewayNodeFlags(): string[] {
+  const override = process.env.BENCH_GATEWAY_FLAGS;
+  if (override !== undefined) return override.split(' ').filter(Boolean);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const match = /^node((?: --[^ ]+)*) dist\/apps\/gateway\/main\.js$/.exec(
+    pkg.scripts['start:gateway'] ?? '',
+  );
+  if (!match)
+    throw new Error('package.json "start:gateway" is not `node [--flag …] dist/apps/gateway/main.js`');
+  return match[1].split(' ').filter(Boolean);
+}
+
 function nginxBinary(): string | null {
   for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
     if (existsSync(candidate)) return candidate;
@@ -809,11 +826,15 @@ async function main(): Promise<void> {
   writeFileSync(runner, gatewayRunnerSource(ROOT));
   const logStream = createWriteStream(gatewayLog);
   const gateway = track(
-    spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), runner], {
-      cwd: ROOT,
-      env: { ...env, GATEWAY_PORT: String(gatewayPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      process.execPath,
+      [...gatewayNodeFlags(), ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), runner],
+      {
+        cwd: ROOT,
+        env: { ...env, GATEWAY_PORT: String(gatewayPort) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
   );
   gateway.stdout?.pipe(logStream);
   gateway.stderr?.pipe(logStream);

@@ -26,7 +26,10 @@ for i in "${!APPS[@]}"; do
   label="$(printf '%-7s|' "$app")"
   [ "${#COLORS[@]}" -gt 0 ] && label=$'\e['"${COLORS[$i]}m${label}"$'\e[0m'
   # node's own pid is $! (the prefixer runs in a process substitution)
-  node "dist/apps/$app/main.js" > >(sed -u "s/^/${label//\//\\/} /") 2>&1 &
+  # the gateway's V8 flags are the ones of `npm run start:gateway` (docs/adr/0006-gateway-young-generation.md)
+  flags=()
+  [ "$app" = gateway ] && flags=(--max-semi-space-size=32)
+  node "${flags[@]}" "dist/apps/$app/main.js" > >(sed -u "s/^/${label//\//\\/} /") 2>&1 &
   PIDS+=("$!")
   NAME_OF[$!]="$app"
 done

@@ -156,6 +156,12 @@ class ResponseForwarder implements Dispatcher.DispatchHandler {
     }
     // filtered.headers is a fresh object: extend it rather than copy both into another one
     this.res.writeHead(statusCode, Object.assign(filtered.headers, this.extraHeaders));
+    // One write for the head and whatever of the body undici parses from the same read: unco.rked,
+    // Node writes the head alone, then each chunk (a syscall each). The upstream's whole answer to
+    // a small call is in one read, so `end()` (onComplete, same tick) flushes head + body + end as
+    // one writev; a streamed body is flushed at the end of this tick and written as it comes after.
+    this.res.cork();
+    process.nextTick(uncork, this.res);
     if (!closesAfterResponse(headers.connection)) this.resume = resume;
     return true;
   }
@@ -447,6 +453,8 @@ export class UpstreamClient {
     return parseIpAddress(addresses[0])?.text ?? addresses[0];
   }
 }
+
+const uncork = (res: ServerResponse): void => res.uncork();
 
 function closesAfterResponse(connection: string | string[] | undefined): boolean {
   if (connection === undefined) return false;
