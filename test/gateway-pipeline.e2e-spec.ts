@@ -284,6 +284,30 @@ describeHttpbin('gateway pipeline against httpbin', () => {
     expectProblem(trace, 405, 'method_not_allowed');
   });
 
+  it('believes X-Forwarded-For / -Proto only from GATEWAY_TRUSTED_PROXIES: IP allowlists and the upstream see the consumer', async () => {
+    const behindLb = await stack.addGateway({ GATEWAY_TRUSTED_PROXIES: '127.0.0.1' });
+    const fenced = await createKey(stack, user, { mode: 'live', ipAllowlist: ['203.0.113.0/24'] });
+    // "6.6.6.6" was written by the consumer, 203.0.113.9 by the (trusted) load balancer in front
+    const headers = { 'x-forwarded-for': '6.6.6.6, 203.0.113.9', 'x-forwarded-proto': 'https' };
+
+    const trusted = await call(behindLb.url, `/${api.slug}/anything?show_env=1`, fenced, { headers });
+    expect(trusted.status).toBe(200);
+    const seen = (json(trusted) as { headers: Record<string, string> }).headers;
+    expect(seen['X-Forwarded-For']).toBe('203.0.113.9, 127.0.0.1');
+    expect(seen['X-Forwarded-Proto']).toBe('https');
+
+    // (show_env: httpbin hides X-Forwarded-* otherwise) the default gateway trusts nobody: the same headers change nothing
+    const untrusted = await call(stack.gatewayUrl, `/${api.slug}/anything?show_env=1`, fenced, { headers });
+    expect({ status: untrusted.status, code: json(untrusted).code }).toEqual({
+      status: 403,
+      code: 'ip_not_allowed',
+    });
+    const plain = await call(stack.gatewayUrl, `/${api.slug}/anything?show_env=1`, liveKey, { headers });
+    const plainSeen = (json(plain) as { headers: Record<string, string> }).headers;
+    expect(plainSeen['X-Forwarded-For']).toBe('127.0.0.1');
+    expect(plainSeen['X-Forwarded-Proto']).toBe('http');
+  });
+
   it('keeps paths under the mount: dot segments are resolved and clamped, never escaping', async () => {
     const nested = await publishUpstreamApi(stack, {
       liveUrl: `${httpbin.origin}/anything/mount`,

@@ -7,7 +7,7 @@ import {
 } from './headers';
 
 const ctx = (over: Partial<ForwardContext> = {}): ForwardContext => ({
-  remoteAddress: '203.0.113.7',
+  forwardedFor: '203.0.113.7',
   proto: 'https',
   upstreamHost: 'api.provider.example:8443',
   proxySecret: 'psec_123',
@@ -142,7 +142,7 @@ describe('buildUpstreamRequestHeaders', () => {
   it('leaves X-Forwarded-Host out when the consumer sent no valid Host', () => {
     expect(byName(buildUpstreamRequestHeaders(['Host', 'a b'], ctx()))['x-forwarded-host']).toBeUndefined();
     expect(
-      byName(buildUpstreamRequestHeaders([], ctx({ remoteAddress: undefined })))['x-forwarded-for'],
+      byName(buildUpstreamRequestHeaders([], ctx({ forwardedFor: undefined })))['x-forwarded-for'],
     ).toBeUndefined();
   });
 

@@ -10,7 +10,8 @@ import { AppError } from '@app/common';
  *    the consumer's `Host`; every `X-Portico-*` (the key included); the client-supplied
  *    `X-Forwarded-For/-Proto/-Host`, `Forwarded` and `X-Real-IP` (never trusted); a header with
  *    the provider credential's name, whatever its case;
- *  - set: `Host` = the upstream's host[:port]; `X-Forwarded-For` = the socket's peer address only;
+ *  - set: `Host` = the upstream's host[:port]; `X-Forwarded-For` = the socket's peer address only
+ *    (or, from a trusted proxy, the consumer's address and the proxies: pipeline/client-origin.ts);
  *    `X-Forwarded-Proto` = the scheme the consumer used to reach the gateway (the listener's, or
  *    the operator's load balancer's as the pipeline decides); `X-Forwarded-Host` = the Host the
  *    consumer sent to the gateway (when it is a valid host[:port]);
@@ -63,8 +64,8 @@ export interface UpstreamCredential {
 }
 
 export interface ForwardContext {
-  /** The TCP peer of the consumer's connection (req.socket.remoteAddress). */
-  remoteAddress: string | undefined;
+  /** `X-Forwarded-For` to send: the consumer's address and the trusted proxies it came through (pipeline/client-origin.ts). */
+  forwardedFor: string | undefined;
   /** How the consumer reached the gateway. */
   proto: 'http' | 'https';
   /** host[:port] of the upstream origin (what its Host header must say). */
@@ -133,7 +134,7 @@ export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: 
     out.push(name, value);
   };
   add('host', ctx.upstreamHost);
-  if (ctx.remoteAddress) add('x-forwarded-for', ctx.remoteAddress);
+  if (ctx.forwardedFor) add('x-forwarded-for', ctx.forwardedFor);
   add('x-forwarded-proto', ctx.proto);
   if (consumerHost && HOST_HEADER.test(consumerHost)) add('x-forwarded-host', consumerHost);
   add('x-portico-proxy-secret', ctx.proxySecret);

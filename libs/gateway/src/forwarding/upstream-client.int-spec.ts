@@ -168,7 +168,7 @@ async function gatewayServer(
     try {
       const { target } = resolveUpstreamPath(req.url ?? '/', basePath);
       const headers = buildUpstreamRequestHeaders(req.rawHeaders, {
-        remoteAddress: req.socket.remoteAddress,
+        forwardedFor: req.socket.remoteAddress,
         proto: 'http',
         upstreamHost: new URL(origin).host,
         proxySecret: 'proxy-secret-1',

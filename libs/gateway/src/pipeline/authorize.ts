@@ -2,6 +2,7 @@ import { AppError } from '@app/common';
 import type { ResolvedApiKey } from '@app/identity';
 import { BlockList, isIP } from 'node:net';
 import type { DirectorySubscription } from '../resolution/gateway-directory';
+import { plainAddress } from './client-origin';
 
 /**
  * Step 3 of the call path (DESIGN §3): what the key may do (scopes, IP allowlist, browser origins)
@@ -26,15 +27,9 @@ function allowlistOf(key: ResolvedApiKey): BlockList {
   return list;
 }
 
-/** The socket's address in the form the allowlist stores (IPv4-mapped IPv6 → IPv4). */
-export function clientAddress(remoteAddress: string | undefined): string | undefined {
-  if (remoteAddress?.startsWith('::ffff:') && isIP(remoteAddress.slice(7)) === 4) return remoteAddress.slice(7);
-  return remoteAddress;
-}
-
 export interface KeyCallContext {
   slug: string;
-  /** The TCP peer (never a forwarded header). */
+  /** The consumer's address (`ClientOrigin.address`: the TCP peer, or what a trusted proxy says). */
   remoteAddress: string | undefined;
   /** The request's Origin header, if any. */
   origin: string | undefined;
@@ -49,7 +44,7 @@ export function authorizeKey(key: ResolvedApiKey, call: KeyCallContext): AppErro
     );
   }
   if (key.ipAllowlist.length > 0) {
-    const address = clientAddress(call.remoteAddress);
+    const address = plainAddress(call.remoteAddress);
     const family = address ? isIP(address) : 0;
     if (!address || family === 0 || !allowlistOf(key).check(address, family === 6 ? 'ipv6' : 'ipv4')) {
       return new AppError(
@@ -106,7 +101,11 @@ export function authorizeSubscription(
     return new AppError(
       'subscription_inactive',
       `Your subscription to ${context.slug} is past due: its last payment failed and the grace period ended. Calls are accepted again once the invoice is paid; update your payment method.`,
-      { subscriptionId: sub.subscriptionId, subscriptionStatus: sub.status, graceEndedAt: new Date(sub.paymentGraceEndsAt).toISOString() },
+      {
+        subscriptionId: sub.subscriptionId,
+        subscriptionStatus: sub.status,
+        graceEndedAt: new Date(sub.paymentGraceEndsAt).toISOString(),
+      },
     );
   }
   if (sub.cancelAtPeriodEnd && sub.periodEnd !== null && now >= sub.periodEnd) {

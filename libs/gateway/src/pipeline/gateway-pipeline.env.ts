@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, Max, Min, ValidateBy } from 'class-validator';
+import { invalidProxyEntries } from './client-origin';
 
 /** Operator settings of the gateway's call pipeline (libs/gateway README, "Pipeline"). */
 export class GatewayPipelineEnv {
@@ -33,4 +34,20 @@ export class GatewayPipelineEnv {
   @IsInt()
   @Min(1)
   GATEWAY_TEST_CALLS_PER_MINUTE = 100;
+
+  /**
+   * The load balancers in front of the gateway, as IPs or CIDRs (comma separated). A connection
+   * from one of them may say who the consumer is in X-Forwarded-For / X-Forwarded-Proto (IP
+   * allowlists, the upstream's X-Forwarded-For); from anyone else those headers are dropped.
+   * Empty: the TCP peer is the consumer.
+   */
+  @ValidateBy({
+    name: 'isProxyList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && invalidProxyEntries(value).length === 0,
+      defaultMessage: (args) =>
+        `GATEWAY_TRUSTED_PROXIES must list IPs or CIDRs, comma separated (e.g. 10.0.0.0/8,192.0.2.10); not: ${invalidProxyEntries(String(args?.value ?? '')).join(', ')}`,
+    },
+  })
+  GATEWAY_TRUSTED_PROXIES = '';
 }

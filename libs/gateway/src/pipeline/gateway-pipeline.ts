@@ -3,7 +3,11 @@ import { IdentityEnv, KeyResolver, type KeyRejectionCode, type ResolvedApiKey } 
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildUpstreamRequestHeaders, applyQueryCredential, type UpstreamCredential } from '../forwarding/headers';
+import {
+  buildUpstreamRequestHeaders,
+  applyQueryCredential,
+  type UpstreamCredential,
+} from '../forwarding/headers';
 import { UpstreamClient, type ForwardResult, type UpstreamLimits } from '../forwarding/upstream-client';
 import { limitRejectionError } from '../limiter/limit-headers';
 import { LimiterService } from '../limiter/limiter.service';
@@ -21,6 +25,7 @@ import {
 import { resolveUpstreamPath, splitGatewayTarget } from '../routing/path';
 import { UsageBuffer } from '../usage/usage-buffer';
 import { authorizeKey, authorizeSubscription } from './authorize';
+import { TrustedProxies } from './client-origin';
 import { GatewayPipelineEnv } from './gateway-pipeline.env';
 import { limitRequestFor } from './limit-request';
 import { spendCapRejection } from './spend-cap';
@@ -59,6 +64,7 @@ export class GatewayPipeline {
   private readonly subscribeBase: string;
   private readonly subscriptionsBase: string;
   private readonly mocks = new MockResponseCache();
+  private readonly trustedProxies: TrustedProxies;
 
   constructor(
     private readonly keys: KeyResolver,
@@ -70,6 +76,7 @@ export class GatewayPipeline {
     private readonly env: GatewayPipelineEnv,
     identityEnv: IdentityEnv,
   ) {
+    this.trustedProxies = TrustedProxies.parse(env.GATEWAY_TRUSTED_PROXIES);
     this.subscribeBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/apis/`;
     this.subscriptionsBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/subscriptions/`;
   }
@@ -90,7 +97,10 @@ export class GatewayPipeline {
       const appError =
         error instanceof AppError
           ? error
-          : new AppError('internal_error', `The gateway failed on this call. Quote request id ${call.requestId}.`);
+          : new AppError(
+              'internal_error',
+              `The gateway failed on this call. Quote request id ${call.requestId}.`,
+            );
       if (!(error instanceof AppError))
         this.logger.error({ err: error, requestId: call.requestId }, 'unhandled gateway error');
       this.reject(res, call, appError);
@@ -116,14 +126,17 @@ export class GatewayPipeline {
     const slug = target.slug;
 
     // 3. authorize the key, then the subscription
-    const keyProblem = authorizeKey(key, {
-      slug,
-      remoteAddress: req.socket.remoteAddress,
-      origin: req.headers.origin,
-    });
+    const client = this.trustedProxies.clientOf(
+      req.socket.remoteAddress,
+      'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+      req.headers['x-forwarded-for'],
+      req.headers['x-forwarded-proto'],
+    );
+    const keyProblem = authorizeKey(key, { slug, remoteAddress: client.address, origin: req.headers.origin });
     if (keyProblem) throw keyProblem;
     let sub = await this.directory.subscription(key.accountId, api.api.apiId);
-    if (!sub && key.mode === 'test') sub = await this.directory.subscribeOnFirstTest(key.accountId, api.api.apiId);
+    if (!sub && key.mode === 'test')
+      sub = await this.directory.subscribeOnFirstTest(key.accountId, api.api.apiId);
     const subscribeUrl = this.subscribeBase + slug;
     if (!sub) {
       throw new AppError(
@@ -135,7 +148,12 @@ export class GatewayPipeline {
     call.sub = sub;
     const subProblem = authorizeSubscription(sub, call.at.getTime(), { slug, subscribeUrl });
     if (subProblem) throw subProblem;
-    const capProblem = spendCapRejection(sub, key.mode, call.at.getTime(), this.subscriptionsBase + sub.subscriptionId);
+    const capProblem = spendCapRejection(
+      sub,
+      key.mode,
+      call.at.getTime(),
+      this.subscriptionsBase + sub.subscriptionId,
+    );
     if (capProblem) throw capProblem;
 
     // route: the path under the API's mount, and the endpoint it names
@@ -170,14 +188,19 @@ export class GatewayPipeline {
     const base: UpstreamBase | null = key.mode === 'test' ? api.sandbox : api.live;
     if (!base) return this.mock(req, res, call, endpoint, relative.path, extra);
     const upstreamPath =
-      base.basePath === '' ? relative.path : target.rest === '' || target.rest.startsWith('?') ? base.basePath : base.basePath + relative.path;
+      base.basePath === ''
+        ? relative.path
+        : target.rest === '' || target.rest.startsWith('?')
+          ? base.basePath
+          : base.basePath + relative.path;
     const credential: UpstreamCredential | undefined = api.api.credential
       ? { in: api.api.credential.location, name: api.api.credential.name, value: api.api.credential.value }
       : undefined;
-    const query = credential?.in === 'query' ? applyQueryCredential(relative.query, credential) : relative.query;
+    const query =
+      credential?.in === 'query' ? applyQueryCredential(relative.query, credential) : relative.query;
     const headers = buildUpstreamRequestHeaders(req.rawHeaders, {
-      remoteAddress: req.socket.remoteAddress,
-      proto: 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http',
+      forwardedFor: client.forwardedFor,
+      proto: client.proto,
       upstreamHost: base.host,
       proxySecret: api.api.proxySecret,
       userId: key.accountId,
@@ -187,7 +210,8 @@ export class GatewayPipeline {
       credential,
     });
     const contentLength = parseContentLength(req.headers['content-length']);
-    const hasBody = contentLength !== undefined ? contentLength > 0 : req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      contentLength !== undefined ? contentLength > 0 : req.headers['transfer-encoding'] !== undefined;
     let result: ForwardResult;
     try {
       result = await this.upstream.forward(
@@ -207,7 +231,10 @@ export class GatewayPipeline {
       if (!(error instanceof AppError)) throw error;
       if (error.code.startsWith('upstream_')) this.metrics.upstreamError(error.code);
       // the limit headers still describe the windows this call consumed
-      throw new AppError(error.code, error.detail, error.extensions, { ...decision.headers, ...error.headers });
+      throw new AppError(error.code, error.detail, error.extensions, {
+        ...decision.headers,
+        ...error.headers,
+      });
     }
     if (result.outcome === 'truncated') this.metrics.upstreamError('truncated');
     this.record(call, result.statusCode || 502, 'forwarded', result, null);
@@ -238,7 +265,13 @@ export class GatewayPipeline {
     req.resume();
     res.writeHead(mock.status, headers);
     res.end(call.method === 'HEAD' ? undefined : mock.body);
-    this.record(call, mock.status, 'mocked', { bytesIn: 0, bytesOut: mock.body.length, billingUnits: null }, null);
+    this.record(
+      call,
+      mock.status,
+      'mocked',
+      { bytesIn: 0, bytesOut: mock.body.length, billingUnits: null },
+      null,
+    );
   }
 
   private limits(api: DirectoryApi): UpstreamLimits {
@@ -278,7 +311,10 @@ export class GatewayPipeline {
     const generated = outcome !== 'forwarded';
     const live = key.mode === 'live';
     const billable = live && !generated && status < 500;
-    const weight = call.decision?.allowed && call.sub && call.endpoint ? (call.sub.endpointWeights[endpointKey(call.endpoint)] ?? 1) : 1;
+    const weight =
+      call.decision?.allowed && call.sub && call.endpoint
+        ? (call.sub.endpointWeights[endpointKey(call.endpoint)] ?? 1)
+        : 1;
     const units = billable ? (io.billingUnits ?? weight) : 0;
     const event: UsageEvent = {
       requestId: call.requestId,
