@@ -39,6 +39,9 @@ interface ComposeFile {
 }
 
 const compose = parse(COMPOSE_TEXT) as ComposeFile;
+const packageScripts = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 const services = compose.services;
 const nestProjects = (
   JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')) as { projects: Record<string, unknown> }
@@ -66,10 +69,15 @@ describe('docker/docker-compose.yml', () => {
     }
   });
 
-  it.each(APPS)('starts %s with node dist/apps/<app>/main.js, a nest-cli project', (app) => {
-    expect(services[app].command).toEqual(['node', `dist/apps/${app}/main.js`]);
-    expect(nestProjects[app]).toBeDefined();
-  });
+  it.each(APPS)(
+    'starts %s exactly as `npm run start:<app>` does (node [flags] dist/apps/<app>/main.js), a nest-cli project',
+    (app) => {
+      const start = packageScripts[`start:${app}`];
+      expect(start).toMatch(new RegExp(`^node( --[^ ]+)* dist/apps/${app}/main\\.js$`));
+      expect(services[app].command).toEqual(start.split(' '));
+      expect(nestProjects[app]).toBeDefined();
+    },
+  );
 
   it('migrates with the cli one-shot, after postgres and redis are healthy', () => {
     expect(services.migrate.command).toEqual(['node', 'dist/apps/cli/main.js', 'migrate', 'run']);
