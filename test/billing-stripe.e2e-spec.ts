@@ -1,4 +1,4 @@
-import { BillingFaults, DunningService, ReconciliationService, RefundsService, UsageReporter } from '@app/billing';
+import { BillingFaults, DunningService, ReconciliationService, RefundsService, StripeSubscriptionChanges, UsageReporter } from '@app/billing';
 import { JobQueue, type UsageEvent } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +43,9 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
   let accountId: string;
   let apiId: string;
   let planId: string;
+  /** Same API: a dearer soft plan with another overage price, and a free one. */
+  let proPlanId: string;
+  let freePlanId: string;
 
   const deliver = (event: FakeStripeEvent) => {
     const { body, signature } = stripe.signedDelivery(event);
@@ -119,6 +122,17 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
         overageUnitPriceMinor: '2.5',
       })
     ).id;
+    proPlanId = (
+      await fixtures.plan(provider, listing.id, {
+        name: 'Pro',
+        priceAmountMinor: 2000,
+        currency: 'USD',
+        quotaLimit: 10,
+        quotaMode: 'soft',
+        overageUnitPriceMinor: '1.5',
+      })
+    ).id;
+    freePlanId = (await fixtures.plan(provider, listing.id, { name: 'Free', priceAmountMinor: 0, currency: 'USD', quotaLimit: 3, quotaMode: 'hard' })).id;
     await send(api.app, provider.user, 'post', `/v1/provider/apis/${listing.id}/publish`, {}).expect(200);
   }, 60_000);
 
@@ -297,6 +311,190 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(await unbalanced()).toBe(0);
   }, 60_000);
 
+  const planOf = async (subscriptionId: string) =>
+    (await db.query<{ plan_id: string }[]>('SELECT plan_id FROM subscriptions WHERE id = $1', [subscriptionId]))[0].plan_id;
+  const planChangesOf = async (subscriptionId: string) =>
+    (await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM billing_plan_changes WHERE subscription_id = $1', [subscriptionId]))[0].n;
+  /** Σ ledger entries per account of the test provider (the hold, the split and its reversals all carry it). */
+  const providerLedger = async () => {
+    const rows = await db.query<{ account: string; total: string }[]>(
+      'SELECT account, SUM(amount_minor)::text AS total FROM ledger_entries WHERE provider_id = $1 GROUP BY account',
+      [provider.providerId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.account, BigInt(r.total)])) as Record<string, bigint>;
+  };
+  const delta = (after: Record<string, bigint>, before: Record<string, bigint>) => {
+    const out: Record<string, string> = {};
+    for (const account of new Set([...Object.keys(after), ...Object.keys(before)])) {
+      const d = (after[account] ?? 0n) - (before[account] ?? 0n);
+      if (d !== 0n) out[account] = d.toString();
+    }
+    return out;
+  };
+  const notificationTypes = async (user: SignedUp, disputeId: string) =>
+    ((await send(api.app, user, 'get', '/v1/notifications?limit=100').expect(200)).body.items as { type: string; data: { disputeId?: string } }[])
+      .filter((n) => n.data.disputeId === disputeId)
+      .map((n) => n.type)
+      .sort();
+
+  it('pushes a plan change to the Stripe subscription: new base and metered prices on the same items, create_prorations at the change, one keyed update per change', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-plan-change');
+    const before = structuredClone(stripe.subscription(stripeSub).items.data);
+    expect(before).toHaveLength(2); // base + metered, as Checkout made them
+
+    const changedAt = Math.floor(Date.now() / 1000);
+    const res = await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/change-plan`, { planId: proPlanId }).expect(200);
+    expect(res.body.planId).toBe(proPlanId);
+    const updates = stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`);
+    expect(updates).toHaveLength(1);
+    expect(updates[0].idempotencyKey).toBe(`portico:plan-change:${subscriptionId}:1:${proPlanId}`);
+    expect(updates[0].body).toMatchObject({ proration_behavior: 'create_prorations', cancel_at_period_end: 'false', metadata: { porticoPlanId: proPlanId } });
+    expect(Math.abs(Number(updates[0].body.proration_date) - changedAt)).toBeLessThanOrEqual(2);
+    const after = stripe.subscription(stripeSub).items.data;
+    expect(after.map((i) => i.id)).toEqual(before.map((i) => i.id)); // prices swapped on the same items
+    expect(stripe.objects.prices.get(after[0].price.id)).toMatchObject({ unit_amount: 2000, recurring: { interval: 'month', usage_type: 'licensed' } });
+    expect(stripe.objects.prices.get(after[1].price.id)).toMatchObject({ unit_amount_decimal: '1.5', recurring: { usage_type: 'metered' } });
+    expect(stripe.subscription(stripeSub).prorations).toEqual([
+      expect.objectContaining({ behavior: 'create_prorations', items: [expect.objectContaining({ from: before[0].price.id }), expect.objectContaining({ from: before[1].price.id })] }),
+    ]);
+
+    // a retry of the same change (the answer was lost after Stripe applied it): Stripe already bills the new prices, nothing is sent twice
+    const retry = await api.app.get(StripeSubscriptionChanges).pushPlanChange(db.manager, {
+      subscriptionId,
+      planId: proPlanId,
+      productName: stripe.objects.prices.get(after[0].price.id)!.nickname!,
+      currency: 'USD',
+      priceAmountMinor: '2000',
+      overageUnitPriceMinor: '1.5',
+      at: new Date(changedAt * 1000),
+    });
+    expect(retry).toBe('unchanged');
+    expect(stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`)).toHaveLength(1);
+
+    // to the free plan (hard quota, no overage): the base becomes a 0 price, the metered item is removed, the second change has its own key
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/change-plan`, { planId: freePlanId }).expect(200);
+    const second = stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`);
+    expect(second.map((r) => r.idempotencyKey)).toEqual([
+      `portico:plan-change:${subscriptionId}:1:${proPlanId}`,
+      `portico:plan-change:${subscriptionId}:2:${freePlanId}`,
+    ]);
+    const onFree = stripe.subscription(stripeSub).items.data;
+    expect(onFree.map((i) => i.id)).toEqual([before[0].id]);
+    expect(stripe.objects.prices.get(onFree[0].price.id)).toMatchObject({ unit_amount: 0 });
+    expect(stripe.subscription(stripeSub).status).toBe('active');
+  }, 60_000);
+
+  it('a plan change Stripe refuses answers 502 payments_provider_error and changes nothing in Portico; the retry applies it with the same key', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-plan-change-fail');
+    const pricesBefore = stripe.subscription(stripeSub).items.data.map((i) => i.price.id);
+    stripe.failNext('POST', `/v1/subscriptions/${stripeSub}`, 400, { type: 'invalid_request_error', message: 'Fake refusal of the update.' });
+    const refused = await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/change-plan`, { planId: proPlanId }).expect(502);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'payments_provider_error', status: 502 });
+    expect(refused.body.detail).toContain('Fake refusal');
+    expect(await planOf(subscriptionId)).toBe(planId);
+    expect(await planChangesOf(subscriptionId)).toBe(0);
+    expect(stripe.subscription(stripeSub).items.data.map((i) => i.price.id)).toEqual(pricesBefore);
+    const view = await send(api.app, consumer, 'get', `/v1/subscriptions/${subscriptionId}`).expect(200);
+    expect(view.body.planId).toBe(planId);
+
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/change-plan`, { planId: proPlanId }).expect(200);
+    expect(await planOf(subscriptionId)).toBe(proPlanId);
+    expect(await planChangesOf(subscriptionId)).toBe(1);
+    expect(stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`).map((r) => [r.idempotencyKey, r.replayed])).toEqual([
+      [`portico:plan-change:${subscriptionId}:1:${proPlanId}`, false],
+      [`portico:plan-change:${subscriptionId}:1:${proPlanId}`, false],
+    ]);
+  }, 60_000);
+
+  it('a consumer cancellation now cancels the Stripe subscription at once', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-cancel-now');
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: false }).expect(200);
+    expect(stripe.subscription(stripeSub).status).toBe('canceled');
+    expect(stripe.requestsTo('DELETE', `/v1/subscriptions/${stripeSub}`).map((r) => r.idempotencyKey)).toEqual([
+      `portico:cancel-subscription:${subscriptionId}`,
+    ]);
+  }, 60_000);
+
+  it('a dispute: created → recorded and notified; lost → the split reversed like a refund, once, whatever is replayed', async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-dispute-lost');
+    const [first] = stripe.invoicesOf(stripeSub);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', first.id));
+    const [invoice] = await invoicesOf(subscriptionId);
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === invoice.payment_reference)!;
+    const start = await providerLedger();
+
+    const created = stripe.disputeCreatedEvent(charge.id);
+    const disputeId = created.data.object.id as string;
+    await deliverAndApply(created);
+    await deliverAndApply(created);
+    const [row] = await db.query<{ invoice_id: string; amount_minor: string; outcome: string | null }[]>(
+      'SELECT invoice_id, amount_minor::text, outcome FROM billing_disputes WHERE stripe_dispute_id = $1',
+      [disputeId],
+    );
+    expect(row).toEqual({ invoice_id: invoice.id, amount_minor: '1000', outcome: null });
+    expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_opened']);
+    expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_opened']);
+    const held = await providerLedger();
+    expect(delta(held, start)).toEqual({ disputes: '1000', payment_clearing: '-1000' });
+
+    const lost = stripe.disputeClosedEvent(created, 'lost');
+    await deliverAndApply(lost);
+    await deliverAndApply(lost); // the same event again
+    await deliverAndApply(stripe.disputeClosedEvent(created, 'lost')); // the same outcome under another event id
+    const [closed] = await db.query<{ outcome: string; credit_note_id: string }[]>(
+      'SELECT outcome, credit_note_id FROM billing_disputes WHERE stripe_dispute_id = $1',
+      [disputeId],
+    );
+    expect(closed.outcome).toBe('lost');
+    const notes = await db.query<{ id: string; total: string; fee: string; share: string; status: string }[]>(
+      `SELECT id, total_amount_minor::text AS total, fee_amount_minor::text AS fee, provider_share_amount_minor::text AS share, status
+       FROM invoices WHERE credits_invoice_id = $1`,
+      [invoice.id],
+    );
+    expect(notes).toEqual([{ id: closed.credit_note_id, total: '-1000', fee: '-200', share: '-800', status: 'paid' }]);
+    // fee and share reversed (the platform gives up its 200, the provider owes back its 800 — Stripe keeps a
+    // destination charge's transfer on a dispute), the hold closed; net: the 1000 left the platform's cash
+    expect(delta(await providerLedger(), held)).toEqual({ platform_revenue: '200', provider_payable: '800', disputes: '-1000' });
+    expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', provider_payable: '800', payment_clearing: '-1000' });
+    expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
+    expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('a won dispute leaves the split alone: the hold is released, the invoice and balances are as before the dispute', async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-dispute-won');
+    const [first] = stripe.invoicesOf(stripeSub);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', first.id));
+    const [invoice] = await invoicesOf(subscriptionId);
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === invoice.payment_reference)!;
+    const start = await providerLedger();
+    const revenueBefore = (await send(api.app, admin, 'get', '/v1/admin/revenue').expect(200)).body;
+
+    const created = stripe.disputeCreatedEvent(charge.id, 600);
+    const disputeId = created.data.object.id as string;
+    const won = stripe.disputeClosedEvent(created, 'won');
+    // out of order: the outcome arrives before the creation, then both again
+    await deliverAndApply(won);
+    await deliverAndApply(created);
+    await deliverAndApply(won);
+    const [row] = await db.query<{ outcome: string; credit_note_id: string | null }[]>(
+      'SELECT outcome, credit_note_id FROM billing_disputes WHERE stripe_dispute_id = $1',
+      [disputeId],
+    );
+    expect(row).toEqual({ outcome: 'won', credit_note_id: null });
+    expect(delta(await providerLedger(), start)).toEqual({});
+    const released = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ledger_transactions WHERE reference IN ($1, $2)`,
+      [`dispute:${disputeId}`, `dispute:${disputeId}:released`],
+    );
+    expect(released[0].n).toBe(2);
+    expect((await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM invoices WHERE credits_invoice_id = $1', [invoice.id]))[0].n).toBe(0);
+    expect((await send(api.app, admin, 'get', '/v1/admin/revenue').expect(200)).body).toEqual(revenueBefore);
+    expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_opened', 'billing.dispute_won']);
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
   it('converges to the same state whatever the order: subscription.deleted before invoice.paid, and after', async () => {
     const states: unknown[] = [];
     for (const order of ['deleted-first', 'paid-first'] as const) {
@@ -390,8 +588,10 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(await unbalanced()).toBe(0);
   }, 60_000);
 
-  it('reconciliation reports drift from Stripe and cancels a Stripe subscription Portico ended', async () => {
+  it('reconciliation reports drift from Stripe and cancels a Stripe subscription Portico ended (the immediate cancel failed)', async () => {
     const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-reconcile');
+    // the immediate cancel at Stripe fails (best effort): the cancellation stands in Portico, reconciliation repairs Stripe
+    stripe.failNext('DELETE', `/v1/subscriptions/${stripeSub}`, 400, { type: 'invalid_request_error', message: 'Fake refusal of the cancel.' });
     await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: false }).expect(200);
     expect(stripe.subscription(stripeSub).status).toBe('active');
     const run = await worker.get(ReconciliationService).run();

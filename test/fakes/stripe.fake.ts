@@ -20,6 +20,10 @@ import Stripe from 'stripe';
  *   POST /v1/checkout/sessions   a Checkout Session (`subscription` mode with inline `price_data`,
  *                                destination charges with an application fee); tests pay it with
  *                                `completeCheckout` / `checkoutSessionCompletedEvent`
+ *   POST /v1/subscriptions/:id   update a subscription's items (swap a price on an item, add one,
+ *                                `deleted` one), `proration_behavior`, `proration_date`,
+ *                                `cancel_at_period_end`, metadata; the proration is recorded on the
+ *                                subscription (`prorations`), not billed by the fake
  *
  * Like Stripe: v1 bodies are form-encoded with bracket notation (`controller[fees][payer]=application`,
  * `expand[0]=x`; every scalar arrives as a string); a bad `Authorization: Bearer` key is a 401; errors
@@ -193,6 +197,8 @@ export interface FakeSubscription {
   application_fee_percent: number | null;
   transfer_data: { destination: string } | null;
   metadata: Record<string, string>;
+  /** Not in Stripe's answer: the item updates the fake recorded with their proration settings (tests assert them). */
+  prorations?: { at: number; behavior: string; prorationDate: number | null; items: { id: string; from: string | null; to: string | null }[] }[];
   items: {
     object: 'list';
     data: { id: string; object: 'subscription_item'; price: { id: string }; current_period_start: number; current_period_end: number }[];
@@ -472,6 +478,7 @@ export class FakeStripe {
       status: 200,
       body: this.get(this.objects.subscriptions, id, 'subscription'),
     }));
+    this.route('POST', /^\/v1\/subscriptions\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.updateSubscription(id, req) }));
     this.route('DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (_req, [id]) => ({ status: 200, body: this.cancelSubscription(id) }));
     this.route('GET', /^\/v1\/invoices\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.invoiceBody(id, req) }));
     this.route('POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (req, [id]) => this.payInvoice(id, req));
@@ -665,6 +672,11 @@ export class FakeStripe {
       reason: 'fraudulent',
       created: now(),
     });
+  }
+
+  /** The dispute is decided (`won` | `lost`): a `charge.dispute.closed` event for the dispute of `created`. */
+  disputeClosedEvent(created: FakeStripeEvent, status: 'won' | 'lost'): FakeStripeEvent {
+    return this.event('charge.dispute.closed', { ...structuredClone(created.data.object), status });
   }
 
   /** Refunds made in the Stripe dashboard (no Portico metadata). */
@@ -1253,6 +1265,57 @@ export class FakeStripe {
         body: { error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' } },
       };
     return { status: 200, body: this.invoiceBody(id) };
+  }
+
+  /** Subscription update: the item changes of a plan change, validated like Stripe (unknown item or price → 400). */
+  private updateSubscription(id: string, req: FakeStripeRequest): FakeSubscription {
+    const sub = this.subscription(id);
+    if (sub.status === 'canceled') throw invalid('subscription', 'A canceled subscription can only update its cancellation_details and metadata.');
+    const behavior = asString(req.body.proration_behavior, 'proration_behavior') ?? 'create_prorations';
+    if (!['create_prorations', 'none', 'always_invoice'].includes(behavior))
+      throw invalid('proration_behavior', 'Invalid proration_behavior: must be one of create_prorations, none, or always_invoice');
+    const prorationDate = asInteger(req.body.proration_date, 'proration_date') ?? null;
+    const rawItems = req.body.items;
+    const items = rawItems === undefined ? [] : Array.isArray(rawItems) ? rawItems : Object.values(asObject(rawItems, 'items') ?? {});
+    const changes: { id: string; from: string | null; to: string | null }[] = [];
+    // validate everything before changing anything, like Stripe
+    const planned = items.map((raw, index) => {
+      const item = asObject(raw, `items[${index}]`) ?? {};
+      const itemId = asString(item.id, `items[${index}][id]`);
+      const existing = itemId ? sub.items.data.find((i) => i.id === itemId) : undefined;
+      if (itemId && !existing) throw noSuch('subscription_item', itemId, `items[${index}][id]`);
+      const deleted = asString(item.deleted, `items[${index}][deleted]`) === 'true';
+      const price = asString(item.price, `items[${index}][price]`);
+      if (price) this.get(this.objects.prices, price, 'price', `items[${index}][price]`);
+      if (!existing && !price) throw missing(`items[${index}][price]`);
+      return { existing, deleted, price };
+    });
+    const [base] = sub.items.data;
+    for (const { existing, deleted, price } of planned) {
+      if (existing && deleted) {
+        sub.items.data = sub.items.data.filter((i) => i !== existing);
+        changes.push({ id: existing.id, from: existing.price.id, to: null });
+      } else if (existing && price) {
+        changes.push({ id: existing.id, from: existing.price.id, to: price });
+        existing.price = { id: price };
+      } else if (price) {
+        const added = {
+          id: randomId('si', 10),
+          object: 'subscription_item' as const,
+          price: { id: price },
+          current_period_start: base?.current_period_start ?? now(),
+          current_period_end: base?.current_period_end ?? now() + 30 * 86_400,
+        };
+        sub.items.data.push(added);
+        changes.push({ id: added.id, from: null, to: price });
+      }
+    }
+    const cancelAtPeriodEnd = asString(req.body.cancel_at_period_end, 'cancel_at_period_end');
+    if (cancelAtPeriodEnd !== undefined) sub.cancel_at_period_end = cancelAtPeriodEnd === 'true';
+    sub.metadata = { ...sub.metadata, ...asMetadata(req.body.metadata, 'metadata') };
+    if (changes.length > 0) (sub.prorations ??= []).push({ at: now(), behavior, prorationDate, items: changes });
+    const { prorations: _prorations, ...answer } = structuredClone(sub);
+    return answer;
   }
 
   private cancelSubscription(id: string): FakeSubscription {

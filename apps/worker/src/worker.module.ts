@@ -8,6 +8,7 @@ import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
+import { BillingAdminsRegistrar } from './billing-admins.registrar';
 import { JobDispatcher } from './job-dispatcher';
 import { BillingProcessor, BillingScheduler } from './processors/billing.processor';
 import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
@@ -33,7 +34,7 @@ export class WorkerModule {
         QuotaReconciliationModule,
         SearchIndexingModule,
       ],
-      providers: [JobDispatcher, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, BillingAdminsRegistrar, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

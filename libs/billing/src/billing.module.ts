@@ -41,6 +41,8 @@ import {
   UsageReportEntity,
 } from './stripe/stripe-billing.entities';
 import { StripeBillingRepository } from './stripe/stripe-billing.repository';
+import { BillingAdmins } from './notify/billing-admins.port';
+import { StripeSubscriptionChanges } from './stripe/stripe-subscription-changes.service';
 import { StripeSyncService } from './stripe/stripe-sync.service';
 import { UsageReporter } from './stripe/usage-reporter.service';
 
@@ -88,6 +90,8 @@ export const BILLING_ENTITIES = [
     DunningService,
     RefundsService,
     StripeSyncService,
+    StripeSubscriptionChanges,
+    BillingAdmins,
     UsageReporter,
     ReconciliationService,
   ],
@@ -111,6 +115,8 @@ export const BILLING_ENTITIES = [
     RefundsService,
     UsageReporter,
     ReconciliationService,
+    StripeSubscriptionChanges,
+    BillingAdmins,
   ],
 })
 export class BillingModule {}

@@ -84,4 +84,7 @@ export { RefundsService, type RefundInput, type RefundView } from './refunds/ref
 export { UsageReporter, usageIdentifier, USAGE_REPORT_LAG_MS, type UsageReportRun } from './stripe/usage-reporter.service';
 export { ReconciliationService, type DriftView, type ReconciliationRun } from './stripe/reconciliation.service';
 export { durationMs, retryScheduleMs } from './billing.env';
-export { OVERAGE_METER_EVENT, stripeIdempotencyKey } from './payments/stripe-payments.adapter';
+export { OVERAGE_METER_EVENT, PLAN_CHANGE_PRORATION_BEHAVIOR, stripeIdempotencyKey } from './payments/stripe-payments.adapter';
+export { StripeSubscriptionChanges, type StripePlanChangeInput } from './stripe/stripe-subscription-changes.service';
+export type { SubscriptionPlanChangeRequest } from './payments/payments.port';
+export { BillingAdmins, type BillingAdminsHandler } from './notify/billing-admins.port';

@@ -2,6 +2,7 @@ import {
   CheckoutCompletions,
   PaymentsPort,
   PeriodCloses,
+  StripeSubscriptionChanges,
   SubscriptionBilling,
   TestClocks,
   type ClosedPeriod,
@@ -164,6 +165,7 @@ export class SubscriptionsService implements OnModuleInit {
     private readonly checkoutCompletions: CheckoutCompletions,
     private readonly subscriptionBilling: SubscriptionBilling,
     private readonly periodCloses: PeriodCloses,
+    private readonly stripeChanges: StripeSubscriptionChanges,
     private readonly testClocks: TestClocks,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -334,13 +336,19 @@ export class SubscriptionsService implements OnModuleInit {
       next.status === 'canceled' && row.currentPeriodStart !== null && row.currentPeriodEnd !== null && row.anchor !== null
         ? [this.closedPeriod(row, row.currentPeriodStart, now, row.currentPeriodEnd, 'canceled')]
         : [];
-    if (closes.length === 0) return toSubscriptionView(await this.write(row, next));
+    if (closes.length === 0) {
+      const written = await this.write(row, next);
+      if (written.status === 'canceled') await this.stripeChanges.cancelNow(row.id);
+      return toSubscriptionView(written);
+    }
     const written = await this.inTransaction(async (tx) => {
       const result = await this.write(row, next, undefined, { tx });
       await this.periodCloses.record(tx.manager, closes, now);
       return result;
     });
     await this.periodCloses.enqueueRating(closes);
+    // paid through Stripe: no renewal is charged for a subscription that ended now (best effort; reconciliation repairs)
+    await this.stripeChanges.cancelNow(row.id);
     return toSubscriptionView(written);
   }
 
@@ -373,7 +381,7 @@ export class SubscriptionsService implements OnModuleInit {
         'Moving from a free to a paid plan needs a first payment through Stripe Checkout, which a plan change does not start: cancel this subscription and subscribe to the paid plan.',
         { planId },
       );
-    await this.assertOpen(plan.apiId, consumer);
+    const listing = await this.assertOpen(plan.apiId, consumer);
     const now = this.clock.now();
     const next = changePlan(stateOf(row), terms(plan), now);
     // billing prorates the period at this instant (README "Billing")
@@ -384,6 +392,17 @@ export class SubscriptionsService implements OnModuleInit {
           subscriptionId: row.id,
           fromPlanId: row.planId,
           toPlanId: plan.id,
+          at: now,
+        });
+        // paid through Stripe: its subscription moves to the new prices in the same transaction; if
+        // Stripe refuses, the 502 rolls the change back, so Portico and Stripe never disagree
+        await this.stripeChanges.pushPlanChange(tx.manager, {
+          subscriptionId: row.id,
+          planId: plan.id,
+          productName: `${listing.name} — ${plan.name}`,
+          currency: plan.currency,
+          priceAmountMinor: plan.priceAmountMinor,
+          overageUnitPriceMinor: plan.quotaMode === 'soft' ? plan.overageUnitPriceMinor : null,
           at: now,
         });
         return written;
@@ -631,7 +650,7 @@ export class SubscriptionsService implements OnModuleInit {
   }
 
   /** The API must be visible to the consumer and open: published, or deprecated before its sunset. */
-  private async assertOpen(apiId: string, consumer: Consumer | null): Promise<{ providerId: string }> {
+  private async assertOpen(apiId: string, consumer: Consumer | null): Promise<{ providerId: string; name: string }> {
     const listing = await this.catalog.findVisibleById(apiId, consumer);
     const now = this.clock.now();
     const open =
@@ -642,7 +661,7 @@ export class SubscriptionsService implements OnModuleInit {
         `This API is ${listing.status.replace('_', ' ')} and takes no subscriptions: only published APIs (and deprecated ones before their sunset) do.`,
         { apiStatus: listing.status },
       );
-    return { providerId: listing.providerId };
+    return { providerId: listing.providerId, name: listing.name };
   }
 
   private alreadySubscribed(existing: SubscriptionEntity): AppError {

@@ -152,6 +152,10 @@ export class StripeInboxService {
         const object = (event.payload.data as { object?: Record<string, unknown> } | undefined)?.object;
         return object ? this.sync.recordDispute(object, tx) : 'ignored';
       }
+      case 'charge.dispute.closed': {
+        const object = (event.payload.data as { object?: Record<string, unknown> } | undefined)?.object;
+        return object ? this.sync.closeDispute(object, tx) : 'ignored';
+      }
       default:
         return 'ignored';
     }

@@ -179,6 +179,12 @@ export class InvoicesService {
     return invoice;
   }
 
+  /** What is left to credit on an invoice (its total minus every credit note), inside the caller's transaction. */
+  async creditableIn(manager: EntityManager, invoiceId: string): Promise<bigint> {
+    const invoice = await this.getIn(manager, invoiceId);
+    return BigInt(invoice.totalAmountMinor) + (await this.invoices.creditedTotal(manager, invoiceId));
+  }
+
   /** An invoice read inside the caller's transaction. */
   async getIn(manager: EntityManager, id: string): Promise<InvoiceEntity> {
     const invoice = await this.invoices.findById(id, manager);
@@ -334,7 +340,13 @@ export class InvoicesService {
    * and with a destination charge the reversed transfer (clearing +share′, payable −share′: the
    * provider's share came back from its account). The credit note is then settled (paid). Once per note.
    */
-  async settleRefund(manager: EntityManager, noteId: string, reverseTransfer: boolean): Promise<InvoiceEntity> {
+  async settleRefund(
+    manager: EntityManager,
+    noteId: string,
+    reverseTransfer: boolean,
+    /** Where the money went back from: the platform's cash, or (a lost dispute) what Stripe held since the dispute opened. */
+    paidFrom: 'payment_clearing' | 'disputes' = 'payment_clearing',
+  ): Promise<InvoiceEntity> {
     const note = await this.invoices.lockById(manager, noteId);
     if (!note || note.kind !== 'credit_note') throw new Error(`credit note ${noteId} does not exist`);
     if (note.status !== 'open') return note;
@@ -344,11 +356,11 @@ export class InvoicesService {
     await this.ledger.post(manager, {
       kind: 'refund',
       reference: `invoice:${note.id}:refund`,
-      description: `Refund of credit note ${note.number}`,
+      description: paidFrom === 'disputes' ? `Lost dispute settled by credit note ${note.number}` : `Refund of credit note ${note.number}`,
       occurredAt: now,
       legs: [
         { ...dims, account: 'refunds', amountMinor: credit, currency: note.currency },
-        { ...dims, account: 'payment_clearing', amountMinor: -credit, currency: note.currency },
+        { ...dims, account: paidFrom, amountMinor: -credit, currency: note.currency },
       ],
     });
     if (reverseTransfer) {

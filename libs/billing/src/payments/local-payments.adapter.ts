@@ -17,6 +17,7 @@ import {
   type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
+  type SubscriptionPlanChangeRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
 
@@ -83,6 +84,10 @@ export class LocalPaymentsAdapter extends PaymentsPort {
   }
 
   /** Nothing to end outside Portico. */
+  changeSubscriptionPlan(_request: SubscriptionPlanChangeRequest): Promise<'updated' | 'unchanged'> {
+    return Promise.reject(new Error('PAYMENTS=local has no provider subscriptions (check collectsSubscriptions first)'));
+  }
+
   cancelSubscription(_providerSubscriptionId: string, _subscriptionId: string): Promise<void> {
     return Promise.resolve();
   }

@@ -78,6 +78,26 @@ export interface OveragePriceRequest {
   productName: string;
 }
 
+/**
+ * A plan change of a subscription the payment provider collects: its items move to the new plan's
+ * prices (business key: the subscription, the number of this change and the target plan).
+ */
+export interface SubscriptionPlanChangeRequest {
+  subscriptionId: string;
+  providerSubscriptionId: string;
+  /** 1-based: this is the subscription's n-th plan change (a retry of the same change has the same n). */
+  changeNumber: number;
+  planId: string;
+  productName: string;
+  currency: string;
+  /** The new plan's monthly price in minor units (0 for a free plan). */
+  unitAmountMinor: bigint;
+  /** The new plan's metered overage price, or null (hard quota, no unit price): the metered item is then removed. */
+  overage: OveragePriceRequest | null;
+  /** The instant Portico changed the plan: the provider prorates at it. */
+  prorationDate: Date;
+}
+
 /** One usage window of one subscription, aggregated from the metering rollups. */
 export interface UsageReportRequest {
   subscriptionId: string;
@@ -285,6 +305,12 @@ export abstract class PaymentsPort {
   abstract reportUsage(request: UsageReportRequest): Promise<void>;
 
   abstract retrieveSubscription(providerSubscriptionId: string): Promise<ProviderSubscription>;
+
+  /**
+   * Moves the provider's subscription to another plan's prices (idempotent per change), prorated
+   * like Portico's rating. `unchanged` when it already bills the target prices (a retried change).
+   */
+  abstract changeSubscriptionPlan(request: SubscriptionPlanChangeRequest): Promise<'updated' | 'unchanged'>;
 
   /** Ends the provider's subscription now (dunning gave up); an already-canceled one is fine. */
   abstract cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void>;

@@ -22,6 +22,7 @@ import {
   type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
+  type SubscriptionPlanChangeRequest,
   type VerifiedPaymentEvent,
 } from './payments.port';
 
@@ -43,7 +44,22 @@ export const stripeIdempotencyKey = {
   refund: (refundId: string): string => `portico:refund:${refundId}`,
   invoiceRetry: (invoiceId: string, retry: number): string => `portico:invoice-retry:${invoiceId}:${retry}`,
   cancelSubscription: (subscriptionId: string): string => `portico:cancel-subscription:${subscriptionId}`,
+  /** The licensed (base) price of a plan version, for plan changes (Checkout sends it inline). */
+  basePrice: (planId: string, currency: string, unitAmountMinor: bigint): string =>
+    `portico:base-price:${planId}:${currency.toLowerCase()}:${unitAmountMinor}`,
+  /** The n-th plan change of a subscription, to the target plan: a retry of the same change updates once. */
+  planChange: (subscriptionId: string, changeNumber: number, planId: string): string =>
+    `portico:plan-change:${subscriptionId}:${changeNumber}:${planId}`,
 };
+
+/**
+ * How a plan change is prorated at Stripe: Portico's rating prorates the base price by time
+ * (`price × segment ÷ period` per plan held) and bills nothing at the change itself (the period is
+ * rated when it closes). `create_prorations` is the same: a credit for the unused time of the old
+ * price and a charge for the rest of the period at the new one, added to the next invoice, nothing
+ * charged at once (README "Plan changes on Stripe").
+ */
+export const PLAN_CHANGE_PRORATION_BEHAVIOR = 'create_prorations' as const;
 
 /** The meter Portico's overage prices bill (`sum` of `value` per `stripe_customer_id`). */
 export const OVERAGE_METER_EVENT = 'portico_overage_units';
@@ -322,6 +338,62 @@ export class StripePaymentsAdapter extends PaymentsPort {
       cancelAtPeriodEnd: sub.cancel_at_period_end === true,
       applicationFeePercent: sub.application_fee_percent ?? null,
     };
+  }
+
+  async changeSubscriptionPlan(request: SubscriptionPlanChangeRequest): Promise<'updated' | 'unchanged'> {
+    if (request.unitAmountMinor > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new Error(`price ${request.unitAmountMinor} is beyond what Stripe's unit_amount carries`);
+    const action = `change the plan of the subscription ${request.providerSubscriptionId}`;
+    try {
+      const sub = await this.stripe.subscriptions.retrieve(request.providerSubscriptionId);
+      const basePriceId = await this.basePrice(request);
+      const overagePriceId = request.overage ? await this.overagePrice(request.overage) : null;
+      // Checkout made one licensed (base) item and, for soft quotas with a unit price, one metered item
+      let base: Stripe.SubscriptionItem | undefined;
+      let metered: Stripe.SubscriptionItem | undefined;
+      for (const item of sub.items.data) {
+        if (await this.isMetered(item.price.id)) metered ??= item;
+        else base ??= item;
+      }
+      if (base?.price.id === basePriceId && (metered?.price.id ?? null) === overagePriceId && !sub.cancel_at_period_end)
+        return 'unchanged';
+      const items: Stripe.SubscriptionUpdateParams.Item[] = [base ? { id: base.id, price: basePriceId } : { price: basePriceId }];
+      // the metered price is swapped on the same item: Stripe bills the period's usage at the price
+      // held at its end, as Portico's rating does (overage at the plan held at the period's end)
+      if (metered) items.push(overagePriceId ? { id: metered.id, price: overagePriceId } : { id: metered.id, deleted: true });
+      else if (overagePriceId) items.push({ price: overagePriceId });
+      await this.stripe.subscriptions.update(
+        request.providerSubscriptionId,
+        {
+          items,
+          proration_behavior: PLAN_CHANGE_PRORATION_BEHAVIOR,
+          proration_date: Math.floor(request.prorationDate.getTime() / 1000),
+          // a plan change withdraws a pending cancellation in Portico: the same at Stripe
+          cancel_at_period_end: false,
+          metadata: { porticoPlanId: request.planId },
+        },
+        { idempotencyKey: stripeIdempotencyKey.planChange(request.subscriptionId, request.changeNumber, request.planId) },
+      );
+      return 'updated';
+    } catch (error) {
+      throw this.failure(error, action);
+    }
+  }
+
+  /** The plan's licensed monthly price (idempotent per plan version, currency and amount). */
+  private async basePrice(request: SubscriptionPlanChangeRequest): Promise<string> {
+    const price = await this.stripe.prices.create(
+      {
+        currency: request.currency.toLowerCase(),
+        unit_amount: Number(request.unitAmountMinor),
+        recurring: { interval: 'month' },
+        product_data: { name: request.productName },
+        metadata: { porticoPlanId: request.planId, porticoKind: 'base' },
+      },
+      { idempotencyKey: stripeIdempotencyKey.basePrice(request.planId, request.currency, request.unitAmountMinor) },
+    );
+    this.meteredPrices.set(price.id, false);
+    return price.id;
   }
 
   async cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void> {

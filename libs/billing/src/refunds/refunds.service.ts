@@ -172,6 +172,32 @@ export class RefundsService {
     return this.complete(manager, refund.id, stripeRefundId);
   }
 
+  /**
+   * A lost dispute (`charge.dispute.closed`, status `lost`): the disputed amount went back to the
+   * payer through the card network, so it is booked like a refund — the same credit note (fee′ and
+   * share′ reversed in proportion, cumulative rounding with earlier refunds, capped at what is left
+   * to credit) settled from the `disputes` hold the dispute's creation posted instead of the
+   * platform's cash. No transfer reversal: Stripe does not take a destination charge's share back
+   * from the connected account for a dispute, so the provider's balance shows the share it owes.
+   * Returns the credit note, or null when nothing was left to credit.
+   */
+  async reverseLostDispute(
+    manager: EntityManager,
+    invoice: InvoiceEntity,
+    stripeDisputeId: string,
+    amountMinor: bigint,
+  ): Promise<InvoiceEntity | null> {
+    const creditable = await this.invoices.creditableIn(manager, invoice.id);
+    const amount = amountMinor < creditable ? amountMinor : creditable;
+    if (amount <= 0n) return null;
+    if (amount < amountMinor)
+      this.logger.warn({ invoiceId: invoice.id, stripeDisputeId, amountMinor: amountMinor.toString(), creditable: creditable.toString() }, 'lost dispute larger than what is left to credit: capped');
+    const note = await this.invoices.issueCreditNoteIn(manager, invoice.id, amount, `Dispute ${stripeDisputeId} lost`, {
+      checkProviderBalance: false,
+    });
+    return this.invoices.settleRefund(manager, note.id, false, 'disputes');
+  }
+
   /** The sweeper (`billing.complete-refunds`): pending refunds older than `olderThanMs` are executed again. */
   async completePending(now: Date = this.clock.now(), olderThanMs = 60_000): Promise<number> {
     let completed = 0;

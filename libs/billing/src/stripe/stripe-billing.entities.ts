@@ -146,6 +146,7 @@ export class RefundEntity {
 /** A dispute (chargeback) Stripe opened on a charge of one of our invoices (`charge.dispute.created`). */
 @Entity({ name: 'billing_disputes' })
 @Index('uq_billing_disputes__stripe_dispute_id', ['stripeDisputeId'], { unique: true })
+@Index('ix_billing_disputes__invoice_id', ['invoiceId'])
 export class DisputeEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -167,6 +168,17 @@ export class DisputeEntity {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   reason!: string | null;
+
+  /** Stripe's closing status (`won`, `lost`, `warning_closed`) once `charge.dispute.closed` applied; null while open. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  outcome!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  closedAt!: Date | null;
+
+  /** The credit note a lost dispute issued (the split reversed like a refund). */
+  @Column({ type: 'uuid', nullable: true })
+  creditNoteId!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

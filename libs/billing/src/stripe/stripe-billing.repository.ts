@@ -67,6 +67,15 @@ export class StripeBillingRepository {
     await manager.getRepository(StripeSubscriptionLinkEntity).update({ subscriptionId }, state);
   }
 
+  /** How many plan changes libs/subscriptions recorded for the subscription (billing_plan_changes). */
+  async countPlanChanges(manager: EntityManager, subscriptionId: string): Promise<number> {
+    const rows = await manager.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM billing_plan_changes WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    return rows[0].n;
+  }
+
   /** Links whose usage may still need reporting (not ended at Stripe), a page in id order. */
   linksToReport(limit: number, afterId: string | null): Promise<StripeSubscriptionLinkEntity[]> {
     const query = this.dataSource
@@ -211,7 +220,7 @@ export class StripeBillingRepository {
 
   async insertDispute(
     manager: EntityManager,
-    row: Omit<DisputeEntity, 'id' | 'createdAt'>,
+    row: Omit<DisputeEntity, 'id' | 'createdAt' | 'outcome' | 'closedAt' | 'creditNoteId'>,
   ): Promise<string | null> {
     const inserted = await manager.query<{ id: string }[]>(
       `INSERT INTO billing_disputes (stripe_dispute_id, invoice_id, amount_minor, currency, status, reason)
@@ -219,6 +228,27 @@ export class StripeBillingRepository {
       [row.stripeDisputeId, row.invoiceId, row.amountMinor, row.currency, row.status, row.reason],
     );
     return inserted[0]?.id ?? null;
+  }
+
+  /** The dispute row locked for its outcome (inside the inbox transaction). */
+  lockDispute(manager: EntityManager, stripeDisputeId: string): Promise<DisputeEntity | null> {
+    return manager
+      .getRepository(DisputeEntity)
+      .createQueryBuilder('d')
+      .setLock('pessimistic_write')
+      .where('d.stripe_dispute_id = :stripeDisputeId', { stripeDisputeId })
+      .getOne();
+  }
+
+  async closeDispute(
+    manager: EntityManager,
+    id: string,
+    outcome: { status: string; outcome: string; closedAt: Date; creditNoteId: string | null },
+  ): Promise<void> {
+    await manager.getRepository(DisputeEntity).update(
+      { id },
+      { status: outcome.status, outcome: outcome.outcome, closedAt: outcome.closedAt, creditNoteId: outcome.creditNoteId },
+    );
   }
 
   // ---- drift -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { PlansService, ProvidersService, PublicCatalogService } from '@app/catalog';
 import { Clock } from '@app/common';
+import { NotificationsService } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
 import type { CompletedCheckout, InboxTransaction } from '../checkout/checkout-completions.port';
 import { DunningService } from '../dunning/dunning.service';
@@ -11,6 +12,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { BPS_DENOMINATOR, splitFee } from '../money/money';
 import { PaymentsPort, type ProviderInvoice } from '../payments/payments.port';
 import type { RatedLine } from '../rating/rating';
+import { BillingAdmins } from '../notify/billing-admins.port';
 import { RefundsService } from '../refunds/refunds.service';
 import { StripeBillingRepository } from './stripe-billing.repository';
 
@@ -44,6 +46,8 @@ export class StripeSyncService {
     private readonly providers: ProvidersService,
     private readonly plans: PlansService,
     private readonly catalog: PublicCatalogService,
+    private readonly notifications: NotificationsService,
+    private readonly admins: BillingAdmins,
     private readonly clock: Clock,
   ) {}
 
@@ -233,41 +237,158 @@ export class StripeSyncService {
 
   /**
    * `charge.dispute.created`: the disputed amount is held by Stripe: recorded once (by the dispute
-   * id) with its posting (disputes +amount, clearing −amount). A dispute's creation is a fact, so
-   * the event's object is enough; its outcome is an operator matter (README limitations).
+   * id) against the invoice of the charge, with its posting (disputes +amount, clearing −amount),
+   * and the provider and the admins are notified. A dispute's creation is a fact, so the event's
+   * object is enough.
    */
   async recordDispute(dispute: Record<string, unknown>, tx: InboxTransaction): Promise<SyncOutcome> {
-    const id = typeof dispute.id === 'string' ? dispute.id : null;
-    const amount = typeof dispute.amount === 'number' ? BigInt(dispute.amount) : null;
-    const currency = typeof dispute.currency === 'string' ? dispute.currency.toUpperCase() : null;
-    if (!id || amount === null || !currency) return 'ignored';
-    const reference =
-      typeof dispute.payment_intent === 'string'
-        ? dispute.payment_intent
-        : typeof dispute.charge === 'string'
-          ? dispute.charge
-          : null;
-    const invoice = reference ? await this.invoiceRows.findByPaymentReference(reference, tx.manager) : null;
-    const inserted = await this.repo.insertDispute(tx.manager, {
-      stripeDisputeId: id,
-      invoiceId: invoice?.id ?? null,
-      amountMinor: amount.toString(),
-      currency,
-      status: typeof dispute.status === 'string' ? dispute.status : 'needs_response',
-      reason: typeof dispute.reason === 'string' ? dispute.reason : null,
-    });
-    if (!inserted) return 'unchanged';
-    await this.ledger.post(tx.manager, {
-      kind: 'dispute',
-      reference: `dispute:${id}`,
-      description: `Dispute ${id}${invoice?.number ? ` on ${invoice.number}` : ''}`,
-      occurredAt: this.clock.now(),
-      legs: [
-        { account: 'disputes', amountMinor: amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
-        { account: 'payment_clearing', amountMinor: -amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
-      ],
-    });
-    this.logger.warn({ disputeId: id, invoiceId: invoice?.id }, 'charge disputed');
+    const facts = disputeFacts(dispute);
+    if (!facts) return 'ignored';
+    await this.lock(tx, `stripe-dispute:${facts.id}`);
+    return (await this.ensureDispute(facts, tx)).inserted ? 'applied' : 'unchanged';
+  }
+
+  /**
+   * `charge.dispute.closed`: the outcome, once (the dispute row is locked; a closed one is left
+   * alone). A closed dispute's status never changes again, so the event's object is current; a
+   * `closed` arriving before its `created` records the dispute first. `lost`: the money went back to
+   * the payer, booked like a refund (`RefundsService.reverseLostDispute`: credit note reversing fee
+   * and share, settled from the hold). `won` (and an inquiry's `warning_closed`): Stripe returned the
+   * held amount — the hold is released (`dispute:<id>:released`: clearing +amount, disputes
+   * −amount); the invoice, its fee and the provider's share are untouched.
+   */
+  async closeDispute(dispute: Record<string, unknown>, tx: InboxTransaction): Promise<SyncOutcome> {
+    const facts = disputeFacts(dispute);
+    if (!facts || !['won', 'lost', 'warning_closed'].includes(facts.status)) return 'ignored';
+    await this.lock(tx, `stripe-dispute:${facts.id}`);
+    await this.ensureDispute(facts, tx);
+    const row = await this.repo.lockDispute(tx.manager, facts.id);
+    if (!row || row.outcome !== null) return 'unchanged';
+    const invoice = row.invoiceId ? await this.invoices.getIn(tx.manager, row.invoiceId) : null;
+    const amount = BigInt(row.amountMinor);
+    const currency = row.currency.trim();
+    let creditNoteId: string | null = null;
+    if (facts.status === 'lost') {
+      if (invoice) creditNoteId = (await this.refunds.reverseLostDispute(tx.manager, invoice, facts.id, amount))?.id ?? null;
+      else this.logger.warn({ disputeId: facts.id }, 'lost dispute on a charge of no Portico invoice: the hold stays in disputes');
+    } else {
+      await this.ledger.post(tx.manager, {
+        kind: 'dispute',
+        reference: `dispute:${facts.id}:released`,
+        description: `Dispute ${facts.id} ${facts.status === 'won' ? 'won' : 'closed'}${invoice?.number ? ` on ${invoice.number}` : ''}: held amount returned`,
+        occurredAt: this.clock.now(),
+        legs: [
+          { account: 'payment_clearing', amountMinor: amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+          { account: 'disputes', amountMinor: -amount, currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+        ],
+      });
+    }
+    await this.repo.closeDispute(tx.manager, row.id, { status: facts.status, outcome: facts.status, closedAt: this.clock.now(), creditNoteId });
+    await this.notifyDispute(tx, facts, invoice, facts.status === 'lost' ? 'lost' : 'won', creditNoteId);
+    this.logger.warn({ disputeId: facts.id, invoiceId: invoice?.id, outcome: facts.status }, 'dispute closed');
     return 'applied';
   }
+
+  /** The dispute row (inserted once by Stripe's id, with the hold posting and the notifications). */
+  private async ensureDispute(facts: DisputeFacts, tx: InboxTransaction): Promise<{ inserted: boolean }> {
+    const invoice = facts.paymentReference
+      ? await this.invoiceRows.findByPaymentReference(facts.paymentReference, tx.manager)
+      : null;
+    const inserted = await this.repo.insertDispute(tx.manager, {
+      stripeDisputeId: facts.id,
+      invoiceId: invoice?.id ?? null,
+      amountMinor: facts.amountMinor.toString(),
+      currency: facts.currency,
+      status: facts.status,
+      reason: facts.reason,
+    });
+    if (!inserted) return { inserted: false };
+    await this.ledger.post(tx.manager, {
+      kind: 'dispute',
+      reference: `dispute:${facts.id}`,
+      description: `Dispute ${facts.id}${invoice?.number ? ` on ${invoice.number}` : ''}`,
+      occurredAt: this.clock.now(),
+      legs: [
+        { account: 'disputes', amountMinor: facts.amountMinor, currency: facts.currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+        { account: 'payment_clearing', amountMinor: -facts.amountMinor, currency: facts.currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
+      ],
+    });
+    await this.notifyDispute(tx, facts, invoice, 'opened', null);
+    this.logger.warn({ disputeId: facts.id, invoiceId: invoice?.id }, 'charge disputed');
+    return { inserted: true };
+  }
+
+  /** The provider (the owner of the invoice's provider) and every admin, in the inbox transaction (once, with the row). */
+  private async notifyDispute(
+    tx: InboxTransaction,
+    facts: DisputeFacts,
+    invoice: { id: string; number: string | null; providerId: string } | null,
+    stage: 'opened' | 'won' | 'lost',
+    creditNoteId: string | null,
+  ): Promise<void> {
+    const provider = invoice ? await this.providers.findById(invoice.providerId) : null;
+    if (!this.admins.registered) this.logger.warn({ disputeId: facts.id }, 'no admin directory registered: admins are not notified of the dispute');
+    const recipients = new Set<string>(await this.admins.accountIds());
+    if (provider) recipients.add(provider.ownerAccountId);
+    const amount = `${facts.amountMinor} ${facts.currency} (minor units)`;
+    const on = invoice?.number ? ` on invoice ${invoice.number}` : '';
+    const text = {
+      opened: {
+        title: `A payment was disputed${on}`,
+        body: `The payer disputed ${amount}${on} (reason: ${facts.reason ?? 'unknown'}). Stripe holds the amount until the dispute is decided; submit evidence in the Stripe dashboard.`,
+      },
+      won: {
+        title: `Dispute won${on}`,
+        body: `The dispute of ${amount}${on} was decided in our favour: Stripe returned the held amount and nothing changes for the invoice.`,
+      },
+      lost: {
+        title: `Dispute lost${on}`,
+        body: `The dispute of ${amount}${on} was lost: the amount went back to the payer. A credit note reverses the platform fee and the provider's share in proportion.`,
+      },
+    }[stage];
+    for (const accountId of recipients)
+      await this.notifications.record(
+        {
+          accountId,
+          type: `billing.dispute_${stage}`,
+          title: text.title,
+          body: text.body,
+          data: {
+            disputeId: facts.id,
+            invoiceId: invoice?.id ?? null,
+            amountMinor: facts.amountMinor.toString(),
+            currency: facts.currency,
+            ...(creditNoteId ? { creditNoteId } : {}),
+          },
+        },
+        tx.manager,
+      );
+  }
+}
+
+interface DisputeFacts {
+  id: string;
+  amountMinor: bigint;
+  currency: string;
+  status: string;
+  reason: string | null;
+  /** The PaymentIntent (else the charge) our invoice was paid with. */
+  paymentReference: string | null;
+}
+
+/** The fields of a Stripe dispute object billing uses, or null when it is not one. */
+function disputeFacts(dispute: Record<string, unknown>): DisputeFacts | null {
+  const id = typeof dispute.id === 'string' ? dispute.id : null;
+  const amount = typeof dispute.amount === 'number' ? BigInt(dispute.amount) : null;
+  const currency = typeof dispute.currency === 'string' ? dispute.currency.toUpperCase() : null;
+  if (!id || amount === null || !currency) return null;
+  return {
+    id,
+    amountMinor: amount,
+    currency,
+    status: typeof dispute.status === 'string' ? dispute.status : 'needs_response',
+    reason: typeof dispute.reason === 'string' ? dispute.reason : null,
+    paymentReference:
+      typeof dispute.payment_intent === 'string' ? dispute.payment_intent : typeof dispute.charge === 'string' ? dispute.charge : null,
+  };
 }

@@ -49,7 +49,11 @@ describe('limitRequestFor', () => {
 
   it('counts test calls apart, on their own windows, with no quota', () => {
     const request = limitRequestFor(sub, render, 'test', test);
-    expect(request).toMatchObject({ subscriptionId: 's1:test', planLimits: { perSecond: 5, perMinute: 100 }, weight: 1 });
+    expect(request).toMatchObject({
+      subscriptionId: 's1:test',
+      planLimits: { perSecond: 5, perMinute: 100 },
+      weight: 1,
+    });
     expect(request.quota.limit).toBeNull();
     expect(request.paidPlan).toBeUndefined();
   });

@@ -1,6 +1,10 @@
 import type { LimitRequest, RateLimits } from '../limiter/limiter.types';
 import { quotaPeriodKey } from '../limiter/quota-counter';
-import { endpointKey, type DirectoryEndpoint, type DirectorySubscription } from '../resolution/gateway-directory';
+import {
+  endpointKey,
+  type DirectoryEndpoint,
+  type DirectorySubscription,
+} from '../resolution/gateway-directory';
 
 export interface TestCallLimits {
   perSecond: number;
@@ -59,7 +63,8 @@ function buildLimitRequest(
   return {
     subscriptionId: sub.subscriptionId,
     planLimits: sub.rateLimits,
-    endpointLimit: endpoint && endpointLimits ? { endpointId: endpoint.id, limits: endpointLimits } : undefined,
+    endpointLimit:
+      endpoint && endpointLimits ? { endpointId: endpoint.id, limits: endpointLimits } : undefined,
     quota: {
       limit: sub.periodEnd === null ? null : sub.quotaLimit,
       mode: sub.quotaMode,

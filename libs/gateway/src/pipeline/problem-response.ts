@@ -28,4 +28,3 @@ export function sendJson(res: ServerResponse, status: number, payload: unknown, 
   });
   res.end(body);
 }
-

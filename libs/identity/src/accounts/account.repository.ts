@@ -23,6 +23,17 @@ export class AccountRepository {
     return ids.length === 0 ? Promise.resolve([]) : this.repo.findBy({ id: In([...ids]) });
   }
 
+  /** System read (billing's admin notifications): the ids of the accounts holding the admin role. */
+  async adminIds(): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('account')
+      .select('account.id', 'id')
+      .where(':role = ANY(account.roles)', { role: 'admin' })
+      .orderBy('account.id')
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
   findByEmail(email: string): Promise<AccountEntity | null> {
     return this.repo.findOneBy({ email: email.toLowerCase() });
   }

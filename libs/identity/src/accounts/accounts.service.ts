@@ -35,6 +35,11 @@ export class AccountsService {
     private readonly throttle: AuthThrottle,
   ) {}
 
+  /** The accounts holding the admin role (billing notifies them about disputes). */
+  adminAccountIds(): Promise<string[]> {
+    return this.accounts.adminIds();
+  }
+
   async get(accountId: string): Promise<AccountEntity> {
     const account = await this.accounts.findById(accountId);
     if (!account) throw notFound('Account');
