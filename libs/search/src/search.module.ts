@@ -9,20 +9,27 @@ import { SearchIndexQueue } from './indexing/search-index.queue';
 import { SearchIndexTriggers } from './indexing/search-index-triggers';
 import { SearchIndexer } from './indexing/search-indexer.service';
 import { SearchDocumentEntity } from './postgres/search-document.entity';
+import { SearchFacetCountEntity } from './postgres/search-facet-count.entity';
 import { createSearchPort } from './search-engine.factory';
 import { SearchRatings } from './search-ratings.port';
 import { SearchEnv } from './search.env';
 import { SearchPort } from './search.port';
 import { SearchService } from './search.service';
 
-export const SEARCH_ENTITIES = [SearchDocumentEntity];
+export const SEARCH_ENTITIES = [SearchDocumentEntity, SearchFacetCountEntity];
 
 /**
  * Needs CoreModule (DataSource, EventBus, JobQueue, Clock) and SearchEnv among the app's env
  * fragments. Imported by the api (queries), the worker (through SearchIndexingModule) and the cli.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(SEARCH_ENTITIES), CatalogModule, SubscriptionsModule, MeteringModule, ReviewsModule],
+  imports: [
+    TypeOrmModule.forFeature(SEARCH_ENTITIES),
+    CatalogModule,
+    SubscriptionsModule,
+    MeteringModule,
+    ReviewsModule,
+  ],
   providers: [
     { provide: SearchPort, inject: [SearchEnv, DataSource], useFactory: createSearchPort },
     {

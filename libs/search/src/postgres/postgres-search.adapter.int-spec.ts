@@ -245,6 +245,106 @@ describe('PostgresSearchAdapter', () => {
     expect(rating.total).toBe(popularity.total);
   });
 
+  it('leaves the version (and cached blocks) alone on a no-op upsert or removal; a real change bumps it', async () => {
+    const version = async (): Promise<string> =>
+      (
+        await worker.query<{ v: string }[]>(`SELECT version::text AS v FROM search_index_state WHERE id = 1`)
+      )[0].v;
+    const doc = searchDocument({
+      name: 'Alpha Steady',
+      category: 'steady',
+      tags: ['calm'],
+      ratingAvg: 4.25,
+      ratingCount: 2,
+    });
+    await writer.upsert([doc]);
+    const before = await reader.search(query(), NOW);
+    const v0 = await version();
+    computedFacets();
+
+    await writer.upsert([{ ...doc }]); // the 10-minute refresh: the same values again
+    await writer.remove([searchDocument().id]); // an id not in the index
+    expect(await version()).toBe(v0);
+    expect((await reader.search(query({ sort: 'newest' }), NOW)).facets).toEqual(before.facets);
+    expect(computedFacets()).toBe(false);
+
+    await writer.upsert([{ ...doc, popularity: doc.popularity + 1 }]);
+    expect(BigInt(await version())).toBeGreaterThan(BigInt(v0));
+    await reader.search(query(), NOW);
+    expect(computedFacets()).toBe(true);
+    await writer.remove([doc.id]);
+  });
+
+  it('keeps search_facet_counts equal to a count of the documents through every kind of write', async () => {
+    const drift = async (): Promise<unknown[]> =>
+      worker.query(`
+        WITH counted AS (SELECT * FROM search_documents
+                          WHERE visibility = 'public' AND status IN ('published', 'deprecated') AND sunset_at IS NULL),
+        fresh AS (
+          SELECT category, coalesce(pricing, '') AS pricing, coalesce(floor(rating_avg)::smallint, 0) AS rating_floor,
+                 '' AS tag, count(*)::int AS n FROM counted GROUP BY 1, 2, 3
+          UNION ALL
+          SELECT category, coalesce(pricing, ''), coalesce(floor(rating_avg)::smallint, 0), tag, count(*)::int
+            FROM counted CROSS JOIN LATERAL (SELECT DISTINCT unnest(tags) AS tag) t GROUP BY 1, 2, 3, 4)
+        (SELECT category, pricing, rating_floor, tag, n FROM search_facet_counts WHERE n <> 0 EXCEPT SELECT * FROM fresh)
+        UNION ALL (SELECT * FROM fresh EXCEPT SELECT category, pricing, rating_floor, tag, n FROM search_facet_counts)`);
+    expect(await drift()).toEqual([]);
+    const a = searchDocument({
+      name: 'Count A',
+      category: 'counted',
+      tags: ['x', 'y'],
+      pricing: 'free',
+      ratingAvg: 2.5,
+      ratingCount: 1,
+    });
+    const b = searchDocument({ name: 'Count B', category: 'counted', tags: ['y'], pricing: null });
+    await writer.upsert([a, b]);
+    expect(await drift()).toEqual([]);
+    await writer.upsert([
+      { ...a, category: 'recounted', tags: ['z'], pricing: 'paid', ratingAvg: 4 },
+      { ...b, status: 'deprecated', sunsetAt: new Date(NOW.getTime() + 3_600_000).toISOString() },
+    ]);
+    expect(await drift()).toEqual([]);
+    await worker.query(`UPDATE search_documents SET visibility = 'private' WHERE id = $1`, [a.id]);
+    expect(await drift()).toEqual([]);
+    const browse = await reader.search(query({ category: 'recounted' }), NOW);
+    expect(browse.total).toBe(0);
+    await writer.remove([a.id, b.id]);
+    expect(await drift()).toEqual([]);
+  });
+
+  it('browses from the counts exactly as a scan of the documents counts', async () => {
+    const sunset = searchDocument({
+      name: 'Alpha Fading',
+      category: 'data',
+      tags: ['maps', 'fading'],
+      pricing: 'free',
+      ratingAvg: 3.5,
+      ratingCount: 1,
+      status: 'deprecated',
+      sunsetAt: new Date(NOW.getTime() + 3_600_000).toISOString(),
+    });
+    await writer.upsert([sunset]);
+    // minRating 3 reads the counts, 2.999 (same listings: ratings have 2 decimals) scans
+    for (const filters of [
+      {},
+      { tags: ['maps'] },
+      { pricing: 'free' as const },
+      { category: 'data', tags: ['geo', 'maps'] },
+    ]) {
+      const counted = await reader.search(query({ ...filters, minRating: 3 }), NOW);
+      const scanned = await reader.search(query({ ...filters, minRating: 2.999 }), NOW);
+      expect(counted.total).toBe(scanned.total);
+      expect(counted.facets).toEqual(scanned.facets);
+    }
+    const withSunset = await reader.search(query({ minRating: 3 }), NOW);
+    expect(count(withSunset, 'tags', 'fading')).toBe(1);
+    const after = await reader.search(query({ minRating: 3 }), new Date(NOW.getTime() + 3_600_000));
+    expect(count(after, 'tags', 'fading')).toBeUndefined();
+    expect(after.total).toBe(withSunset.total - 1);
+    await writer.remove([sunset.id]);
+  });
+
   it('computes every block when the cache is off', async () => {
     const uncached = new PostgresSearchAdapter(api, { facetCache: false });
     computedFacets();

@@ -22,6 +22,35 @@ const CONFIG = 'portico_search';
 /** Fewer full-text hits than this on a text query, and the trigram fallback runs. */
 export const FUZZY_FALLBACK_BELOW = 3;
 const UPSERT_CHUNK = 500;
+/**
+ * Every column an upsert writes but indexed_at: a row whose values all equal the stored ones is
+ * not written at all (no row version, no trigger row, so the index version and the facet cache
+ * stay as they are — the 10-minute refresh rewrites every document, mostly unchanged).
+ */
+const CONTENT_COLUMNS = [
+  'slug',
+  'name',
+  'summary',
+  'description',
+  'tags',
+  'category',
+  'category_name',
+  'provider_slug',
+  'provider_name',
+  'logo_url',
+  'status',
+  'sunset_at',
+  'published_at',
+  'pricing',
+  'rating_avg',
+  'rating_count',
+  'subscribers',
+  'calls_30d',
+  'popularity',
+  'latency_ms',
+  'success_rate',
+  'visibility',
+] as const;
 /** Word similarity of the typed words to a name for the typo fallback (pg_trgm's default is 0.6). */
 export const WORD_SIMILARITY = 0.4;
 
@@ -128,7 +157,10 @@ export class PostgresSearchAdapter extends SearchPort {
     options: PostgresSearchOptions = {},
   ) {
     super();
-    this.facetCache = options.facetCache === false ? null : new FacetCache({ ...FACET_CACHE_DEFAULTS, ...options.facetCache });
+    this.facetCache =
+      options.facetCache === false
+        ? null
+        : new FacetCache({ ...FACET_CACHE_DEFAULTS, ...options.facetCache });
   }
 
   async prepare(): Promise<void> {
@@ -142,33 +174,35 @@ export class PostgresSearchAdapter extends SearchPort {
     const sorted = [...documents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
       const params = new Params();
-      const rows = sorted.slice(i, i + UPSERT_CHUNK).map(
-        (d) =>
-          `(${[
-            params.add(d.id, 'uuid'),
-            params.add(d.slug),
-            params.add(d.name),
-            params.add(d.summary),
-            params.add(d.description),
-            params.add(d.tags, 'text[]'),
-            params.add(d.category),
-            params.add(d.categoryName),
-            params.add(d.providerSlug),
-            params.add(d.providerName),
-            params.add(d.logoUrl),
-            params.add(d.status),
-            params.add(d.sunsetAt, 'timestamptz'),
-            params.add(d.publishedAt, 'timestamptz'),
-            params.add(d.pricing),
-            params.add(d.ratingAvg, 'numeric'),
-            params.add(d.ratingCount, 'int'),
-            params.add(d.subscribers, 'int'),
-            params.add(d.calls30d, 'bigint'),
-            params.add(d.popularity, 'int'),
-            params.add(d.latencyMs === null ? null : Math.round(d.latencyMs), 'int'),
-            params.add(d.successRate, 'numeric'),
-          ].join(', ')}, 'public', now())`,
-      );
+      const rows = sorted
+        .slice(i, i + UPSERT_CHUNK)
+        .map(
+          (d) =>
+            `(${[
+              params.add(d.id, 'uuid'),
+              params.add(d.slug),
+              params.add(d.name),
+              params.add(d.summary),
+              params.add(d.description),
+              params.add(d.tags, 'text[]'),
+              params.add(d.category),
+              params.add(d.categoryName),
+              params.add(d.providerSlug),
+              params.add(d.providerName),
+              params.add(d.logoUrl),
+              params.add(d.status),
+              params.add(d.sunsetAt, 'timestamptz'),
+              params.add(d.publishedAt, 'timestamptz'),
+              params.add(d.pricing),
+              params.add(d.ratingAvg, 'numeric'),
+              params.add(d.ratingCount, 'int'),
+              params.add(d.subscribers, 'int'),
+              params.add(d.calls30d, 'bigint'),
+              params.add(d.popularity, 'int'),
+              params.add(d.latencyMs === null ? null : Math.round(d.latencyMs), 'int'),
+              params.add(d.successRate, 'numeric'),
+            ].join(', ')}, 'public', now())`,
+        );
       await this.dataSource.query(
         `INSERT INTO search_documents (id, slug, name, summary, description, tags, category, category_name,
            provider_slug, provider_name, logo_url, status, sunset_at, published_at, pricing, rating_avg,
@@ -182,7 +216,9 @@ export class PostgresSearchAdapter extends SearchPort {
            rating_avg = EXCLUDED.rating_avg, rating_count = EXCLUDED.rating_count,
            subscribers = EXCLUDED.subscribers, calls_30d = EXCLUDED.calls_30d, popularity = EXCLUDED.popularity,
            latency_ms = EXCLUDED.latency_ms, success_rate = EXCLUDED.success_rate,
-           visibility = EXCLUDED.visibility, indexed_at = now()`,
+           visibility = EXCLUDED.visibility, indexed_at = now()
+         WHERE (${CONTENT_COLUMNS.map((c) => `search_documents.${c}`).join(', ')})
+               IS DISTINCT FROM (${CONTENT_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})`,
         params.values,
       );
     }
@@ -213,7 +249,11 @@ export class PostgresSearchAdapter extends SearchPort {
    * whole; while one search computes a block, the same search elsewhere waits for it instead of
    * computing it too (an index change would otherwise send every concurrent browse to the table).
    */
-  private async run(query: SearchQuery, now: Date, mode: Mode): Promise<{ result: SearchResult; matched: number }> {
+  private async run(
+    query: SearchQuery,
+    now: Date,
+    mode: Mode,
+  ): Promise<{ result: SearchResult; matched: number }> {
     const cache = this.facetCache;
     const key = cache ? FacetCache.key(mode, query) : null;
     if (cache && key !== null) {
@@ -236,11 +276,19 @@ export class PostgresSearchAdapter extends SearchPort {
           category: row.category_facet,
           tags: row.tags_facet,
           pricing: row.pricing_facet,
-          rating: RATING_BUCKETS.map((stars) => ({ value: String(stars), count: Number(row.rating_facet[String(stars)] ?? 0) })),
+          rating: RATING_BUCKETS.map((stars) => ({
+            value: String(stars),
+            count: Number(row.rating_facet[String(stars)] ?? 0),
+          })),
         },
       };
       if (cache && key !== null && cache.keeps(mode, block.matched)) {
-        cache.set(key, { ...block, version: row.version, computedAt: now.getTime(), validUntil: row.next_sunset_ms ?? Infinity });
+        cache.set(key, {
+          ...block,
+          version: row.version,
+          computedAt: now.getTime(),
+          validUntil: row.next_sunset_ms ?? Infinity,
+        });
       }
       return this.answer(mode, block, row.hits);
     } finally {
@@ -249,7 +297,8 @@ export class PostgresSearchAdapter extends SearchPort {
   }
 
   private answer(mode: Mode, block: FacetBlock, hits: HitRow[]): { result: SearchResult; matched: number } {
-    const copy = (counts: FacetCount[]): FacetCount[] => counts.map((c) => ({ value: c.value, count: c.count }));
+    const copy = (counts: FacetCount[]): FacetCount[] =>
+      counts.map((c) => ({ value: c.value, count: c.count }));
     const facets: SearchFacets = {
       category: copy(block.facets.category),
       tags: copy(block.facets.tags),
@@ -262,10 +311,15 @@ export class PostgresSearchAdapter extends SearchPort {
     };
   }
 
-  private async execute<T extends PageRow>(statement: { sql: string; values: unknown[] }, mode: Mode): Promise<T> {
+  private async execute<T extends PageRow>(
+    statement: { sql: string; values: unknown[] },
+    mode: Mode,
+  ): Promise<T> {
     const rows =
       mode === 'fuzzy'
-        ? await this.withTrigramThreshold((runner) => runner.query(statement.sql, statement.values) as Promise<T[]>)
+        ? await this.withTrigramThreshold(
+            (runner) => runner.query(statement.sql, statement.values) as Promise<T[]>,
+          )
         : await this.dataSource.query<T[]>(statement.sql, statement.values);
     return rows[0];
   }
@@ -279,7 +333,12 @@ export class PostgresSearchAdapter extends SearchPort {
    * Without facets only the page is read. Both read `search_index_state.version` in the same
    * snapshot as everything else.
    */
-  private statement(query: SearchQuery, now: Date, mode: Mode, withFacets: boolean): { sql: string; values: unknown[] } {
+  private statement(
+    query: SearchQuery,
+    now: Date,
+    mode: Mode,
+    withFacets: boolean,
+  ): { sql: string; values: unknown[] } {
     const p = new Params();
     const nowParam = p.add(now.toISOString(), 'timestamptz');
     const visible = `d.visibility = 'public' AND d.status IN ('published', 'deprecated') AND (d.sunset_at IS NULL OR d.sunset_at > ${nowParam})`;
@@ -355,32 +414,71 @@ export class PostgresSearchAdapter extends SearchPort {
     const version = `(SELECT version::text FROM search_index_state WHERE id = 1) AS version`;
     if (!withFacets) return { sql: `WITH ${pageCtes} SELECT ${version}, ${hits}`, values: p.values };
 
+    // A text-less browse counts from search_facet_counts (maintained by triggers, migration
+    // SearchFacetCounts) plus the few documents with a sunset, live; its rating column is
+    // floor(rating), exact for integer thresholds only, so a fractional minRating scans instead.
+    const fromCounts =
+      mode === 'browse' && (query.minRating === undefined || Number.isInteger(query.minRating));
     const facetColumns = ['category', 'tags', 'pricing', 'rating_avg', 'sunset_at'];
     const matchedColumns = fromMatches
       ? `${[...new Set(['id', ...facetColumns, ...sortColumns])].map((c) => `d.${c}`).join(', ')}, ${rank} AS rank`
       : facetColumns.map((c) => `d.${c}`).join(', ');
+    const tally = (condition: string): string =>
+      fromCounts
+        ? `coalesce(sum(n) FILTER (WHERE ${condition}), 0)::int`
+        : `(count(*) FILTER (WHERE ${condition}))::int`;
     const ratingCounts = RATING_BUCKETS.map(
-      (stars) => `(count(*) FILTER (WHERE ${where('rating')} AND rating_avg >= ${stars}))::int AS r${stars}`,
+      (stars) => `${tally(`${where('rating')} AND rating_avg >= ${stars}`)} AS r${stars}`,
     ).join(',\n             ');
     const ratingFacet = RATING_BUCKETS.map((stars) => `'${stars}', g0.r${stars}`).join(', ');
-    const sql = `
-      WITH m AS MATERIALIZED (
+    const liveTags = `SELECT t.tag FROM live l
+             CROSS JOIN LATERAL (SELECT DISTINCT u.tag FROM unnest(l.tags) AS u(tag) WHERE u.tag <> '') t WHERE ${where('tags')}`;
+    const sources = fromCounts
+      ? `live AS (
+        SELECT d.category, d.pricing, d.rating_avg, d.tags, d.sunset_at FROM search_documents d
+         WHERE d.sunset_at IS NOT NULL AND ${visible}
+      ), counts AS NOT MATERIALIZED (
+        SELECT category, nullif(pricing, '') AS pricing, nullif(rating_floor, 0)::numeric AS rating_avg, tag, n
+          FROM search_facet_counts WHERE n > 0
+      ), m AS MATERIALIZED (${
+        filters.tags === null
+          ? `
+        SELECT category, pricing, rating_avg, NULL::text[] AS tags, n, NULL::timestamptz AS sunset_at FROM counts WHERE tag = ''
+        UNION ALL SELECT category, pricing, rating_avg, tags, 1, sunset_at FROM live`
+          : `
+        SELECT d.category, d.pricing, d.rating_avg, d.tags, 1 AS n, d.sunset_at FROM search_documents d
+         WHERE ${visible} AND d.${filters.tags}`
+      }
+      )`
+      : `m AS MATERIALIZED (
         SELECT ${matchedColumns} FROM search_documents d WHERE ${visible} AND ${match}
-      ), g AS (
+      )`;
+    const tagCounts = fromCounts
+      ? `SELECT tag, sum(n)::int AS n FROM (
+          SELECT tag, n FROM counts WHERE tag <> '' AND ${where('tags')}
+          UNION ALL ${liveTags.replace('SELECT t.tag', 'SELECT t.tag, 1')}
+        ) x GROUP BY tag HAVING sum(n) > 0 ORDER BY 2 DESC, 1 LIMIT ${SEARCH_LIMITS.tagFacetMax}`
+      : `SELECT tag, count(*)::int AS n FROM (SELECT unnest(tags) AS tag FROM m WHERE ${where('tags')}) t
+         GROUP BY tag ORDER BY n DESC, tag LIMIT ${SEARCH_LIMITS.tagFacetMax}`;
+    // the earliest sunset among the documents counted (browse: any the tags facet may count)
+    const nextSunset = fromCounts
+      ? `least(g0.next_sunset, (SELECT min(sunset_at) FROM live))`
+      : 'g0.next_sunset';
+    const sql = `
+      WITH ${sources}, g AS (
         SELECT GROUPING(category, pricing) AS kind, category, pricing,
-               count(*)::int AS matched,
-               (count(*) FILTER (WHERE ${where()}))::int AS total,
-               (count(*) FILTER (WHERE ${where('category')}))::int AS n_category,
-               (count(*) FILTER (WHERE ${where('pricing')}))::int AS n_pricing,
+               ${fromCounts ? 'coalesce(sum(n), 0)::int' : 'count(*)::int'} AS matched,
+               ${tally(where())} AS total,
+               ${tally(where('category'))} AS n_category,
+               ${tally(where('pricing'))} AS n_pricing,
                ${ratingCounts},
                min(sunset_at) AS next_sunset
           FROM m GROUP BY GROUPING SETS ((category), (pricing), ())
       ), tag_counts AS (
-        SELECT tag, count(*)::int AS n FROM (SELECT unnest(tags) AS tag FROM m WHERE ${where('tags')}) t
-         GROUP BY tag ORDER BY n DESC, tag LIMIT ${SEARCH_LIMITS.tagFacetMax}
+        ${tagCounts}
       ),${pageCtes}
       SELECT ${version}, g0.total, g0.matched,
-        (extract(epoch FROM g0.next_sunset) * 1000)::float8 AS next_sunset_ms,
+        (extract(epoch FROM ${nextSunset}) * 1000)::float8 AS next_sunset_ms,
         (SELECT coalesce(json_agg(json_build_object('value', category, 'count', n_category) ORDER BY n_category DESC, category), '[]')
            FROM g WHERE kind = 1 AND n_category > 0) AS category_facet,
         (SELECT coalesce(json_agg(json_build_object('value', tag, 'count', n) ORDER BY n DESC, tag), '[]') FROM tag_counts) AS tags_facet,
@@ -415,7 +513,8 @@ export class PostgresSearchAdapter extends SearchPort {
   }
 
   private hit(row: HitRow): SearchResult['hits'][number] {
-    const description = row.hl_description && row.hl_description.includes(MARK_START) ? row.hl_description : null;
+    const description =
+      row.hl_description && row.hl_description.includes(MARK_START) ? row.hl_description : null;
     return {
       document: {
         id: row.id,
@@ -486,10 +585,17 @@ export class PostgresSearchAdapter extends SearchPort {
 
   async health(): Promise<SearchHealth> {
     try {
-      const [row] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM search_documents`);
+      const [row] = await this.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM search_documents`,
+      );
       return { engine: 'postgres', ok: true, documents: row.n, detail: null };
     } catch (error) {
-      return { engine: 'postgres', ok: false, documents: null, detail: error instanceof Error ? error.message : String(error) };
+      return {
+        engine: 'postgres',
+        ok: false,
+        documents: null,
+        detail: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 }

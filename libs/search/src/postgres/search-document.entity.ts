@@ -11,7 +11,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * have per-column DESC / NULLS LAST orders it cannot describe either: they are declared here with
  * `synchronize: false` so schema generation leaves them alone, and created by hand-written SQL
  * (migrations AddSearchDocuments, SearchFacetCacheAndBrowseIndexes). Every write to the table also
- * bumps `search_index_state.version` (a statement trigger; the facet cache's invalidation).
+ * bumps `search_index_state.version` (a statement trigger; the facet cache's invalidation) and
+ * keeps `search_facet_counts` up to date (migration SearchFacetCounts); the partial index on
+ * `sunset_at` finds the documents those counts leave out.
  */
 @Entity({ name: 'search_documents' })
 @Index('ix_search_documents__search_vector', { synchronize: false })
@@ -21,6 +23,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_search_documents__by_rating', { synchronize: false })
 @Index('ix_search_documents__by_latency', { synchronize: false })
 @Index('ix_search_documents__by_newest', { synchronize: false })
+@Index('ix_search_documents__sunset', { synchronize: false })
 export class SearchDocumentEntity {
   /** The listing's id (api_listings.id; no foreign key: the index is a disposable copy). */
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_search_documents' })
