@@ -5,13 +5,13 @@
  *  - direct: straight to a minimal upstream (node:http, small JSON body, keep-alive; own process);
  *  - nginx: Debian's nginx `proxy_pass` with upstream keep-alive to the same upstream (the practical
  *    ceiling for a proxy), one worker process; skipped with a note when nginx is not installed;
- *  - Portico: the real gateway process (apps/gateway/src/main.ts) with a live key, an active
- *    subscription, the Redis limiter (plan rate windows + a hard quota: one EVALSHA per call), the
+ *  - Portico: the real gateway process (apps/gateway/src/main.ts) with live keys of 4 consumers,
+ *    each with an active subscription (the load rotates over them), the Redis limiter (plan rate windows + a hard quota: one EVALSHA per call), the
  *    usage buffer enqueuing BullMQ batch jobs (no worker runs) and /metrics.
  *
  * Setup goes through the real api (createApiApp on a loopback port): a provider publishes an API
  * pointing at the upstream with a one-operation OpenAPI document and a free plan with high but real
- * limits; a consumer creates a live key and subscribes. The scratch database (created, migrated,
+ * limits; each consumer creates a live key and subscribes. The scratch database (created, migrated,
  * dropped) and the Redis key prefix (deleted at the end) belong to this run only.
  *
  * Two load shapes, in interleaved rounds (the target order rotates each round), reported as
@@ -318,7 +318,10 @@ const DOCUMENT = {
   },
 };
 
-/** High enough never to reject at these rates, but real: three rate windows and a hard quota run on every call. */
+/**
+ * The plan maxima, so never rejecting at these rates (spread over CONSUMERS subscriptions), but
+ * real: three rate windows and a hard quota run on every call.
+ */
 const PLAN = {
   name: 'Bench',
   priceAmountMinor: 0,
@@ -329,8 +332,16 @@ const PLAN = {
 
 interface Seeded {
   slug: string;
-  liveKey: string;
+  /** One live key per consumer, each with its own subscription: the load rotates over them. */
+  liveKeys: string[];
 }
+
+/**
+ * Consumers calling through Portico, each with its own subscription (and so its own rate
+ * windows): one subscription may not pass 10,000 calls/s (the plan maximum), and the closed loop
+ * goes faster than that.
+ */
+const CONSUMERS = 4;
 
 async function seed(env: Record<string, string>, upstreamOrigin: string): Promise<Seeded> {
   const { createApiApp } = await import('../apps/api/src/bootstrap');
@@ -365,16 +376,20 @@ async function seed(env: Record<string, string>, upstreamOrigin: string): Promis
     const plan = await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/plans`, PLAN);
     await apiCall(base, provider, 'POST', `/v1/provider/apis/${apiId}/publish`, {});
 
-    const consumer = await signUp(base, 'bench-consumer');
-    const application = consumer.body.application as { id: string };
-    const key = await apiCall(base, consumer, 'POST', `/v1/apps/${application.id}/keys`, {
-      label: 'bench',
-      mode: 'live',
-    });
-    const sub = await apiCall(base, consumer, 'POST', '/v1/subscriptions', { planId: plan.body.id });
-    if (sub.body.status !== 'active')
-      throw new Error(`subscription is ${String(sub.body.status)}, expected active`);
-    return { slug: api.body.slug as string, liveKey: key.body.secret as string };
+    const liveKeys: string[] = [];
+    for (let i = 0; i < CONSUMERS; i++) {
+      const consumer = await signUp(base, `bench-consumer-${i}`);
+      const application = consumer.body.application as { id: string };
+      const key = await apiCall(base, consumer, 'POST', `/v1/apps/${application.id}/keys`, {
+        label: 'bench',
+        mode: 'live',
+      });
+      const sub = await apiCall(base, consumer, 'POST', '/v1/subscriptions', { planId: plan.body.id });
+      if (sub.body.status !== 'active')
+        throw new Error(`subscription is ${String(sub.body.status)}, expected active`);
+      liveKeys.push(key.body.secret as string);
+    }
+    return { slug: api.body.slug as string, liveKeys };
   } finally {
     await app.close();
   }
@@ -487,7 +502,8 @@ interface Target {
   name: 'direct' | 'nginx' | 'Portico';
   origin: string;
   path: string;
-  headers: Record<string, string>;
+  /** Request headers, rotated request by request (Portico: one set per consumer key). */
+  headerSets: Record<string, string>[];
   pid?: number;
   /** Kept open across runs for the steady open loop. */
   pool?: Pool;
@@ -558,7 +574,8 @@ function autocannonRun(
     const instance = autocannon(
       {
         url: `${target.origin}${target.path}`,
-        headers: target.headers,
+        // each connection cycles through these, so the calls spread over every key
+        requests: target.headerSets.map((headers) => ({ method: 'GET', path: target.path, headers })),
         connections: CONNECTIONS,
         pipelining: 1,
         duration: durationS,
@@ -595,6 +612,7 @@ function steadyRun(
   const total = Math.round(RATE * durationS);
   let sent = 0;
   let finished = 0;
+  let fired = 0;
   let bad = 0;
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -605,7 +623,8 @@ function steadyRun(
     };
     const fire = (): void => {
       const start = performance.now();
-      pool.request({ path: target.path, method: 'GET', headers: target.headers }).then(
+      const headers = target.headerSets[fired++ % target.headerSets.length];
+      pool.request({ path: target.path, method: 'GET', headers }).then(
         async (res) => {
           await res.body.dump();
           lat.push(performance.now() - start);
@@ -871,14 +890,14 @@ async function main(): Promise<void> {
   }
 
   const targets: Target[] = [
-    { name: 'direct', origin: upstreamOrigin, path: UPSTREAM_PATH, headers: {}, pid: upstream.pid },
+    { name: 'direct', origin: upstreamOrigin, path: UPSTREAM_PATH, headerSets: [{}], pid: upstream.pid },
     ...(nginxOrigin
       ? [
           {
             name: 'nginx' as const,
             origin: nginxOrigin,
             path: UPSTREAM_PATH,
-            headers: {},
+            headerSets: [{}],
             pid: nginxChild?.pid,
           },
         ]
@@ -887,7 +906,7 @@ async function main(): Promise<void> {
       name: 'Portico',
       origin: gatewayOrigin,
       path: `/${seeded.slug}${UPSTREAM_PATH}`,
-      headers: { 'x-portico-key': seeded.liveKey },
+      headerSets: seeded.liveKeys.map((key) => ({ 'x-portico-key': key })),
       pid: gateway.pid,
     },
   ];
@@ -897,7 +916,7 @@ async function main(): Promise<void> {
   });
 
   // one probe: a 200 that carries the limiter's and the quota's headers (they ran)
-  const probe = await fetch(`${portico.origin}${portico.path}`, { headers: portico.headers });
+  const probe = await fetch(`${portico.origin}${portico.path}`, { headers: portico.headerSets[0] });
   const probeBody = await probe.text();
   if (probe.status !== 200) throw new Error(`probe through Portico answered ${probe.status}: ${probeBody}`);
   for (const header of ['ratelimit', 'ratelimit-policy', 'x-quota-limit', 'x-portico-request-id'])
@@ -911,7 +930,7 @@ async function main(): Promise<void> {
     out(
       `holding ${process.env.BENCH_HOLD} s: ` +
         targets.map((t) => `${t.name} ${t.origin}${t.path} (pid ${t.pid})`).join(' · ') +
-        ` · key ${seeded.liveKey}`,
+        ` · keys ${seeded.liveKeys.join(' ')}`,
     );
     await sleep(Number(process.env.BENCH_HOLD) * 1000);
   }
