@@ -13,6 +13,7 @@ import { SearchDocuments1795870621576 } from './1795870621576-search-documents';
 import { StripePaymentsDunningRefunds1795871158122 } from './1795871158122-stripe-payments-dunning-refunds';
 import { MeteringOneStatementApply1795872600000 } from './1795872600000-metering-one-statement-apply';
 import { SearchFacetCacheAndBrowseIndexes1795873000000 } from './1795873000000-search-facet-cache-and-browse-indexes';
+import { UsageHourDayRollups1795874400000 } from './1795874400000-usage-hour-day-rollups';
 import { SearchFacetCounts1795875000000 } from './1795875000000-search-facet-counts';
 import { BillingDisputeOutcomes1795875600000 } from './1795875600000-billing-dispute-outcomes';
 
@@ -35,6 +36,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   StripePaymentsDunningRefunds1795871158122,
   MeteringOneStatementApply1795872600000,
   SearchFacetCacheAndBrowseIndexes1795873000000,
+  UsageHourDayRollups1795874400000,
   SearchFacetCounts1795875000000,
   BillingDisputeOutcomes1795875600000,
 ];

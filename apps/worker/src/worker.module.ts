@@ -13,6 +13,7 @@ import { JobDispatcher } from './job-dispatcher';
 import { BillingProcessor, BillingScheduler } from './processors/billing.processor';
 import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
 import { QuotaProcessor, QuotaScheduler } from './processors/quota.processor';
+import { RollupsProcessor, RollupsScheduler } from './processors/rollups.processor';
 import { SearchProcessor, SearchScheduler } from './processors/search.processor';
 import { SubscriptionsProcessor, SubscriptionsScheduler } from './processors/subscriptions.processor';
 import { WorkerEnv, WorkerHttpEnv } from './worker.env';
@@ -34,7 +35,7 @@ export class WorkerModule {
         QuotaReconciliationModule,
         SearchIndexingModule,
       ],
-      providers: [JobDispatcher, BillingAdminsRegistrar, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, BillingAdminsRegistrar, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, RollupsProcessor, RollupsScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

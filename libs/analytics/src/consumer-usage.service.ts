@@ -1,7 +1,6 @@
 import { PlansService, type PlanView } from '@app/catalog';
 import { Clock } from '@app/common';
 import {
-  MeteringService,
   UsageAnalyticsService,
   type RequestLogEntry,
   type RequestLogFilter,
@@ -43,7 +42,6 @@ export interface CurrentPeriodUsage extends PeriodCost {
 export class ConsumerUsageService {
   constructor(
     private readonly analytics: UsageAnalyticsService,
-    private readonly metering: MeteringService,
     private readonly subscriptions: SubscriptionsService,
     private readonly plans: PlansService,
     private readonly clock: Clock,
@@ -68,8 +66,9 @@ export class ConsumerUsageService {
 
   /**
    * The current period of each subscription whose period runs (trialing, active, past_due):
-   * usage from the minute rollups (what billing rates), quota remaining, overage so far and its
-   * cost, and a linear projection for the whole period (period-cost.ts).
+   * usage from the rollups (the sums billing rates, read from whole days and hours: `periodTotals`),
+   * quota remaining, overage so far and its cost, and a linear projection for the whole period
+   * (period-cost.ts).
    */
   async currentPeriods(consumerAccountId: string): Promise<CurrentPeriodUsage[]> {
     const now = this.clock.now();
@@ -82,7 +81,8 @@ export class ConsumerUsageService {
       const plan = await this.plans.findById(planId);
       if (plan) plans.set(planId, plan);
     }
-    const usage = await this.metering.usageForPeriods(
+    const usage = await this.analytics.periodTotals(
+      consumerAccountId,
       running.map((s) => ({ subscriptionId: s.id, start: s.currentPeriodStart as Date, end: s.currentPeriodEnd as Date })),
     );
     return running.flatMap((s, i) => {

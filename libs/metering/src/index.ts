@@ -12,6 +12,7 @@ export {
 } from './metering.service';
 export type { PeriodQuery } from './usage.repository';
 export { NO_ID, billedUnits } from './usage-aggregation';
+export { FOLD_CHUNK, RollupFoldService, type FoldReport } from './rollups/rollup-fold.service';
 export { billedSubscriptionIds } from './billed-subscriptions';
 export {
   LATENCY_BUCKET_BOUNDS_MS,

@@ -63,6 +63,8 @@ export interface JobPayloads {
   'metering.apply-usage-batch': { batchId: string; events: UsageEvent[] };
   /** Deletes request-log rows and applied batch ids past their retention (libs/metering); a job scheduler adds one an hour. */
   'metering.prune-usage': Record<string, never>;
+  /** Folds the minute rollups' pending deltas into the hour and day rollups (libs/metering RollupFoldService); a job scheduler adds one every 5 s. */
+  'metering.fold-rollups': Record<string, never>;
   /**
    * Raises the limiter's Redis quota counters to the rollups (libs/gateway QuotaReconciler); a job
    * scheduler adds one a minute, and anyone may enqueue one on demand (only `subscriptionIds`, if given).
@@ -93,6 +95,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'billing.reconcile-stripe': QueueName.Billing,
   'metering.apply-usage-batch': QueueName.Metering,
   'metering.prune-usage': QueueName.Metering,
+  'metering.fold-rollups': QueueName.Metering,
   'subscriptions.advance-periods': QueueName.Billing,
   'gateway.reconcile-quotas': QueueName.Metering,
   'search.index-listing': QueueName.SearchIndex,

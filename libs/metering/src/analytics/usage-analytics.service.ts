@@ -2,6 +2,7 @@ import { validationFailed } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { latencyPercentiles, type LatencyPercentiles } from '../latency-histogram';
 import { NO_ID } from '../usage-aggregation';
+import type { PeriodQuery } from '../usage.repository';
 import { bucketRange, bucketStarts, type BucketRange } from './time-buckets';
 import {
   UsageAnalyticsRepository,
@@ -271,6 +272,23 @@ export class UsageAnalyticsService {
       };
     });
     return { range, days };
+  }
+
+  /**
+   * Calls, billable and overage units of each of the consumer's subscriptions in its period, in
+   * the order asked: equal to `MeteringService.usageForPeriods` (what billing rates) — the hour and
+   * day rollups are exact sums of the minute rows — but read from whole days and hours.
+   */
+  async periodTotals(
+    consumerAccountId: string,
+    periods: readonly PeriodQuery[],
+  ): Promise<{ calls: number; billableUnits: number; overageUnits: number }[]> {
+    const rows = await this.repository.periodTotals(consumerAccountId, periods);
+    return rows.map((row) => ({
+      calls: num(row.calls),
+      billableUnits: num(row.billable_units),
+      overageUnits: num(row.overage_units),
+    }));
   }
 
   /** One page of the consumer's request log, newest first. */
