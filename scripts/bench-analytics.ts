@@ -49,8 +49,8 @@ import { IntersectionType } from '@nestjs/mapped-types';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { Client } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { admin, databaseUrl, percentile } from './bench-support';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 10_000_000);
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 300);
@@ -60,7 +60,6 @@ const CASE_BUDGET_MS = Number(process.env.BENCH_CASE_BUDGET_MS ?? 4_000);
 const REQUEST_LOG_DAYS = Number(process.env.BENCH_REQUEST_LOG_DAYS ?? 7);
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const KEEP = process.env.BENCH_KEEP === '1';
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const GOAL_P95_MS = 100;
 const DAYS = 30;
@@ -92,26 +91,6 @@ class BenchModule {
       ],
     };
   }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

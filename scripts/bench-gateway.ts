@@ -57,9 +57,9 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
+import { databaseUrl, median, percentile, withAdmin } from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -68,7 +68,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 const OPEN_LOOP = process.env.BENCH_OPEN_LOOP === 'autocannon' ? 'autocannon' : 'steady';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..');
 const UPSTREAM_PATH = '/items/42';
@@ -223,22 +222,6 @@ function cpuMs(pid: number | undefined): number {
 
 // ---------------------------------------------------------------------------------------------
 // scratch database and Redis prefix
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function deleteRedisPrefix(prefix: string): Promise<number> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -521,11 +504,6 @@ interface RunResult {
   loadCpuPer1k: number;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 class Latencies {
   private values = new Float64Array(1 << 16);
   private n = 0;
@@ -659,12 +637,6 @@ function openLoop(target: Target, durationS = DURATION_S): Promise<RunResult> {
 // ---------------------------------------------------------------------------------------------
 // reporting
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function spread(values: number[], digits: number): string {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
@@ -783,9 +755,9 @@ async function main(): Promise<void> {
   );
 
   // scratch database, migrated
-  await admin((client) => client.query(`CREATE DATABASE "${database}"`));
+  await withAdmin((client) => client.query(`CREATE DATABASE "${database}"`));
   cleanups.push(async () => {
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
     out(`cleanup: dropped database ${database}`);
   });
   cleanups.push(async () => {

@@ -25,6 +25,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { median } from './bench-support';
 
 const FILE =
   process.env.BENCH_FILE ??
@@ -51,12 +52,6 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const ms = (value: number) => `${Math.round(value)}`.padStart(7);

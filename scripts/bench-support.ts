@@ -1,0 +1,44 @@
+/**
+ * What every `npm run bench:*` script shares: the PostgreSQL admin connection for scratch databases
+ * and the statistics they print.
+ */
+import { Client } from 'pg';
+
+/** Where benches create and drop their scratch databases (BENCH_ADMIN_DATABASE_URL). */
+export const ADMIN_URL =
+  process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The URL of database `name` on the admin connection's server. */
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs `work` on a fresh admin connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One admin statement. */
+export async function admin(sql: string): Promise<void> {
+  await withAdmin((client) => client.query(sql));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The nearest-rank `p`-th percentile (0–100) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
