@@ -16,8 +16,6 @@ export interface PeriodQuery {
   end: Date;
 }
 
-const toNumber = (value: string | number | null | undefined): number => Number(value ?? 0);
-
 /** SQLSTATE raised by `metering_require_all_fresh` (migration MeteringOneStatementApply). */
 const NOT_ALL_FRESH = 'PM409';
 
@@ -214,37 +212,6 @@ export class UsageRepository {
   async addToRollups(manager: EntityManager, deltas: readonly RollupDelta[]): Promise<void> {
     if (deltas.length === 0) return;
     await manager.query(rollupUpsert(1), rollupArrays(deltas));
-  }
-
-  /**
-   * Usage of each (subscription, [start, end)) from the minute rollups, in the order asked: the
-   * minutes whose first instant lies in the period. Subscriptions anchor their periods on a whole
-   * minute (libs/subscriptions `anchorAt`), so a subscription's first minute is in its first period.
-   */
-  async usageForPeriods(periods: readonly PeriodQuery[]): Promise<PeriodUsageRow[]> {
-    if (periods.length === 0) return [];
-    const rows = await this.dataSource.query<
-      { calls: string; billable_units: string; overage_units: string }[]
-    >(
-      `SELECT coalesce(sum(r.calls), 0) AS calls,
-              coalesce(sum(r.billable_units), 0) AS billable_units,
-              coalesce(sum(r.overage_units), 0) AS overage_units
-       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(subscription_id, start_at, end_at, ord)
-       LEFT JOIN usage_minute_rollups r
-         ON r.subscription_id = p.subscription_id AND r.minute >= p.start_at AND r.minute < p.end_at
-       GROUP BY p.ord
-       ORDER BY p.ord`,
-      [
-        periods.map((p) => p.subscriptionId),
-        periods.map((p) => p.start.toISOString()),
-        periods.map((p) => p.end.toISOString()),
-      ],
-    );
-    return rows.map((row) => ({
-      calls: toNumber(row.calls),
-      billableUnits: toNumber(row.billable_units),
-      overageUnits: toNumber(row.overage_units),
-    }));
   }
 
   /** The summed latency histogram of a subscription's calls in [start, end) (SQL aggregate from the migration). */

@@ -173,9 +173,25 @@ describe('analytics over the hour and day rollups (real PostgreSQL)', () => {
       { subscriptionId: ids.subscriptionId, start: at(61), end: at(62) },
       { subscriptionId: randomUUID(), start: at(0), end: at(60) },
     ];
-    expect(await analytics.periodTotals(consumerAccountId, periods)).toEqual(
-      await metering.usageForPeriods(periods),
+    // the definition billing relies on: the minute rows whose first instant lies in [start, end)
+    const fromMinutes = await Promise.all(
+      periods.map(async (p) => {
+        const [row] = await db.query<{ calls: string; billable: string; overage: string }[]>(
+          `SELECT coalesce(sum(calls), 0)::text AS calls, coalesce(sum(billable_units), 0)::text AS billable,
+             coalesce(sum(overage_units), 0)::text AS overage
+           FROM usage_minute_rollups WHERE subscription_id = $1 AND minute >= $2 AND minute < $3`,
+          [p.subscriptionId, p.start.toISOString(), p.end.toISOString()],
+        );
+        return {
+          calls: Number(row.calls),
+          billableUnits: Number(row.billable),
+          overageUnits: Number(row.overage),
+        };
+      }),
     );
+    expect(fromMinutes[0].calls).toBeGreaterThan(0);
+    expect(await analytics.periodTotals(consumerAccountId, periods)).toEqual(fromMinutes);
+    expect(await metering.usageForPeriods(periods)).toEqual(fromMinutes);
     // another consumer's account reads nothing of these subscriptions
     expect((await analytics.periodTotals(randomUUID(), periods.slice(0, 1)))[0].calls).toBe(0);
   });

@@ -186,15 +186,17 @@ export class UsageAnalyticsRepository {
   }
 
   /**
-   * Calls, billable and overage units of each of the consumer's subscriptions in its period
-   * `[start, end)`, in the order asked: the same sums as `MeteringService.usageForPeriods` (what
-   * billing rates), read from the coarsest rollups that fit each period.
+   * Calls, billable and overage units of each subscription in its period `[start, end)` (only
+   * those `scope` may see: `platform` for billing), in the order asked: the minutes whose first
+   * instant lies in the period, read from the coarsest rollups that fit it (whole days, edge hours,
+   * edge minutes, plus the deltas not folded yet). `MeteringService.usageForPeriods` (what billing
+   * rates) and the consumer's current periods both read this.
    */
-  async periodTotals(consumerAccountId: string, periods: readonly PeriodQuery[]): Promise<PeriodTotalsRow[]> {
+  async periodTotals(scope: UsageScope, periods: readonly PeriodQuery[]): Promise<PeriodTotalsRow[]> {
     if (periods.length === 0) return [];
     const params = new SqlParams();
     const sources = periods.map((p, i) => {
-      const where = new RollupWhere(params, { kind: 'consumer', consumerAccountId }).equals({ subscription: p.subscriptionId });
+      const where = new RollupWhere(params, scope).equals({ subscription: p.subscriptionId });
       return `SELECT ${i} AS ord, sum(calls)::bigint AS calls, sum(billable_units)::bigint AS billable_units,
            sum(overage_units)::bigint AS overage_units
          FROM ${where.source(p.start, p.end, 'day', ['calls', 'billable_units', 'overage_units'], false)}`;

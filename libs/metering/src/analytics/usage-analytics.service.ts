@@ -283,7 +283,7 @@ export class UsageAnalyticsService {
     consumerAccountId: string,
     periods: readonly PeriodQuery[],
   ): Promise<{ calls: number; billableUnits: number; overageUnits: number }[]> {
-    const rows = await this.repository.periodTotals(consumerAccountId, periods);
+    const rows = await this.repository.periodTotals({ kind: 'consumer', consumerAccountId }, periods);
     return rows.map((row) => ({
       calls: num(row.calls),
       billableUnits: num(row.billable_units),
