@@ -42,7 +42,6 @@ import {
   type UsageScope,
 } from '@app/metering';
 import { SubscriptionsService } from '@app/subscriptions';
-import { MIGRATIONS } from '@migrations';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IntersectionType } from '@nestjs/mapped-types';
@@ -50,7 +49,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { admin, databaseUrl, percentile } from './bench-support';
+import { admin, databaseUrl, migrateDatabase, percentile } from './bench-support';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 10_000_000);
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 300);
@@ -323,15 +322,7 @@ async function main(): Promise<void> {
   await admin(`CREATE DATABASE "${database}"`);
   let context: INestApplicationContext | undefined;
   try {
-    const migrator = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(database),
-      migrations: MIGRATIONS,
-      migrationsTableName: 'typeorm_migrations',
-    });
-    await migrator.initialize();
-    await migrator.runMigrations({ transaction: 'each' });
-    await migrator.destroy();
+    await migrateDatabase(database);
 
     const rawEnv = {
       ...process.env,

@@ -38,7 +38,6 @@
  * the gateway: every number is "on a saturated 2-core box", and only same-run ratios count.
  */
 import 'reflect-metadata';
-import { MIGRATIONS } from '@migrations';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -57,9 +56,8 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
-import { databaseUrl, median, percentile, withAdmin } from './bench-support';
+import { databaseUrl, median, migrateDatabase, percentile, withAdmin } from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -765,15 +763,7 @@ async function main(): Promise<void> {
     out(`cleanup: deleted ${n} Redis keys under ${redisPrefix}:`);
   });
   const dbUrl = databaseUrl(database);
-  const migrator = new DataSource({
-    type: 'postgres',
-    url: dbUrl,
-    migrations: MIGRATIONS,
-    migrationsTableName: 'typeorm_migrations',
-  });
-  await migrator.initialize();
-  await migrator.runMigrations({ transaction: 'each' });
-  await migrator.destroy();
+  await migrateDatabase(database);
 
   const env: Record<string, string> = {
     ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<

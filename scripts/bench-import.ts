@@ -14,7 +14,6 @@
 import 'reflect-metadata';
 import { ApiVersionsService, CatalogModule, type ImportResult } from '@app/catalog';
 import { AppError, CoreEnv, CoreModule } from '@app/common';
-import { MIGRATIONS } from '@migrations';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,36 +22,18 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { median } from './bench-support';
+import { databaseUrl, median, migrateDatabase, withAdmin } from './bench-support';
 
 const FILE =
   process.env.BENCH_FILE ??
   join(__dirname, '..', 'node_modules', '@octokit', 'openapi', 'generated', 'api.github.com.json');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const INVALID = process.env.BENCH_INVALID === '1';
 const STAGES = ['parseMs', 'validateMs', 'convertMs', 'dereferenceMs', 'extractMs', 'storeMs'] as const;
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const ms = (value: number) => `${Math.round(value)}`.padStart(7);
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
@@ -74,19 +55,11 @@ function baselineParse(): number {
 
 async function main(): Promise<void> {
   const name = `portico_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
   const url = databaseUrl(name);
   let context: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
   try {
-    const migrator = new DataSource({
-      type: 'postgres',
-      url,
-      migrations: MIGRATIONS,
-      migrationsTableName: 'typeorm_migrations',
-    });
-    await migrator.initialize();
-    await migrator.runMigrations({ transaction: 'each' });
-    await migrator.destroy();
+    await migrateDatabase(name);
 
     @Module({
       imports: [
@@ -218,7 +191,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await context?.close();
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
 }
 

@@ -31,7 +31,6 @@ import {
 import { UsageBuffer } from '@app/gateway';
 import { ApiKeysService, ApplicationsService, IdentityEnv, IdentityModule } from '@app/identity';
 import { MeteringModule, MeteringService } from '@app/metering';
-import { MIGRATIONS } from '@migrations';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IntersectionType } from '@nestjs/mapped-types';
@@ -42,7 +41,7 @@ import { cpus } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
 import { aggregateCalls, meteredCall, UsageRepository, type MeteredCall } from '@app/metering/testing';
-import { admin, databaseUrl, median, percentile } from './bench-support';
+import { admin, databaseUrl, median, migrateDatabase, percentile } from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
@@ -347,15 +346,7 @@ async function main(): Promise<void> {
   await admin(`CREATE DATABASE "${database}"`);
   let context: INestApplicationContext | undefined;
   try {
-    const migrator = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(database),
-      migrations: MIGRATIONS,
-      migrationsTableName: 'typeorm_migrations',
-    });
-    await migrator.initialize();
-    await migrator.runMigrations({ transaction: 'each' });
-    await migrator.destroy();
+    await migrateDatabase(database);
 
     const rawEnv = {
       ...process.env,

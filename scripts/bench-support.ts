@@ -2,7 +2,9 @@
  * What every `npm run bench:*` script shares: the PostgreSQL admin connection for scratch databases
  * and the statistics they print.
  */
+import { MIGRATIONS } from '@migrations';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 /** Where benches create and drop their scratch databases (BENCH_ADMIN_DATABASE_URL). */
 export const ADMIN_URL =
@@ -41,4 +43,22 @@ export function median(values: readonly number[]): number {
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Runs every migration on scratch database `name` (created by the caller); answers its URL. */
+export async function migrateDatabase(name: string): Promise<string> {
+  const url = databaseUrl(name);
+  const migrator = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+  });
+  await migrator.initialize();
+  try {
+    await migrator.runMigrations({ transaction: 'each' });
+  } finally {
+    await migrator.destroy();
+  }
+  return url;
 }
