@@ -1,4 +1,3 @@
-import { JobQueue, QueueName, type JobPayloads } from '@app/common';
 import { MeteringService } from '@app/metering';
 import Decimal from 'decimal.js';
 import { randomUUID } from 'node:crypto';
@@ -11,21 +10,20 @@ import {
   consumer,
   createKey,
   publishUpstreamApi,
+  queuedUsageBatches,
   startGatewayStack,
   subscribe,
   type Consumer,
   type GatewayStack,
   type PublishedApi,
+  type UsageBatch,
 } from './support/gateway-stack';
-import { until } from './support/until';
 
 /**
  * The analytics API end to end: calls through a real gateway against a loopback upstream, their
  * usage batches applied by MeteringService (what the worker's processor runs), then read back
  * through /v1/usage…, /v1/provider/analytics… and /v1/admin/analytics.
  */
-
-type Batch = JobPayloads['metering.apply-usage-batch'];
 
 const PRO = {
   name: 'Pro',
@@ -45,12 +43,14 @@ describe('analytics API over real usage', () => {
   let user: Consumer;
   let stranger: SignedUp;
   let subscriptionId: string;
-  let events: Batch['events'] = [];
+  let events: UsageBatch['events'] = [];
   const requestIds: string[] = [];
   const since = new Date(Date.now() - 60_000);
 
   const gw = async (path: string, key: string): Promise<number> => {
-    const res = await undiciRequest(`${stack.gatewayUrl}/${api.slug}${path}`, { headers: { 'x-portico-key': key } });
+    const res = await undiciRequest(`${stack.gatewayUrl}/${api.slug}${path}`, {
+      headers: { 'x-portico-key': key },
+    });
     await res.body.dump();
     requestIds.push(String(res.headers['x-portico-request-id']));
     return res.statusCode;
@@ -58,21 +58,12 @@ describe('analytics API over real usage', () => {
 
   /** Applies the gateway's queued batches holding our request ids, as the worker's metering processor does. */
   const applyUsage = async (): Promise<void> => {
-    const queue = stack.gateway.context.get(JobQueue).queue(QueueName.Metering);
-    const jobs = await until(
-      async () =>
-        (await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter(
-          (j) => j.name === 'metering.apply-usage-batch' && requestIds.some((id) => JSON.stringify(j.data).includes(id)),
-        ),
-      (found) => {
-        const seen = new Set(found.flatMap((j) => (j.data as Batch).events.map((e) => e.requestId)));
-        return requestIds.every((id) => seen.has(id));
-      },
-      10_000,
+    const batches = (await queuedUsageBatches(stack, requestIds, 10_000)).filter((batch) =>
+      batch.events.some((event) => requestIds.includes(event.requestId)),
     );
     const metering = stack.api.get(MeteringService);
-    for (const job of jobs) await metering.applyBatch(job.data as Batch);
-    events = jobs.flatMap((j) => (j.data as Batch).events).filter((e) => requestIds.includes(e.requestId));
+    for (const batch of batches) await metering.applyBatch(batch);
+    events = batches.flatMap((batch) => batch.events).filter((e) => requestIds.includes(e.requestId));
   };
 
   beforeAll(async () => {
@@ -126,11 +117,19 @@ describe('analytics API over real usage', () => {
     expect(points.reduce((n, p) => n + p.calls, 0)).toBe(7);
     expect(new Date(points[1].start).getTime() - new Date(points[0].start).getTime()).toBe(60_000);
 
-    const grouped = await user.user.agent.get(`/v1/usage?${range()}&granularity=hour&groupBy=statusClass,api`).expect(200);
+    const grouped = await user.user.agent
+      .get(`/v1/usage?${range()}&granularity=hour&groupBy=statusClass,api`)
+      .expect(200);
     const byClass = Object.fromEntries(
-      (grouped.body.series as { group: { statusClass: string; api: string }; totals: { calls: number; billableUnits: number } }[]).map(
-        (s) => [s.group.statusClass, { api: s.group.api, calls: s.totals.calls, billable: s.totals.billableUnits }],
-      ),
+      (
+        grouped.body.series as {
+          group: { statusClass: string; api: string };
+          totals: { calls: number; billableUnits: number };
+        }[]
+      ).map((s) => [
+        s.group.statusClass,
+        { api: s.group.api, calls: s.totals.calls, billable: s.totals.billableUnits },
+      ]),
     );
     expect(byClass).toEqual({
       '2xx': { api: api.id, calls: 5, billable: 5 },
@@ -138,7 +137,9 @@ describe('analytics API over real usage', () => {
       '5xx': { api: api.id, calls: 1, billable: 0 },
     });
 
-    const fivexx = await user.user.agent.get(`/v1/usage?${range()}&granularity=day&statusClass=5xx&api=${api.id}`).expect(200);
+    const fivexx = await user.user.agent
+      .get(`/v1/usage?${range()}&granularity=day&statusClass=5xx&api=${api.id}`)
+      .expect(200);
     expect(fivexx.body.series[0].totals).toMatchObject({ calls: 1, errors: 1, billableUnits: 0 });
   });
 
@@ -154,10 +155,15 @@ describe('analytics API over real usage', () => {
 
   it('shows the current period with quota remaining, overage cost so far and a projection (soft-quota paid plan)', async () => {
     const res = await user.user.agent.get('/v1/usage/subscriptions').expect(200);
-    const period = (res.body as { subscriptionId: string }[]).find((p) => p.subscriptionId === subscriptionId) as Record<string, unknown>;
+    const period = (res.body as { subscriptionId: string }[]).find(
+      (p) => p.subscriptionId === subscriptionId,
+    ) as Record<string, unknown>;
     const overage = events.reduce((n, e) => n + (e.status < 500 && !e.generated ? e.overageUnits : 0), 0);
     expect(overage).toBeGreaterThan(0);
-    const expectedCost = new Decimal(overage).times('0.5').toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0);
+    const expectedCost = new Decimal(overage)
+      .times('0.5')
+      .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
+      .toFixed(0);
     expect(period).toMatchObject({
       apiId: api.id,
       planId: api.planIds[1],
@@ -199,7 +205,12 @@ describe('analytics API over real usage', () => {
 
     const failed = await user.user.agent.get(`/v1/usage/requests?status=5xx&api=${api.id}`).expect(200);
     expect(failed.body.items).toHaveLength(1);
-    expect(failed.body.items[0]).toMatchObject({ status: 500, method: 'GET', subscriptionId, billableUnits: 0 });
+    expect(failed.body.items[0]).toMatchObject({
+      status: 500,
+      method: 'GET',
+      subscriptionId,
+      billableUnits: 0,
+    });
     expect(failed.body.items[0].keyPrefix).toMatch(/^mp_live_/);
     const exact = await user.user.agent.get('/v1/usage/requests?status=404').expect(200);
     expect(exact.body.items.map((i: { status: number }) => i.status)).toEqual([404]);
@@ -211,17 +222,25 @@ describe('analytics API over real usage', () => {
     const log = await user.user.agent.get('/v1/usage/requests?format=csv').expect(200);
     expect(log.headers['content-type']).toMatch(/^text\/csv/);
     expect(log.headers['content-disposition']).toMatch(/^attachment; filename="requests-.*\.csv"$/);
-    const lines = (log.text).trimEnd().split('\r\n');
+    const lines = log.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'at,request_id,method,status,latency_ms,bytes_in,bytes_out,billable_units,mode,generated,error_code,api_id,endpoint_id,subscription_id,app_id,key_id,key_prefix',
     );
     expect(lines).toHaveLength(8);
-    expect(lines.slice(1).map((l) => l.split(',')[1]).sort()).toEqual([...requestIds].sort());
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[1])
+        .sort(),
+    ).toEqual([...requestIds].sort());
 
-    const series = await user.user.agent.get(`/v1/usage?${range()}&granularity=hour&groupBy=statusClass`).set('Accept', 'text/csv').expect(200);
+    const series = await user.user.agent
+      .get(`/v1/usage?${range()}&granularity=hour&groupBy=statusClass`)
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(series.headers['content-type']).toMatch(/^text\/csv/);
     expect(series.headers['content-disposition']).toMatch(/attachment; filename="usage-hour-.*\.csv"/);
-    const rows = (series.text).trimEnd().split('\r\n');
+    const rows = series.text.trimEnd().split('\r\n');
     expect(rows[0]).toBe(
       'bucket_start,status_class,calls,errors,bytes_in,bytes_out,billable_units,overage_units,latency_p50_ms,latency_p95_ms,latency_p99_ms',
     );
@@ -230,25 +249,41 @@ describe('analytics API over real usage', () => {
     expect(calls.reduce((n, c) => n + Number(c[2]), 0)).toBe(7);
   });
 
-  it("gives a provider analytics of its own APIs only, with limited consumer identity", async () => {
+  it('gives a provider analytics of its own APIs only, with limited consumer identity', async () => {
     const res = await api.owner.user.agent.get(`/v1/provider/analytics?${range()}`).expect(200);
     expect(res.body.totals).toMatchObject({ calls: 7, errors: 2, billableUnits: 6 });
-    expect(res.body.apis).toEqual([expect.objectContaining({ id: api.id, name: 'Gateway Test API', calls: 7 })]);
-    expect(res.body.plans).toEqual([expect.objectContaining({ id: api.planIds[1], name: 'Pro (v1)', calls: 7 })]);
+    expect(res.body.apis).toEqual([
+      expect.objectContaining({ id: api.id, name: 'Gateway Test API', calls: 7 }),
+    ]);
+    expect(res.body.plans).toEqual([
+      expect.objectContaining({ id: api.planIds[1], name: 'Pro (v1)', calls: 7 }),
+    ]);
     const top = res.body.topConsumers as Record<string, unknown>[];
     expect(top).toHaveLength(1);
-    expect(top[0]).toMatchObject({ subscriptionId, apiId: api.id, emailDomain: 'example.com', calls: 7, billableUnits: 6 });
+    expect(top[0]).toMatchObject({
+      subscriptionId,
+      apiId: api.id,
+      emailDomain: 'example.com',
+      calls: 7,
+      billableUnits: 6,
+    });
     expect(Object.keys(top[0])).not.toEqual(expect.arrayContaining(['email', 'consumerAccountId']));
     expect(JSON.stringify(res.body)).not.toContain(user.user.email);
     expect(JSON.stringify(res.body)).not.toContain(user.user.accountId);
     expect(res.body.subscriptions.created).toBeGreaterThanOrEqual(1);
 
-    const series = await api.owner.user.agent.get(`/v1/provider/analytics/usage?${range()}&granularity=minute&groupBy=statusClass&api=${api.id}`).expect(200);
-    expect(series.body.series.reduce((n: number, s: { totals: { calls: number } }) => n + s.totals.calls, 0)).toBe(7);
+    const series = await api.owner.user.agent
+      .get(`/v1/provider/analytics/usage?${range()}&granularity=minute&groupBy=statusClass&api=${api.id}`)
+      .expect(200);
+    expect(
+      series.body.series.reduce((n: number, s: { totals: { calls: number } }) => n + s.totals.calls, 0),
+    ).toBe(7);
 
-    const csv = await api.owner.user.agent.get(`/v1/provider/analytics/consumers?${range()}&format=csv`).expect(200);
+    const csv = await api.owner.user.agent
+      .get(`/v1/provider/analytics/consumers?${range()}&format=csv`)
+      .expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    const lines = (csv.text).trimEnd().split('\r\n');
+    const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]).toMatch(/^subscription_id,api_id,display_name,email_domain,calls,/);
     expect(lines[1]).toContain(subscriptionId);
     expect(lines[1]).toContain(',example.com,7,');
@@ -270,7 +305,15 @@ describe('analytics API over real usage', () => {
     expect(denied.body.code).toBe('forbidden');
     const admin = await stack.fixtures.admin();
     const res = await admin.agent.get('/v1/admin/analytics').expect(200);
-    const today = (res.body.days as { day: string; calls: number; activeProviders: number; activeConsumers: number; activeSubscriptions: number }[]).at(-1)!;
+    const today = (
+      res.body.days as {
+        day: string;
+        calls: number;
+        activeProviders: number;
+        activeConsumers: number;
+        activeSubscriptions: number;
+      }[]
+    ).at(-1)!;
     expect(today.day).toBe(new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString());
     expect(today.calls).toBeGreaterThanOrEqual(7);
     expect(today.activeProviders).toBeGreaterThanOrEqual(1);
@@ -283,20 +326,35 @@ describe('analytics API over real usage', () => {
   it('rejects bad ranges and filters with validation_failed', async () => {
     const now = Date.now();
     const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
-    const reversed = await user.user.agent.get(`/v1/usage?from=${iso(now)}&to=${iso(now - 3_600_000)}`).expect(400);
+    const reversed = await user.user.agent
+      .get(`/v1/usage?from=${iso(now)}&to=${iso(now - 3_600_000)}`)
+      .expect(400);
     expect(reversed.body.code).toBe('validation_failed');
-    const tooMany = await user.user.agent.get(`/v1/usage?from=${iso(now - 30 * 86_400_000)}&to=${iso(now)}&granularity=minute`).expect(400);
+    const tooMany = await user.user.agent
+      .get(`/v1/usage?from=${iso(now - 30 * 86_400_000)}&to=${iso(now)}&granularity=minute`)
+      .expect(400);
     expect(tooMany.body.code).toBe('validation_failed');
     expect(tooMany.body.detail).toContain('use granularity=hour');
-    const years = await user.user.agent.get(`/v1/usage?from=${iso(now - 5 * 365 * 86_400_000)}&to=${iso(now)}&granularity=day`).expect(400);
+    const years = await user.user.agent
+      .get(`/v1/usage?from=${iso(now - 5 * 365 * 86_400_000)}&to=${iso(now)}&granularity=day`)
+      .expect(400);
     expect(years.body.detail).toContain('narrow from/to');
-    for (const query of ['groupBy=api,bogus', 'statusClass=6xx', 'granularity=week', 'api=not-a-uuid', 'from=yesterday', 'format=xml']) {
+    for (const query of [
+      'groupBy=api,bogus',
+      'statusClass=6xx',
+      'granularity=week',
+      'api=not-a-uuid',
+      'from=yesterday',
+      'format=xml',
+    ]) {
       const res = await user.user.agent.get(`/v1/usage?${query}`).expect(400);
       expect(res.body.code).toBe('validation_failed');
     }
     await user.user.agent.get('/v1/usage/requests?status=600').expect(400);
     await user.user.agent.get('/v1/usage/requests?limit=0').expect(400);
-    await api.owner.user.agent.get(`/v1/provider/analytics?from=${iso(now)}&to=${iso(now - 1000)}`).expect(400);
+    await api.owner.user.agent
+      .get(`/v1/provider/analytics?from=${iso(now)}&to=${iso(now - 1000)}`)
+      .expect(400);
   });
 
   it('requires a session', async () => {

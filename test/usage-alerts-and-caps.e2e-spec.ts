@@ -1,4 +1,3 @@
-import { JobQueue, QueueName, type JobPayloads } from '@app/common';
 import { UsageControlsService } from '@app/subscriptions';
 import type { INestApplication } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
@@ -11,11 +10,13 @@ import {
   consumer,
   createKey,
   publishUpstreamApi,
+  queuedUsageBatches,
   startGatewayStack,
   subscribe,
   type Consumer,
   type GatewayStack,
   type PublishedApi,
+  type UsageBatch,
 } from './support/gateway-stack';
 import { until } from './support/until';
 
@@ -25,8 +26,6 @@ import { until } from './support/until';
  * 50 of overage, a spend cap of 50. Calls go through the gateway to a node:http upstream on
  * loopback; the gateway's queued usage batches are applied by the worker's MeteringProcessor.
  */
-
-type Batch = JobPayloads['metering.apply-usage-batch'];
 
 const METERED = {
   name: 'Metered',
@@ -60,7 +59,7 @@ describe('usage alerts and spend caps', () => {
   let subscriptionId: string;
   let periodEnd: string;
   /** The batches that carried this suite's calls, as the worker received them. */
-  const applied = new Map<string, Batch>();
+  const applied = new Map<string, UsageBatch>();
 
   const call = async (): Promise<{ status: number; headers: Record<string, unknown>; body: string }> => {
     const res = await undiciRequest(`${stack.gatewayUrl}/${api.slug}/echo`, {
@@ -71,20 +70,8 @@ describe('usage alerts and spend caps', () => {
 
   /** Waits until the gateway queued batches holding `requestIds`, then applies every batch of this subscription not applied yet. */
   const applyQueuedUsage = async (requestIds: string[]): Promise<void> => {
-    const queue = stack.gateway.context.get(JobQueue).queue(QueueName.Metering);
-    const batches = await until(
-      async () =>
-        (
-          (await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])) as {
-            name: string;
-            data: Batch;
-          }[]
-        )
-          .filter((job) => job.name === 'metering.apply-usage-batch')
-          .map((job) => job.data)
-          .filter((batch) => batch.events.some((event) => event.subscriptionId === subscriptionId)),
-      (found) =>
-        requestIds.every((id) => found.some((batch) => batch.events.some((event) => event.requestId === id))),
+    const batches = (await queuedUsageBatches(stack, requestIds)).filter((batch) =>
+      batch.events.some((event) => event.subscriptionId === subscriptionId),
     );
     for (const batch of batches) {
       if (applied.has(batch.batchId)) continue;

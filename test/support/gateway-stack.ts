@@ -1,3 +1,4 @@
+import { JobQueue, QueueName, type JobPayloads } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { createApiApp } from '../../apps/api/src/bootstrap';
 import { createGatewayApp, type GatewayApp } from '../../apps/gateway/src/bootstrap';
 import { signUp, type SignedUp } from './api-client';
 import { CatalogFixtures, send, uniqueSlug, type CatalogProvider } from './catalog-fixtures';
+import { until } from './until';
 
 /**
  * The api and a gateway on loopback, sharing the test run's database and Redis prefix, with
@@ -31,7 +33,9 @@ export async function startGatewayStack(extraEnv: Record<string, string> = {}): 
   const api = await createApiApp(env);
   await api.init();
   const extra: GatewayApp[] = [];
-  const addGateway = async (more: Record<string, string> = {}): Promise<{ gateway: GatewayApp; url: string }> => {
+  const addGateway = async (
+    more: Record<string, string> = {},
+  ): Promise<{ gateway: GatewayApp; url: string }> => {
     const gateway = await createGatewayApp({ ...env, ...more });
     const port = await gateway.server.listen(0, '127.0.0.1');
     extra.push(gateway);
@@ -74,7 +78,10 @@ export interface PublishedApi {
 }
 
 /** A provider with a published listing pointing at a loopback upstream. */
-export async function publishUpstreamApi(stack: GatewayStack, options: UpstreamApiOptions): Promise<PublishedApi> {
+export async function publishUpstreamApi(
+  stack: GatewayStack,
+  options: UpstreamApiOptions,
+): Promise<PublishedApi> {
   const owner = await stack.fixtures.provider(uniqueSlug('prov'));
   const created = await send(stack.api, owner.user, 'post', '/v1/provider/apis', {
     name: 'Gateway Test API',
@@ -89,8 +96,20 @@ export async function publishUpstreamApi(stack: GatewayStack, options: UpstreamA
   }).expect(201);
   const id = created.body.id as string;
   if (options.document) {
-    const version = await send(stack.api, owner.user, 'post', `/v1/apis/${id}/versions`, options.document).expect(201);
-    await send(stack.api, owner.user, 'post', `/v1/apis/${id}/versions/${version.body.id}/publish`, {}).expect(200);
+    const version = await send(
+      stack.api,
+      owner.user,
+      'post',
+      `/v1/apis/${id}/versions`,
+      options.document,
+    ).expect(201);
+    await send(
+      stack.api,
+      owner.user,
+      'post',
+      `/v1/apis/${id}/versions/${version.body.id}/publish`,
+      {},
+    ).expect(200);
   }
   const planIds = [(await stack.fixtures.defaultPlan(owner, id)).id];
   for (const plan of options.plans ?? []) planIds.push((await stack.fixtures.plan(owner, id, plan)).id);
@@ -111,12 +130,23 @@ export async function consumer(stack: GatewayStack, tag = 'consumer'): Promise<C
 }
 
 /** Creates a key on the consumer's application; answers the secret. */
-export async function createKey(stack: GatewayStack, who: Consumer, body: Record<string, unknown> = { mode: 'live' }): Promise<string> {
-  const res = await send(stack.api, who.user, 'post', `/v1/apps/${who.applicationId}/keys`, { label: 'gw', ...body }).expect(201);
+export async function createKey(
+  stack: GatewayStack,
+  who: Consumer,
+  body: Record<string, unknown> = { mode: 'live' },
+): Promise<string> {
+  const res = await send(stack.api, who.user, 'post', `/v1/apps/${who.applicationId}/keys`, {
+    label: 'gw',
+    ...body,
+  }).expect(201);
   return res.body.secret as string;
 }
 
-export async function subscribe(stack: GatewayStack, who: Consumer, planId: string): Promise<{ id: string; status: string }> {
+export async function subscribe(
+  stack: GatewayStack,
+  who: Consumer,
+  planId: string,
+): Promise<{ id: string; status: string }> {
   const res = await send(stack.api, who.user, 'post', '/v1/subscriptions', { planId }).expect(201);
   return { id: res.body.id as string, status: res.body.status as string };
 }
@@ -135,9 +165,13 @@ export const HTTPBIN_INSTALLED = existsSync('/usr/lib/python3/dist-packages/http
 /** Debian's python3-httpbin on a free loopback port; resolves once it answers. */
 export async function startHttpbin(): Promise<{ origin: string; stop(): void }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('/usr/bin/python3', ['-m', 'httpbin.core', '--host', '127.0.0.1', '--port', String(port)], {
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    '/usr/bin/python3',
+    ['-m', 'httpbin.core', '--host', '127.0.0.1', '--port', String(port)],
+    {
+      stdio: 'ignore',
+    },
+  );
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -154,4 +188,29 @@ export async function startHttpbin(): Promise<{ origin: string; stop(): void }> 
     }
   }
   return { origin, stop: () => child.kill('SIGTERM') };
+}
+
+export type UsageBatch = JobPayloads['metering.apply-usage-batch'];
+
+/**
+ * The usage batches the stack's gateway queued (its BullMQ jobs, no worker running), once every
+ * one of `requestIds` is in one of them: what a test hands to the metering processor.
+ */
+export async function queuedUsageBatches(
+  stack: GatewayStack,
+  requestIds: readonly string[],
+  withinMs = 15_000,
+): Promise<UsageBatch[]> {
+  const queue = stack.gateway.context.get(JobQueue).queue(QueueName.Metering);
+  return until(
+    async () =>
+      (await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']))
+        .filter((job) => job.name === 'metering.apply-usage-batch')
+        .map((job) => job.data as UsageBatch),
+    (batches) => {
+      const seen = new Set(batches.flatMap((batch) => batch.events.map((event) => event.requestId)));
+      return requestIds.every((id) => seen.has(id));
+    },
+    withinMs,
+  );
 }
