@@ -78,7 +78,7 @@ interface DecisionBase {
   /** null when the quota is unlimited or unknown (fallback). */
   quota: QuotaState | null;
   source: LimitSource;
-  /** RateLimit-Policy, RateLimit, X-RateLimit-*, X-Quota-* (and Retry-After on rejection). */
+  /** RateLimit-Policy, RateLimit, X-RateLimit-*, X-Quota-* (and Retry-After on rejection); a fresh object per decision, which the pipeline extends with its own headers. */
   headers: Record<string, string>;
 }
 

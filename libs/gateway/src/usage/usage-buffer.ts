@@ -255,7 +255,9 @@ export class UsageBuffer implements BeforeApplicationShutdown {
         this.jobs.enqueue(
           'metering.apply-usage-batch',
           { batchId: batch.id, events: batch.events },
-          { jobId: `usage-${batch.id}` },
+          // a finished batch is not worth keeping: up to 500 events (~300 KB) each, and the worker's
+          // usage_batches table, not the job, makes a redelivery harmless
+          { jobId: `usage-${batch.id}`, removeOnComplete: { count: 100 } },
         ),
         timeout,
       ]);
