@@ -104,6 +104,49 @@ function sumInto(cuboid: (typeof CUBOIDS)[number], unit: string, source: string,
 }
 
 /**
+ * The statement trigger function appending every change of `usage_minute_rollups` to
+ * `usage_rollup_deltas`. With `skipWhenLogged`, inserts and updates are not logged when the
+ * writing transaction set `metering.deltas_logged` to `on`: that writer appended its deltas itself
+ * (MeteringDeltasFromApply1795876200000).
+ */
+export function rollupDeltasFunction(verb: 'CREATE' | 'CREATE OR REPLACE', skipWhenLogged = false): string {
+  const key = KEY.split(', ');
+  const skip = skipWhenLogged
+    ? `
+    IF TG_OP <> 'DELETE' AND current_setting('metering.deltas_logged', true) = 'on' THEN
+      RETURN NULL;
+    END IF;`
+    : '';
+  return `${verb} FUNCTION "metering_log_rollup_deltas"() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN${skip}
+    IF TG_OP = 'INSERT' THEN
+      INSERT INTO usage_rollup_deltas (${COLUMNS}) SELECT ${COLUMNS} FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+      INSERT INTO usage_rollup_deltas (${COLUMNS})
+      SELECT ${key.map((k) => `n.${k}`).join(', ')}, n.minute, n.consumer_account_id, n.mode,
+        ${MEASURES.split(', ')
+          .map((m) => `n.${m} - o.${m}`)
+          .join(', ')},
+        ARRAY[${range(BUCKETS)
+          .map((i) => `coalesce(n.latency_histogram[${i}], 0) - coalesce(o.latency_histogram[${i}], 0)`)
+          .join(', ')}]
+      FROM new_rows n JOIN old_rows o USING (${KEY}, minute);
+    ELSE
+      INSERT INTO usage_rollup_deltas (${COLUMNS})
+      SELECT ${key.map((k) => `o.${k}`).join(', ')}, o.minute, o.consumer_account_id, o.mode,
+        ${MEASURES.split(', ')
+          .map((m) => `-o.${m}`)
+          .join(', ')},
+        ARRAY[${range(BUCKETS)
+          .map((i) => `-coalesce(o.latency_histogram[${i}], 0)`)
+          .join(', ')}]
+      FROM old_rows o;
+    END IF;
+    RETURN NULL;
+  END $$`;
+}
+
+/**
  * The exact hour/day sums: folded rows plus the deltas not folded yet, summed again per key (a key
  * whose calls were all deleted has no row, as in the minute table).
  */
@@ -155,34 +198,7 @@ export class UsageHourDayRollups1795874400000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE TABLE "usage_rollup_deltas" (LIKE "usage_minute_rollups" INCLUDING DEFAULTS)`,
     );
-    const key = KEY.split(', ');
-    await queryRunner.query(`CREATE FUNCTION "metering_log_rollup_deltas"() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF TG_OP = 'INSERT' THEN
-      INSERT INTO usage_rollup_deltas (${COLUMNS}) SELECT ${COLUMNS} FROM new_rows;
-    ELSIF TG_OP = 'UPDATE' THEN
-      INSERT INTO usage_rollup_deltas (${COLUMNS})
-      SELECT ${key.map((k) => `n.${k}`).join(', ')}, n.minute, n.consumer_account_id, n.mode,
-        ${MEASURES.split(', ')
-          .map((m) => `n.${m} - o.${m}`)
-          .join(', ')},
-        ARRAY[${range(BUCKETS)
-          .map((i) => `coalesce(n.latency_histogram[${i}], 0) - coalesce(o.latency_histogram[${i}], 0)`)
-          .join(', ')}]
-      FROM new_rows n JOIN old_rows o USING (${KEY}, minute);
-    ELSE
-      INSERT INTO usage_rollup_deltas (${COLUMNS})
-      SELECT ${key.map((k) => `o.${k}`).join(', ')}, o.minute, o.consumer_account_id, o.mode,
-        ${MEASURES.split(', ')
-          .map((m) => `-o.${m}`)
-          .join(', ')},
-        ARRAY[${range(BUCKETS)
-          .map((i) => `-coalesce(o.latency_histogram[${i}], 0)`)
-          .join(', ')}]
-      FROM old_rows o;
-    END IF;
-    RETURN NULL;
-  END $$`);
+    await queryRunner.query(rollupDeltasFunction('CREATE'));
     for (const [event, referencing] of [
       ['insert', 'NEW TABLE AS new_rows'],
       ['update', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'],

@@ -16,6 +16,7 @@ import { SearchFacetCacheAndBrowseIndexes1795873000000 } from './1795873000000-s
 import { UsageHourDayRollups1795874400000 } from './1795874400000-usage-hour-day-rollups';
 import { SearchFacetCounts1795875000000 } from './1795875000000-search-facet-counts';
 import { BillingDisputeOutcomes1795875600000 } from './1795875600000-billing-dispute-outcomes';
+import { MeteringDeltasFromApply1795876200000 } from './1795876200000-metering-deltas-from-apply';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -39,4 +40,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageHourDayRollups1795874400000,
   SearchFacetCounts1795875000000,
   BillingDisputeOutcomes1795875600000,
+  MeteringDeltasFromApply1795876200000,
 ];

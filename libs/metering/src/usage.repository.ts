@@ -71,6 +71,11 @@ function requestArrays(calls: readonly MeteredCall[]): unknown[] {
   ];
 }
 
+/** The minute rollups' columns, in the order of `rollupArrays`. */
+const ROLLUP_COLUMNS =
+  'subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id, status_class, consumer_account_id, ' +
+  'mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units, latency_ms_sum, latency_histogram';
+
 const ROLLUP_ARRAY_TYPES =
   'uuid timestamptz uuid uuid uuid uuid uuid smallint uuid varchar bigint bigint bigint bigint bigint bigint bigint text'.split(
     ' ',
@@ -101,6 +106,18 @@ function rollupUpsert(first: number): string {
            SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
            FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i)
            ORDER BY h.i)`;
+}
+
+/**
+ * Appends the same deltas (given as arrays from `$first` on, see `rollupArrays`) to
+ * `usage_rollup_deltas`, which the hour/day fold reads: for a writer that sets
+ * `metering.deltas_logged` so the trigger on the minute rollups does not log them again.
+ */
+function rollupDeltasAppend(first: number): string {
+  return `INSERT INTO usage_rollup_deltas (${ROLLUP_COLUMNS})
+       SELECT ${ROLLUP_COLUMNS.replace('latency_histogram', 'latency_histogram::int[]')}
+       FROM unnest(${arrayParams(first, ROLLUP_ARRAY_TYPES)})
+         AS d(${ROLLUP_COLUMNS})`;
 }
 
 function rollupArrays(deltas: readonly RollupDelta[]): unknown[] {
@@ -142,7 +159,7 @@ export class UsageRepository {
 
   /**
    * The fast path: applies a batch whose requests are all new in ONE autocommit statement (request
-   * log, rollups, batch row with its count), so the rollup rows it locks are released as soon as
+   * log, rollups and their deltas for the hour/day fold, batch row with its count), so the rollup rows it locks are released as soon as
    * they are written. Answers false, having changed nothing, when any request id was stored before
    * or the batch id was applied already (`metering_require_all_fresh` raises and the statement
    * rolls back): the caller then applies the batch with `claimBatch` and friends.
@@ -158,11 +175,14 @@ export class UsageRepository {
         `WITH ins AS (${requestLogInsert(1, 4)} RETURNING 1),
          fresh AS (SELECT count(*) AS n FROM ins),
          roll AS (${rollupUpsert(4 + REQUEST_ARRAYS)} RETURNING 1),
+         deltas AS (${rollupDeltasAppend(4 + REQUEST_ARRAYS)} RETURNING 1),
          claim AS (
            INSERT INTO usage_batches (batch_id, events, counted) SELECT $1, $2, fresh.n FROM fresh
            ON CONFLICT ON CONSTRAINT pk_usage_batches DO NOTHING
            RETURNING 1)
-         SELECT metering_require_all_fresh((SELECT n FROM fresh), $3, (SELECT count(*) FROM claim))`,
+         SELECT metering_require_all_fresh((SELECT n FROM fresh), $3, (SELECT count(*) FROM claim)),
+           -- read by the minute rollups' trigger at the end of this statement: deltas appended above
+           set_config('metering.deltas_logged', 'on', true)`,
         [batchId, events, calls.length, ...requestArrays(calls), ...rollupArrays(deltas)],
       );
       return true;
