@@ -159,8 +159,8 @@ export class UsageRepository {
 
   /**
    * The fast path: applies a batch whose requests are all new in ONE autocommit statement (request
-   * log, rollups and their deltas for the hour/day fold, batch row with its count), so the rollup rows it locks are released as soon as
-   * they are written. Answers false, having changed nothing, when any request id was stored before
+   * log, rollups and their deltas for the hour/day fold, batch row with its count), so the rollup
+   * rows it locks are released as soon as they are written. Answers false, having changed nothing, when any request id was stored before
    * or the batch id was applied already (`metering_require_all_fresh` raises and the statement
    * rolls back): the caller then applies the batch with `claimBatch` and friends.
    */

@@ -254,7 +254,8 @@ export class ApiKeyDto {
     nullable: true,
     type: String,
     format: 'date-time',
-    description: 'Updated within seconds of use, not on every call.',
+    description:
+      'Time of a recent call with this key: updated within seconds of use, at most once a minute (so up to a minute older than the latest call).',
   })
   lastUsedAt!: string | null;
   @ApiProperty({

@@ -88,7 +88,11 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
       (n) => n === 240,
     );
     const queue = jobs.queue(JOB_QUEUES['metering.apply-usage-batch']);
-    const done = (await queue.getJobs(['completed'])) as Job<Payload>[];
+    // the rows commit before the handler returns and BullMQ marks the job completed
+    const done = (await until(
+      () => queue.getJobs(['completed']),
+      (jobs) => jobs.length >= 3,
+    )) as Job<Payload>[];
     expect(done).toHaveLength(3);
     expect(done.every((job) => job.returnvalue.applied && job.id === `usage-${job.data.batchId}`)).toBe(true);
 
@@ -113,7 +117,7 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     ).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
-  it("moves each key's last_used_at to its latest call in the batch, once the batch committed, forward only", async () => {
+  it("moves each key's last_used_at to its latest call in the batch, once the batch committed, forward only, by a minute or more", async () => {
     const { account, application } = await createTestConsumer(identity, 'usage-keys');
     const keys = identity.get(ApiKeysService);
     const [a, b] = [
@@ -156,6 +160,20 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     const late = { batchId: randomUUID(), events: [usageEventFactory({ ...who, keyId: a.id, at: t(3) })] };
     await expect(processor.applyUsageBatch(late)).resolves.toMatchObject({ applied: true, keysMoved: 0 });
     expect(await lastUsed(a.id)).toBe(t(9));
+
+    // a later use moves it only once it is a full minute newer (LAST_USED_RESOLUTION_SECONDS)
+    const soon = { batchId: randomUUID(), events: [usageEventFactory({ ...who, keyId: a.id, at: t(68) })] };
+    await expect(processor.applyUsageBatch(soon)).resolves.toMatchObject({ applied: true, keysMoved: 0 });
+    expect(await lastUsed(a.id)).toBe(t(9));
+    const minuteLater = {
+      batchId: randomUUID(),
+      events: [usageEventFactory({ ...who, keyId: a.id, at: t(69) })],
+    };
+    await expect(processor.applyUsageBatch(minuteLater)).resolves.toMatchObject({
+      applied: true,
+      keysMoved: 1,
+    });
+    expect(await lastUsed(a.id)).toBe(t(69));
 
     // a redelivered batch counts nothing but still moves the keys forward (e.g. after they were reset)
     await identity

@@ -41,6 +41,12 @@ export interface KeyUse {
  * a deleted application are invisible to them. `findByHash` and `recordUsage` are system paths
  * (the gateway and the worker), named as such.
  */
+/**
+ * How far a key's `last_used_at` may lag its latest call: a later use moves it only once it is at
+ * least this much newer (every usage batch rewrote the rows of busy keys, bench:metering).
+ */
+export const LAST_USED_RESOLUTION_SECONDS = 60;
+
 @Injectable()
 export class ApiKeyRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
@@ -113,9 +119,11 @@ export class ApiKeyRepository {
   }
 
   /**
-   * System write for the worker (inside the usage batch's transaction when `manager` is given):
-   * moves last_used_at forward (never back) for each key, in one statement. Rows are locked in primary-key order first, so two batches touching the same keys
-   * cannot deadlock. `uses` must hold each key once. Returns how many keys moved.
+   * System write for the worker: moves last_used_at forward (never back) for each key, in one
+   * statement, and only by LAST_USED_RESOLUTION_SECONDS or more — a key called all the time is
+   * rewritten once a minute, not by every usage batch. Rows are locked in primary-key order first,
+   * so two batches touching the same keys cannot deadlock. `uses` must hold each key once. Returns
+   * how many keys moved.
    */
   async recordUsage(uses: readonly KeyUse[], manager?: EntityManager): Promise<number> {
     if (uses.length === 0) return 0;
@@ -124,15 +132,19 @@ export class ApiKeyRepository {
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
        ), locked AS (
          SELECT k.id FROM api_keys k JOIN u ON u.id = k.id
-          WHERE k.last_used_at IS NULL OR k.last_used_at < u.used_at
+          WHERE k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3)
           ORDER BY k.id
           FOR UPDATE OF k
        )
        UPDATE api_keys AS k SET last_used_at = u.used_at
          FROM u, locked
         WHERE k.id = locked.id AND u.id = k.id
-          AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)`,
-      [uses.map((use) => use.keyId), uses.map((use) => use.usedAt.toISOString())],
+          AND (k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3))`,
+      [
+        uses.map((use) => use.keyId),
+        uses.map((use) => use.usedAt.toISOString()),
+        LAST_USED_RESOLUTION_SECONDS,
+      ],
     );
     return moved;
   }
