@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { LATENCY_BUCKET_COUNT } from './latency-histogram';
 import type { MeteredCall, RollupDelta } from './usage-aggregation';
 
 export interface PeriodUsageRow {
@@ -81,6 +82,15 @@ const ROLLUP_ARRAY_TYPES =
     ' ',
   );
 
+/**
+ * The stored histogram plus the batch's, bucket by bucket, as one array constructor: an
+ * `unnest … WITH ORDINALITY` subquery per updated row cost about 6 µs a row more.
+ */
+const HISTOGRAM_SUM = `ARRAY[${Array.from(
+  { length: LATENCY_BUCKET_COUNT },
+  (_, i) => `coalesce(r.latency_histogram[${i + 1}], 0) + coalesce(EXCLUDED.latency_histogram[${i + 1}], 0)`,
+).join(', ')}]`;
+
 /** Adds the rollup deltas given as arrays from `$first` on (see `rollupArrays`), locking rows in the given order. */
 function rollupUpsert(first: number): string {
   return `INSERT INTO usage_minute_rollups AS r (subscription_id, minute, application_id, key_id, api_id, endpoint_id,
@@ -102,10 +112,7 @@ function rollupUpsert(first: number): string {
          billable_units = r.billable_units + EXCLUDED.billable_units,
          overage_units = r.overage_units + EXCLUDED.overage_units,
          latency_ms_sum = r.latency_ms_sum + EXCLUDED.latency_ms_sum,
-         latency_histogram = ARRAY(
-           SELECT coalesce(h.a, 0) + coalesce(h.b, 0)
-           FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS h(a, b, i)
-           ORDER BY h.i)`;
+         latency_histogram = ${HISTOGRAM_SUM}`;
 }
 
 /**
