@@ -42,8 +42,8 @@ export interface RedisLimiterOptions {
 /**
  * Rate limits and the period quota decided atomically in one Redis round trip: EVALSHA of a
  * script loaded once (EVAL on NOSCRIPT, which also caches it). Throws LimiterUnavailableError
- * when Redis cannot answer. Use a dedicated connection (createLimiterRedis): auto-pipelining off,
- * no offline queue, a short command timeout.
+ * when Redis cannot answer. Use a dedicated connection (createLimiterRedis): auto-pipelining on (one
+ * write per event-loop tick), no offline queue, a short command timeout.
  */
 export class RedisLimiter {
   constructor(
