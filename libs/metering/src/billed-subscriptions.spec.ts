@@ -1,6 +1,6 @@
 import { usageEventFactory } from './testing';
 import { billedSubscriptionIds } from './billed-subscriptions';
-import { NO_ID } from './usage-aggregation';
+import { meteredCall, NO_ID, type MeteredCall } from './usage-aggregation';
 
 describe('billedSubscriptionIds', () => {
   it('names each subscription with billable live calls once, lower-cased and sorted', () => {
@@ -29,6 +29,7 @@ describe('billedSubscriptionIds', () => {
       { ...usageEventFactory({ subscriptionId: 'c0000000-0000-4000-8000-000000000007' }), at: 'yesterday' },
       'junk',
     ];
-    expect(billedSubscriptionIds(events)).toEqual([b, a.toLowerCase()]);
+    const calls = events.map(meteredCall).filter((call): call is MeteredCall => call !== null);
+    expect(billedSubscriptionIds(calls)).toEqual([b, a.toLowerCase()]);
   });
 });

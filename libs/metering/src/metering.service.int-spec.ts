@@ -81,7 +81,9 @@ describe('MeteringService (real PostgreSQL)', () => {
       duplicates: 0,
       invalid: 0,
       keysMoved: 0,
+      billedSubscriptionIds: [who.subscriptionId],
     });
+    // a redelivery counts nothing, but still names the subscriptions it bills (alerts run again)
     await expect(metering.applyBatch(job)).resolves.toEqual({
       applied: false,
       events: 3,
@@ -89,6 +91,7 @@ describe('MeteringService (real PostgreSQL)', () => {
       duplicates: 0,
       invalid: 0,
       keysMoved: 0,
+      billedSubscriptionIds: [who.subscriptionId],
     });
 
     expect(await totalCalls(who.subscriptionId!)).toBe(3);

@@ -1,5 +1,6 @@
 import { Clock, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
+import { billedSubscriptionIds } from './billed-subscriptions';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
 import { aggregateCalls, meteredCall, type MeteredCall } from './usage-aggregation';
 import { UsageAnalyticsRepository } from './analytics/usage-analytics.repository';
@@ -26,6 +27,8 @@ export interface ApplyBatchResult {
   invalid: number;
   /** Keys whose last use the `recordKeyUses` hook moved (0 without a hook). */
   keysMoved: number;
+  /** The subscriptions this batch bills, also when it was applied before (`billedSubscriptionIds`): for usage alerts and caps. */
+  billedSubscriptionIds: string[];
 }
 
 /**
@@ -96,6 +99,7 @@ export class MeteringService {
       duplicates: counted === null ? 0 : raw.length - invalid - counted,
       invalid,
       keysMoved,
+      billedSubscriptionIds: billedSubscriptionIds(calls),
     };
   }
 

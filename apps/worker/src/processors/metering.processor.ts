@@ -1,6 +1,6 @@
 import { isUuid, JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
 import { ApiKeysService } from '@app/identity';
-import { billedSubscriptionIds, MeteringService, type ApplyBatchResult } from '@app/metering';
+import { MeteringService, type ApplyBatchResult } from '@app/metering';
 import { UsageControlsService } from '@app/subscriptions';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -39,7 +39,7 @@ export class MeteringProcessor {
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
     // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");
     // also on a redelivery, so a crash after the batch committed loses no alert (each fires once per period)
-    const controls = await this.usageControls?.evaluate(billedSubscriptionIds(payload.events));
+    const controls = await this.usageControls?.evaluate(result.billedSubscriptionIds);
     if (controls && controls.fired + controls.capped > 0)
       this.logger.log({ batchId: payload.batchId, ...controls }, 'usage alerts fired / spend caps reached');
     return result;
