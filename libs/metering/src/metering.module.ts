@@ -2,8 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsageBatchEntity } from './entities/usage-batch.entity';
 import { UsageFoldedDayApiEntity, UsageFoldedHourApiEntity } from './entities/usage-folded-apis.entity';
-import { UsageFoldedDayEndpointEntity, UsageFoldedHourEndpointEntity } from './entities/usage-folded-endpoints.entity';
-import { UsageFoldedDayRollupEntity, UsageFoldedHourRollupEntity } from './entities/usage-folded-rollups.entity';
+import {
+  UsageFoldedDayEndpointEntity,
+  UsageFoldedHourEndpointEntity,
+} from './entities/usage-folded-endpoints.entity';
+import {
+  UsageFoldedDayRollupEntity,
+  UsageFoldedHourRollupEntity,
+} from './entities/usage-folded-rollups.entity';
 import {
   UsageFoldedDaySubscriptionEntity,
   UsageFoldedHourSubscriptionEntity,
