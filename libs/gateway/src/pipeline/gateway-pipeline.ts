@@ -1,7 +1,6 @@
-import { AppError, type UsageEvent } from '@app/common';
+import { AppError, timeOrderedUuid, type UsageEvent } from '@app/common';
 import { IdentityEnv, KeyResolver, type KeyRejectionCode, type ResolvedApiKey } from '@app/identity';
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildUpstreamRequestHeaders,
@@ -83,11 +82,13 @@ export class GatewayPipeline {
 
   /** Handles one gateway call; never throws (every failure becomes a problem response). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = new Date();
     const call: CallState = {
-      // always the gateway's own id: metering counts a request id once, so a client must not choose it
-      requestId: randomUUID(),
+      // always the gateway's own id: metering counts a request id once, so a client must not choose
+      // it; time-ordered (UUIDv7), so the request log's primary key grows at its right edge
+      requestId: timeOrderedUuid(at.getTime()),
       startedAt: performance.now(),
-      at: new Date(),
+      at,
       method: req.method ?? 'GET',
     };
     this.metrics.inflight(1);
