@@ -28,12 +28,14 @@ import {
   JobQueue,
   bullConnection,
   bullPrefix,
+  encodeUsageCalls,
   timeOrderedUuid,
+  usageBatchEvents,
   type UsageEvent,
 } from '@app/common';
 import { UsageBuffer } from '@app/gateway';
 import { ApiKeysService, ApplicationsService, IdentityEnv, IdentityModule } from '@app/identity';
-import { MeteringModule, MeteringService } from '@app/metering';
+import { MeteringModule, MeteringService, type UsageBatch } from '@app/metering';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IntersectionType } from '@nestjs/mapped-types';
@@ -129,10 +131,11 @@ function makeEvent(who: Who[], at = new Date()): UsageEvent {
   };
 }
 
-function makeBatches(who: Who[], n: number): { batchId: string; events: UsageEvent[] }[] {
+/** Batches as the gateway sends them (its columns). */
+function makeBatches(who: Who[], n: number): UsageBatch[] {
   return Array.from({ length: n }, () => ({
     batchId: randomUUID(),
-    events: Array.from({ length: BATCH_SIZE }, () => makeEvent(who)),
+    calls: encodeUsageCalls(Array.from({ length: BATCH_SIZE }, () => makeEvent(who))),
   }));
 }
 
@@ -221,10 +224,7 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<n
   return events.length / ((performance.now() - start) / 1000);
 }
 
-async function directApply(
-  processor: MeteringProcessor,
-  batches: { batchId: string; events: UsageEvent[] }[],
-): Promise<number> {
+async function directApply(processor: MeteringProcessor, batches: UsageBatch[]): Promise<number> {
   const start = performance.now();
   await pool(batches, CONCURRENCY, (batch) => processor.applyUsageBatch(batch));
   return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
@@ -235,18 +235,18 @@ async function directApply(
  * request log, no batch id, no request-id dedup, no key uses, no hour/day deltas (the minute
  * rollups' triggers are off meanwhile), so not exactly-once.
  */
-async function rollupsOnly(
-  db: DataSource,
-  usage: UsageRepository,
-  batches: { batchId: string; events: UsageEvent[] }[],
-): Promise<number> {
+async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: UsageBatch[]): Promise<number> {
   await db.query('ALTER TABLE usage_minute_rollups DISABLE TRIGGER USER');
   try {
     const start = performance.now();
     await pool(batches, CONCURRENCY, (batch) =>
       usage.addToRollups(
         db.manager,
-        aggregateCalls(batch.events.map(meteredCall).filter((call): call is MeteredCall => call !== null)),
+        aggregateCalls(
+          (usageBatchEvents(batch) ?? [])
+            .map(meteredCall)
+            .filter((call): call is MeteredCall => call !== null),
+        ),
       ),
     );
     return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
@@ -259,7 +259,7 @@ async function bullApply(
   env: CoreEnv,
   jobs: JobQueue,
   processor: MeteringProcessor,
-  batches: { batchId: string; events: UsageEvent[] }[],
+  batches: UsageBatch[],
 ): Promise<number> {
   const queue = jobs.queue(JOB_QUEUES['metering.apply-usage-batch']);
   await queue.addBulk(
@@ -272,15 +272,11 @@ async function bullApply(
   let done = 0;
   const start = performance.now();
   const finished = new Promise<void>((resolve, reject) => {
-    const worker = new Worker(
-      queue.name,
-      (job) => processor.applyUsageBatch(job.data as { batchId: string; events: UsageEvent[] }),
-      {
-        connection: bullConnection(env),
-        prefix: bullPrefix(env),
-        concurrency: CONCURRENCY,
-      },
-    );
+    const worker = new Worker(queue.name, (job) => processor.applyUsageBatch(job.data as UsageBatch), {
+      connection: bullConnection(env),
+      prefix: bullPrefix(env),
+      concurrency: CONCURRENCY,
+    });
     worker.on('completed', () => {
       done += 1;
       if (done === batches.length) void worker.close().then(() => resolve());
@@ -301,7 +297,7 @@ async function lagRun(
   const buffer = new UsageBuffer(jobs);
   const worker = new Worker(
     JOB_QUEUES['metering.apply-usage-batch'],
-    (job) => processor.applyUsageBatch(job.data as { batchId: string; events: UsageEvent[] }),
+    (job) => processor.applyUsageBatch(job.data as UsageBatch),
     { connection: bullConnection(env), prefix: bullPrefix(env), concurrency: CONCURRENCY },
   );
   const pending = new Map<string, number>();

@@ -1,3 +1,5 @@
+import type { UsageEvent } from '@app/common';
+import { queuedUsageEvents } from '@app/common/testing';
 import { MeteringService } from '@app/metering';
 import Decimal from 'decimal.js';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +18,6 @@ import {
   type Consumer,
   type GatewayStack,
   type PublishedApi,
-  type UsageBatch,
 } from './support/gateway-stack';
 
 /**
@@ -43,7 +44,7 @@ describe('analytics API over real usage', () => {
   let user: Consumer;
   let stranger: SignedUp;
   let subscriptionId: string;
-  let events: UsageBatch['events'] = [];
+  let events: UsageEvent[] = [];
   const requestIds: string[] = [];
   const since = new Date(Date.now() - 60_000);
 
@@ -59,11 +60,11 @@ describe('analytics API over real usage', () => {
   /** Applies the gateway's queued batches holding our request ids, as the worker's metering processor does. */
   const applyUsage = async (): Promise<void> => {
     const batches = (await queuedUsageBatches(stack, requestIds, 10_000)).filter((batch) =>
-      batch.events.some((event) => requestIds.includes(event.requestId)),
+      queuedUsageEvents(batch).some((event) => requestIds.includes(event.requestId)),
     );
     const metering = stack.api.get(MeteringService);
     for (const batch of batches) await metering.applyBatch(batch);
-    events = batches.flatMap((batch) => batch.events).filter((e) => requestIds.includes(e.requestId));
+    events = batches.flatMap(queuedUsageEvents).filter((e) => requestIds.includes(e.requestId));
   };
 
   beforeAll(async () => {

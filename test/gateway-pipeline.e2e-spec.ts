@@ -1,3 +1,4 @@
+import { queuedUsageEvents } from '@app/common/testing';
 import { JobQueue, QueueName } from '@app/common';
 import { LIMITER_REDIS } from '@app/gateway';
 import type Redis from 'ioredis';
@@ -574,9 +575,7 @@ describeHttpbin('gateway pipeline against httpbin', () => {
       (found) => found !== undefined,
       5_000,
     );
-    const event = (job!.data as { events: { requestId: string }[] }).events.find(
-      (e) => e.requestId === requestId,
-    );
+    const event = queuedUsageEvents(job!.data).find((e) => e.requestId === requestId);
     expect(event).toMatchObject({
       requestId,
       apiId: api.id,

@@ -1,3 +1,4 @@
+import { queuedUsageEvents } from '@app/common/testing';
 import { CoreEnv, JOB_QUEUES, JobQueue, type JobPayloads } from '@app/common';
 import { UsageBuffer } from '@app/gateway';
 import { usageEventFactory } from '@app/metering/testing';
@@ -313,7 +314,9 @@ describe('metering reliability', () => {
       const answered = [...quick, ...settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))];
       expect(answered.length).toBe(70); // the in-flight calls were drained, not cut
       expect(answered.every((a) => a.status === 200)).toBe(true);
-      const events = (await queuedUsage(prefix)).flatMap((batch) => batch.events.map((e) => e.requestId));
+      const events = (await queuedUsage(prefix)).flatMap((batch) =>
+        queuedUsageEvents(batch).map((e) => e.requestId),
+      );
       // every answered call is in the queue exactly once, nothing else is
       expect(events.sort()).toEqual(answered.map((a) => a.id).sort());
     } finally {

@@ -1,3 +1,4 @@
+import { queuedUsageEvents } from '@app/common/testing';
 import { UsageControlsService } from '@app/subscriptions';
 import type { INestApplication } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
@@ -71,7 +72,7 @@ describe('usage alerts and spend caps', () => {
   /** Waits until the gateway queued batches holding `requestIds`, then applies every batch of this subscription not applied yet. */
   const applyQueuedUsage = async (requestIds: string[]): Promise<void> => {
     const batches = (await queuedUsageBatches(stack, requestIds)).filter((batch) =>
-      batch.events.some((event) => event.subscriptionId === subscriptionId),
+      queuedUsageEvents(batch).some((event) => event.subscriptionId === subscriptionId),
     );
     for (const batch of batches) {
       if (applied.has(batch.batchId)) continue;

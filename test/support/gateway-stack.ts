@@ -1,3 +1,4 @@
+import { queuedUsageEvents } from '@app/common/testing';
 import { JobQueue, QueueName, type JobPayloads } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -208,7 +209,9 @@ export async function queuedUsageBatches(
         .filter((job) => job.name === 'metering.apply-usage-batch')
         .map((job) => job.data as UsageBatch),
     (batches) => {
-      const seen = new Set(batches.flatMap((batch) => batch.events.map((event) => event.requestId)));
+      const seen = new Set(
+        batches.flatMap((batch) => queuedUsageEvents(batch).map((event) => event.requestId)),
+      );
       return requestIds.every((id) => seen.has(id));
     },
     withinMs,

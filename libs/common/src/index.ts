@@ -27,6 +27,7 @@ export * from './logging/request-id';
 export * from './queues/job-handler.decorator';
 export * from './queues/job-queue.service';
 export * from './queues/jobs';
+export * from './queues/usage-batch';
 export * from './queues/queue-names';
 export * from './redis/event-bus';
 export * from './redis/redis-keys';

@@ -1,6 +1,7 @@
 export * from './metering.module';
 export * from './analytics';
 export {
+  MalformedUsageBatchError,
   MeteringService,
   REQUEST_LOG_RETENTION_DAYS,
   USAGE_BATCH_RETENTION_DAYS,

@@ -1,4 +1,4 @@
-import { Clock, isUuid, type JobPayloads } from '@app/common';
+import { Clock, isUuid, usageBatchEvents, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { billedSubscriptionIds } from './billed-subscriptions';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
@@ -14,6 +14,11 @@ const PRUNE_CHUNK = 10_000;
 const DAY_MS = 86_400_000;
 
 export type UsageBatch = JobPayloads['metering.apply-usage-batch'];
+
+/** A usage batch payload no retry can apply (no UUID batch id, or no readable calls). */
+export class MalformedUsageBatchError extends Error {
+  override readonly name = 'MalformedUsageBatchError';
+}
 
 export interface ApplyBatchResult {
   /** False when the batch id was applied before (a redelivery): nothing was counted. */
@@ -71,10 +76,16 @@ export class MeteringService {
    * use (forward only, so running it again on a redelivery is harmless).
    */
   async applyBatch(batch: UsageBatch, recordKeyUses?: RecordKeyUses): Promise<ApplyBatchResult> {
-    if (!isUuid(batch.batchId))
-      throw new Error(`usage batch id must be a UUID, got ${JSON.stringify(batch.batchId)}`);
+    if (typeof batch?.batchId !== 'string' || !isUuid(batch.batchId))
+      throw new MalformedUsageBatchError(
+        `usage batch id must be a UUID, got ${JSON.stringify(batch?.batchId)}`,
+      );
     const batchId = batch.batchId.toLowerCase();
-    const raw: unknown[] = Array.isArray(batch.events) ? batch.events : [];
+    const raw = usageBatchEvents(batch);
+    if (raw === null)
+      throw new MalformedUsageBatchError(
+        'usage batch payload needs its calls: columns of one length (`calls`) or an `events` array',
+      );
     const byRequest = new Map<string, MeteredCall>();
     let invalid = 0;
     for (const event of raw) {

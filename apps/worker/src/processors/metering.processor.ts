@@ -1,6 +1,6 @@
-import { isUuid, JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
+import { JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
 import { ApiKeysService } from '@app/identity';
-import { MeteringService, type ApplyBatchResult } from '@app/metering';
+import { MalformedUsageBatchError, MeteringService, type ApplyBatchResult } from '@app/metering';
 import { UsageControlsService } from '@app/subscriptions';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -30,11 +30,14 @@ export class MeteringProcessor {
    */
   @JobHandler('metering.apply-usage-batch')
   async applyUsageBatch(payload: JobPayloads['metering.apply-usage-batch']): Promise<ApplyBatchResult> {
-    if (typeof payload?.batchId !== 'string' || !isUuid(payload.batchId) || !Array.isArray(payload.events)) {
+    let result: ApplyBatchResult;
+    try {
+      result = await this.metering.applyBatch(payload, (uses) => this.keys.recordUsage(uses));
+    } catch (error) {
       // retrying cannot fix a malformed payload
-      throw new UnrecoverableError('usage batch payload needs a UUID batchId and an events array');
+      if (error instanceof MalformedUsageBatchError) throw new UnrecoverableError(error.message);
+      throw error;
     }
-    const result = await this.metering.applyBatch(payload, (uses) => this.keys.recordUsage(uses));
     if (!result.applied)
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
     // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");

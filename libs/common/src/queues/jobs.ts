@@ -1,4 +1,5 @@
 import { QueueName } from './queue-names';
+import type { UsageBatchPayload } from './usage-batch';
 
 /**
  * One call through the gateway (DESIGN §3 step 7), as it leaves the gateway in a usage batch.
@@ -59,8 +60,8 @@ export interface JobPayloads {
   'billing.complete-refunds': Record<string, never>;
   /** PAYMENTS=stripe: compares subscriptions and invoices with Stripe's objects and records drift (libs/billing); hourly. */
   'billing.reconcile-stripe': Record<string, never>;
-  /** Calls buffered by one gateway process (≤ 500 events or ~50 ms); job id = `usage-<batchId>`. */
-  'metering.apply-usage-batch': { batchId: string; events: UsageEvent[] };
+  /** Calls buffered by one gateway process (≤ 500 events or ~50 ms) as columns (`UsageCalls`); job id = `usage-<batchId>`. */
+  'metering.apply-usage-batch': UsageBatchPayload;
   /** Deletes request-log rows and applied batch ids past their retention (libs/metering); a job scheduler adds one an hour. */
   'metering.prune-usage': Record<string, never>;
   /** Folds the minute rollups' pending deltas into the hour and day rollups (libs/metering RollupFoldService); a job scheduler adds one every 5 s. */

@@ -1,3 +1,4 @@
+import { queuedUsageEvents } from '@app/common/testing';
 import { CoreEnv, JOB_QUEUES, JobQueue, type JobPayloads, type UsageEvent } from '@app/common';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -46,7 +47,6 @@ function env(redisUrl: string, prefix: string): CoreEnv {
   return Object.assign(new CoreEnv(), { REDIS_URL: redisUrl, REDIS_PREFIX: prefix });
 }
 
-
 describe('UsageBuffer → BullMQ (real Redis)', () => {
   /** Reads the queue directly (not through any relay). */
   const reader = new JobQueue(env(REDIS_URL, PREFIX));
@@ -82,7 +82,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
 
   async function jobsHolding(events: UsageEvent[]): Promise<Job<Payload>[]> {
     const ids = new Set(events.map((e) => e.requestId));
-    return (await usageJobs()).filter((job) => job.data.events.some((e) => ids.has(e.requestId)));
+    return (await usageJobs()).filter((job) => queuedUsageEvents(job.data).some((e) => ids.has(e.requestId)));
   }
 
   beforeAll(() => {
@@ -115,7 +115,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     expect(jobs).toHaveLength(1);
     expect(job.data.batchId).toMatch(UUID);
     expect(job.id).toBe(`usage-${job.data.batchId}`);
-    expect(job.data.events).toEqual(events);
+    expect(queuedUsageEvents(job.data)).toEqual(events);
     expect(job.opts.attempts).toBeGreaterThan(1);
     await until(
       async () => buffer.enqueued,
@@ -143,7 +143,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     for (const e of events) buffer.push(e);
 
     const full = await until(usageJobs, (jobs) => jobs.length === 2, 5_000);
-    expect(full.map((job) => job.data.events.length)).toEqual([100, 100]);
+    expect(full.map((job) => queuedUsageEvents(job.data).length)).toEqual([100, 100]);
     expect(buffer.depth).toBe(40);
 
     await buffer.flush();
@@ -151,7 +151,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     expect(jobs).toHaveLength(3);
     expect(new Set(jobs.map((job) => job.data.batchId)).size).toBe(3);
     for (const job of jobs) expect(job.id).toBe(`usage-${job.data.batchId}`);
-    const sent = jobs.flatMap((job) => job.data.events.map((e) => e.requestId)).sort();
+    const sent = jobs.flatMap((job) => queuedUsageEvents(job.data).map((e) => e.requestId)).sort();
     expect(sent).toEqual(events.map((e) => e.requestId).sort());
     expect(buffer.counters).toMatchObject({ depth: 0, enqueued: 240, enqueuedBatches: 3 });
   });
@@ -165,7 +165,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     // no polling: the job is in Redis when shutdown's hook returns
     const jobs = await usageJobs();
     expect(jobs).toHaveLength(1);
-    expect(jobs[0].data.events).toEqual(events);
+    expect(queuedUsageEvents(jobs[0].data)).toEqual(events);
     expect(buffer.depth).toBe(0);
     await expect(buffer.flush()).resolves.toBeUndefined();
     expect(await usageJobs()).toHaveLength(1);
@@ -217,7 +217,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     const landed = await jobsHolding(during);
     expect(landed).toHaveLength(1);
     expect(landed[0].id).toBe(`usage-${retried[0]}`);
-    expect(landed[0].data.events).toEqual(during);
+    expect(queuedUsageEvents(landed[0].data)).toEqual(during);
     expect(buffer.counters).toMatchObject({ enqueued: 7, enqueuedBatches: 2, dropped: 0 });
     await jobs.onApplicationShutdown(); // while Redis is reachable, so the connection closes cleanly
     await relay.stop();
@@ -240,7 +240,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     expect(calls).toBe(2);
     const landed = await jobsHolding(events);
     expect(landed).toHaveLength(1);
-    expect(landed[0].data.events).toEqual(events);
+    expect(queuedUsageEvents(landed[0].data)).toEqual(events);
     expect(buffer.counters).toMatchObject({ depth: 0, enqueued: 3, enqueuedBatches: 1, failedFlushes: 1 });
   });
 
@@ -276,7 +276,7 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
 
     await relay.start();
     await buffer.flush();
-    const sent = (await usageJobs()).flatMap((job) => job.data.events.map((e) => e.requestId));
+    const sent = (await usageJobs()).flatMap((job) => queuedUsageEvents(job.data).map((e) => e.requestId));
     expect(sent).toHaveLength(300);
     // kept: the in-flight first batch, then the newest 250 (#252 … #500 and the latest)
     const expected = [...events.slice(0, 50), ...events.slice(251), latest].map((e) => e.requestId);

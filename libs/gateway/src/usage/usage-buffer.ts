@@ -1,4 +1,4 @@
-import { JobQueue, type UsageEvent } from '@app/common';
+import { encodeUsageCalls, JobQueue, type UsageEvent } from '@app/common';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
@@ -254,7 +254,7 @@ export class UsageBuffer implements BeforeApplicationShutdown {
       await Promise.race([
         this.jobs.enqueue(
           'metering.apply-usage-batch',
-          { batchId: batch.id, events: batch.events },
+          { batchId: batch.id, calls: encodeUsageCalls(batch.events) },
           // a finished batch is not worth keeping: up to 500 events (~300 KB) each, and the worker's
           // usage_batches table, not the job, makes a redelivery harmless
           { jobId: `usage-${batch.id}`, removeOnComplete: { count: 100 } },

@@ -1,0 +1,72 @@
+import type { UsageEvent } from './jobs';
+import { encodeUsageCalls, usageBatchEvents } from './usage-batch';
+
+const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
+  requestId: 'r1',
+  at: '2026-11-28T18:00:00.000Z',
+  keyId: 'k1',
+  keyPrefix: 'mp_live_…ab12',
+  applicationId: 'app1',
+  consumerAccountId: 'c1',
+  apiId: 'api1',
+  subscriptionId: 's1',
+  planId: 'p1',
+  endpointId: 'e1',
+  method: 'GET',
+  status: 200,
+  latencyMs: 12.5,
+  bytesIn: 0,
+  bytesOut: 100,
+  mode: 'live',
+  billableUnits: 1,
+  overageUnits: 0,
+  generated: false,
+  errorCode: null,
+  ...overrides,
+});
+
+describe('usage batch columns', () => {
+  const events = [
+    event({}),
+    event({ requestId: 'r2', endpointId: 'e2', status: 404, generated: true, errorCode: 'route_not_found' }),
+    event({ requestId: 'r3', keyId: 'k2', keyPrefix: 'mp_test_…cd34', mode: 'test', billableUnits: 0 }),
+    event({
+      requestId: 'r4',
+      apiId: null,
+      subscriptionId: null,
+      planId: null,
+      endpointId: null,
+      status: 404,
+    }),
+    event({ requestId: 'r5', overageUnits: 1 }),
+  ];
+
+  it('round-trips every field of every call, in order, storing each caller and endpoint once', () => {
+    const calls = encodeUsageCalls(events);
+    expect(calls.callers).toHaveLength(3); // k1 on api1, k2 on api1, k1 unresolved
+    expect(calls.endpoints).toEqual(['e1', 'e2', null]);
+    const sent = JSON.parse(JSON.stringify({ batchId: 'b', calls })) as unknown;
+    expect(usageBatchEvents(sent)).toEqual(events);
+  });
+
+  it('reads the events array older gateways send', () => {
+    expect(usageBatchEvents({ batchId: 'b', events })).toBe(events);
+  });
+
+  it('turns a call pointing at no caller or endpoint into null, and an unreadable payload into null', () => {
+    const calls = encodeUsageCalls(events.slice(0, 3));
+    calls.caller[1] = 7;
+    calls.endpoint[2] = -1;
+    const decoded = usageBatchEvents({ batchId: 'b', calls })!;
+    expect(decoded[0]).toEqual(events[0]);
+    expect(decoded[1]).toBeNull();
+    expect(decoded[2]).toBeNull();
+
+    const short = encodeUsageCalls(events);
+    short.status.pop();
+    expect(usageBatchEvents({ batchId: 'b', calls: short })).toBeNull();
+    expect(usageBatchEvents({ batchId: 'b' })).toBeNull();
+    expect(usageBatchEvents({ batchId: 'b', calls: 'nope' })).toBeNull();
+    expect(usageBatchEvents(null)).toBeNull();
+  });
+});
