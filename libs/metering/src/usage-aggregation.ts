@@ -152,16 +152,30 @@ export function rollupKey(
     | 'statusClass'
   >,
 ): string {
-  return [
+  return keyOf(
     d.subscriptionId,
-    String(d.minute).padStart(15, '0'),
+    d.minute,
     d.applicationId,
     d.keyId,
     d.apiId,
     d.endpointId,
     d.planId,
     d.statusClass,
-  ].join('|');
+  );
+}
+
+/** `rollupKey` from the columns themselves (no object per call on the hot path). */
+function keyOf(
+  subscriptionId: string,
+  minute: number,
+  applicationId: string,
+  keyId: string,
+  apiId: string,
+  endpointId: string,
+  planId: string,
+  statusClass: number,
+): string {
+  return `${subscriptionId}|${String(minute).padStart(15, '0')}|${applicationId}|${keyId}|${apiId}|${endpointId}|${planId}|${statusClass}`;
 }
 
 /**
@@ -177,16 +191,16 @@ export function aggregateCalls(calls: readonly MeteredCall[]): RollupDelta[] {
     const endpointId = call.endpointId ?? NO_ID;
     const planId = call.planId ?? NO_ID;
     const statusClass = Math.floor(call.status / 100);
-    const id = rollupKey({
+    const id = keyOf(
       subscriptionId,
-      minute: call.minute,
-      applicationId: call.applicationId,
-      keyId: call.keyId,
+      call.minute,
+      call.applicationId,
+      call.keyId,
       apiId,
       endpointId,
       planId,
       statusClass,
-    });
+    );
     let row = rows.get(id);
     if (!row) {
       // one literal with every field: built as `{ ...key, more }`, a row cost ~8 µs (V8 slow path)

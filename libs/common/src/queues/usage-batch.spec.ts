@@ -1,44 +1,43 @@
-import type { UsageEvent } from './jobs';
+import { usageEventFactory } from '../testing';
 import { encodeUsageCalls, usageBatchEvents } from './usage-batch';
 
-const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
-  requestId: 'r1',
-  at: '2026-11-28T18:00:00.000Z',
-  keyId: 'k1',
-  keyPrefix: 'mp_live_…ab12',
-  applicationId: 'app1',
-  consumerAccountId: 'c1',
-  apiId: 'api1',
-  subscriptionId: 's1',
-  planId: 'p1',
-  endpointId: 'e1',
-  method: 'GET',
-  status: 200,
-  latencyMs: 12.5,
-  bytesIn: 0,
-  bytesOut: 100,
-  mode: 'live',
-  billableUnits: 1,
-  overageUnits: 0,
-  generated: false,
-  errorCode: null,
-  ...overrides,
-});
-
 describe('usage batch columns', () => {
+  const k1 = {
+    keyId: 'k1',
+    applicationId: 'app1',
+    consumerAccountId: 'c1',
+    apiId: 'api1',
+    subscriptionId: 's1',
+    planId: 'p1',
+  };
   const events = [
-    event({}),
-    event({ requestId: 'r2', endpointId: 'e2', status: 404, generated: true, errorCode: 'route_not_found' }),
-    event({ requestId: 'r3', keyId: 'k2', keyPrefix: 'mp_test_…cd34', mode: 'test', billableUnits: 0 }),
-    event({
-      requestId: 'r4',
+    usageEventFactory({ ...k1, endpointId: 'e1', keyPrefix: 'mp_live_…ab12', latencyMs: 12.5 }),
+    usageEventFactory({
+      ...k1,
+      endpointId: 'e2',
+      keyPrefix: 'mp_live_…ab12',
+      status: 404,
+      generated: true,
+      errorCode: 'route_not_found',
+    }),
+    usageEventFactory({
+      ...k1,
+      keyId: 'k2',
+      endpointId: 'e1',
+      keyPrefix: 'mp_test_…cd34',
+      mode: 'test',
+      billableUnits: 0,
+    }),
+    usageEventFactory({
+      ...k1,
       apiId: null,
       subscriptionId: null,
       planId: null,
       endpointId: null,
+      keyPrefix: 'mp_live_…ab12',
       status: 404,
     }),
-    event({ requestId: 'r5', overageUnits: 1 }),
+    usageEventFactory({ ...k1, endpointId: 'e1', keyPrefix: 'mp_live_…ab12', overageUnits: 1 }),
   ];
 
   it('round-trips every field of every call, in order, storing each caller and endpoint once', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock';
 import type { UsageEvent } from '../queues/jobs';
 import { usageBatchEvents } from '../queues/usage-batch';
@@ -20,4 +21,34 @@ export function queuedUsageEvents(payload: unknown): UsageEvent[] {
   const events = usageBatchEvents(payload);
   if (events === null) throw new Error('not a usage batch payload');
   return events as UsageEvent[];
+}
+
+let counter = 0;
+
+/** A live, billable, successful call by default; every call gets a fresh request id. */
+export function usageEventFactory(overrides: Partial<UsageEvent> = {}): UsageEvent {
+  counter += 1;
+  return {
+    requestId: `req-${process.pid}-${Date.now().toString(36)}-${counter}`,
+    at: new Date().toISOString(),
+    keyId: randomUUID(),
+    keyPrefix: 'mp_live_ab12',
+    applicationId: randomUUID(),
+    consumerAccountId: randomUUID(),
+    apiId: randomUUID(),
+    subscriptionId: randomUUID(),
+    planId: randomUUID(),
+    endpointId: randomUUID(),
+    method: 'GET',
+    status: 200,
+    latencyMs: 20,
+    bytesIn: 0,
+    bytesOut: 100,
+    mode: 'live',
+    billableUnits: 1,
+    overageUnits: 0,
+    generated: false,
+    errorCode: null,
+    ...overrides,
+  };
 }

@@ -1,4 +1,4 @@
-import { queuedUsageEvents } from '@app/common/testing';
+import { queuedUsageEvents, usageEventFactory } from '@app/common/testing';
 import { CoreEnv, JOB_QUEUES, JobQueue, type JobPayloads, type UsageEvent } from '@app/common';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -16,31 +16,10 @@ const PREFIX = `${process.env.REDIS_PREFIX ?? 'portico-test'}-usagebuf-${randomU
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let seq = 0;
+/** A call with a request id that sorts in push order. */
 function event(overrides: Partial<UsageEvent> = {}): UsageEvent {
   seq += 1;
-  return {
-    requestId: `req-${seq.toString().padStart(8, '0')}`,
-    at: new Date().toISOString(),
-    keyId: randomUUID(),
-    keyPrefix: 'mp_live_ab12',
-    applicationId: randomUUID(),
-    consumerAccountId: randomUUID(),
-    apiId: randomUUID(),
-    subscriptionId: randomUUID(),
-    planId: randomUUID(),
-    endpointId: randomUUID(),
-    method: 'GET',
-    status: 200,
-    latencyMs: 12,
-    bytesIn: 0,
-    bytesOut: 321,
-    mode: 'live',
-    billableUnits: 1,
-    overageUnits: 0,
-    generated: false,
-    errorCode: null,
-    ...overrides,
-  };
+  return usageEventFactory({ requestId: `req-${seq.toString().padStart(8, '0')}`, ...overrides });
 }
 
 function env(redisUrl: string, prefix: string): CoreEnv {

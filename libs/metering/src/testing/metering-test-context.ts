@@ -1,7 +1,6 @@
-import { CoreEnv, CoreModule, type UsageEvent } from '@app/common';
+import { CoreEnv, CoreModule } from '@app/common';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { randomUUID } from 'node:crypto';
 import { MeteringModule } from '../metering.module';
 
 @Module({})
@@ -30,34 +29,4 @@ export function createMeteringTestContext(): Promise<INestApplicationContext> {
     logger: false,
     abortOnError: false,
   });
-}
-
-let counter = 0;
-
-/** A live, billable, successful call by default; every call gets a fresh request id. */
-export function usageEventFactory(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  counter += 1;
-  return {
-    requestId: `req-${process.pid}-${Date.now().toString(36)}-${counter}`,
-    at: new Date().toISOString(),
-    keyId: randomUUID(),
-    keyPrefix: 'mp_live_ab12',
-    applicationId: randomUUID(),
-    consumerAccountId: randomUUID(),
-    apiId: randomUUID(),
-    subscriptionId: randomUUID(),
-    planId: randomUUID(),
-    endpointId: randomUUID(),
-    method: 'GET',
-    status: 200,
-    latencyMs: 20,
-    bytesIn: 0,
-    bytesOut: 100,
-    mode: 'live',
-    billableUnits: 1,
-    overageUnits: 0,
-    generated: false,
-    errorCode: null,
-    ...overrides,
-  };
 }
