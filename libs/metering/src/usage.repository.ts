@@ -169,7 +169,9 @@ export class UsageRepository {
    * log, rollups and their deltas for the hour/day fold, batch row with its count), so the rollup
    * rows it locks are released as soon as they are written. Answers false, having changed nothing, when any request id was stored before
    * or the batch id was applied already (`metering_require_all_fresh` raises and the statement
-   * rolls back): the caller then applies the batch with `claimBatch` and friends.
+   * rolls back): the caller then applies the batch with `claimBatch` and friends. Never inside a
+   * caller's transaction: the `metering.deltas_logged` it sets would then hide that transaction's
+   * later minute-rollup writes from the delta trigger.
    */
   async applyFreshBatch(
     batchId: string,
