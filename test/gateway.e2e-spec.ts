@@ -28,6 +28,10 @@ describe('gateway process', () => {
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.headers['x-portico-generated']).toBe('true');
     expect(res.body).toMatchObject({ code: 'invalid_api_key', status: 401, requestId: res.headers['x-portico-request-id'] });
+    // the gateway's own request id: a UUIDv7 carrying the time it received the call
+    const id = String(res.headers['x-portico-request-id']);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Math.abs(parseInt(id.slice(0, 8) + id.slice(9, 13), 16) - Date.now())).toBeLessThan(60_000);
   });
 
   it('refuses TRACE', async () => {

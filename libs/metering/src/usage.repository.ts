@@ -77,6 +77,9 @@ const ROLLUP_COLUMNS =
   'subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id, status_class, consumer_account_id, ' +
   'mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units, latency_ms_sum, latency_histogram';
 
+/** The columns read from `unnest(…) AS d(ROLLUP_COLUMNS)`, the histogram sent as text. */
+const ROLLUP_SELECT = ROLLUP_COLUMNS.replace('latency_histogram', 'latency_histogram::int[]');
+
 const ROLLUP_ARRAY_TYPES =
   'uuid timestamptz uuid uuid uuid uuid uuid smallint uuid varchar bigint bigint bigint bigint bigint bigint bigint text'.split(
     ' ',
@@ -93,16 +96,9 @@ const HISTOGRAM_SUM = `ARRAY[${Array.from(
 
 /** Adds the rollup deltas given as arrays from `$first` on (see `rollupArrays`), locking rows in the given order. */
 function rollupUpsert(first: number): string {
-  return `INSERT INTO usage_minute_rollups AS r (subscription_id, minute, application_id, key_id, api_id, endpoint_id,
-         plan_id, status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units,
-         overage_units, latency_ms_sum, latency_histogram)
-       SELECT d.subscription_id, d.minute, d.application_id, d.key_id, d.api_id, d.endpoint_id, d.plan_id,
-         d.status_class, d.consumer_account_id, d.mode, d.calls, d.errors, d.bytes_in, d.bytes_out, d.billable_units,
-         d.overage_units, d.latency_ms_sum, d.latency_histogram::int[]
-       FROM unnest(${arrayParams(first, ROLLUP_ARRAY_TYPES)})
-         WITH ORDINALITY AS d(subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id,
-           status_class, consumer_account_id, mode, calls, errors, bytes_in, bytes_out, billable_units, overage_units,
-           latency_ms_sum, latency_histogram, ord)
+  return `INSERT INTO usage_minute_rollups AS r (${ROLLUP_COLUMNS})
+       SELECT ${ROLLUP_SELECT}
+       FROM unnest(${arrayParams(first, ROLLUP_ARRAY_TYPES)}) WITH ORDINALITY AS d(${ROLLUP_COLUMNS}, ord)
        ORDER BY d.ord
        ON CONFLICT ON CONSTRAINT pk_usage_minute_rollups DO UPDATE SET
          calls = r.calls + EXCLUDED.calls,
@@ -122,7 +118,7 @@ function rollupUpsert(first: number): string {
  */
 function rollupDeltasAppend(first: number): string {
   return `INSERT INTO usage_rollup_deltas (${ROLLUP_COLUMNS})
-       SELECT ${ROLLUP_COLUMNS.replace('latency_histogram', 'latency_histogram::int[]')}
+       SELECT ${ROLLUP_SELECT}
        FROM unnest(${arrayParams(first, ROLLUP_ARRAY_TYPES)})
          AS d(${ROLLUP_COLUMNS})`;
 }

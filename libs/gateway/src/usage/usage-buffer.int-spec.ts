@@ -96,6 +96,8 @@ describe('UsageBuffer → BullMQ (real Redis)', () => {
     expect(job.id).toBe(`usage-${job.data.batchId}`);
     expect(queuedUsageEvents(job.data)).toEqual(events);
     expect(job.opts.attempts).toBeGreaterThan(1);
+    // finished batches are not kept by the thousand (each holds up to 500 calls)
+    expect(job.opts.removeOnComplete).toEqual({ count: 100 });
     await until(
       async () => buffer.enqueued,
       (n) => n === 3,
