@@ -17,6 +17,7 @@ import { UsageHourDayRollups1795874400000 } from './1795874400000-usage-hour-day
 import { SearchFacetCounts1795875000000 } from './1795875000000-search-facet-counts';
 import { BillingDisputeOutcomes1795875600000 } from './1795875600000-billing-dispute-outcomes';
 import { MeteringDeltasFromApply1795876200000 } from './1795876200000-metering-deltas-from-apply';
+import { MeteringFreshApplyByUniqueViolation1795877400000 } from './1795877400000-metering-fresh-apply-by-unique-violation';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -41,4 +42,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SearchFacetCounts1795875000000,
   BillingDisputeOutcomes1795875600000,
   MeteringDeltasFromApply1795876200000,
+  MeteringFreshApplyByUniqueViolation1795877400000,
 ];

@@ -10,6 +10,9 @@
  *     claim, request log, rollups, last_used_at) on batches of 500, 4 in parallel, no queue;
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
  *     worker app's default concurrency (4) running the same handler — what one worker process does.
+ * Each run also reads the CPU it cost per event: PostgreSQL's processes (/proc, all of them on
+ * this machine) and this process (the worker's side) — far steadier than events/s on a shared
+ * machine, and it shows which side a change helped.
  * Lag: the gateway's own producer (`UsageBuffer`, 50 ms / 500-event batches) fed at a sustained
  * rate while the BullMQ worker drains it; for a sample of calls, the time from push to the moment
  * its row is visible in Postgres (request log and rollups commit in one transaction).
@@ -46,7 +49,14 @@ import { cpus } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
 import { aggregateCalls, meteredCall, UsageRepository, type MeteredCall } from '@app/metering/testing';
-import { admin, databaseUrl, median, migrateDatabase, percentile } from './bench-support';
+import {
+  admin,
+  cpuMsOfProcessesNamed,
+  databaseUrl,
+  median,
+  migrateDatabase,
+  percentile,
+} from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
@@ -140,6 +150,33 @@ function makeBatches(who: Who[], n: number): UsageBatch[] {
 }
 
 /** Runs `work` over `items` with `concurrency` in flight. */
+/** Throughput of one measured run, and what it cost per event in CPU. */
+interface Measured {
+  perSecond: number;
+  /** µs of CPU per event in PostgreSQL's processes (all of them on this machine: backends, WAL writer, …). */
+  postgresUs: number;
+  /** µs of CPU per event in this process (the worker's side: decoding, aggregation, parameters, BullMQ). */
+  workerUs: number;
+}
+
+/** Starts measuring wall time and CPU; `stop(events)` answers the run's `Measured`. */
+function startMeter(): { stop(events: number): Measured } {
+  const postgres = cpuMsOfProcessesNamed('postgres');
+  const self = process.cpuUsage();
+  const start = performance.now();
+  return {
+    stop(events) {
+      const seconds = (performance.now() - start) / 1000;
+      const used = process.cpuUsage(self);
+      return {
+        perSecond: events / seconds,
+        postgresUs: ((cpuMsOfProcessesNamed('postgres') - postgres) * 1000) / events,
+        workerUs: (used.user + used.system) / events,
+      };
+    },
+  };
+}
+
 async function pool<T>(
   items: readonly T[],
   concurrency: number,
@@ -154,8 +191,8 @@ async function pool<T>(
 }
 
 /** The naive design: one transaction per event (request log insert + one rollup upsert). */
-async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<number> {
-  const start = performance.now();
+async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<Measured> {
+  const meter = startMeter();
   await pool(events, CONCURRENCY, (e) =>
     db.transaction(async (m) => {
       const fresh = await m.query<unknown[]>(
@@ -221,13 +258,13 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<n
       );
     }),
   );
-  return events.length / ((performance.now() - start) / 1000);
+  return meter.stop(events.length);
 }
 
-async function directApply(processor: MeteringProcessor, batches: UsageBatch[]): Promise<number> {
-  const start = performance.now();
+async function directApply(processor: MeteringProcessor, batches: UsageBatch[]): Promise<Measured> {
+  const meter = startMeter();
   await pool(batches, CONCURRENCY, (batch) => processor.applyUsageBatch(batch));
-  return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
+  return meter.stop(batches.length * BATCH_SIZE);
 }
 
 /**
@@ -235,10 +272,10 @@ async function directApply(processor: MeteringProcessor, batches: UsageBatch[]):
  * request log, no batch id, no request-id dedup, no key uses, no hour/day deltas (the minute
  * rollups' triggers are off meanwhile), so not exactly-once.
  */
-async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: UsageBatch[]): Promise<number> {
+async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: UsageBatch[]): Promise<Measured> {
   await db.query('ALTER TABLE usage_minute_rollups DISABLE TRIGGER USER');
   try {
-    const start = performance.now();
+    const meter = startMeter();
     await pool(batches, CONCURRENCY, (batch) =>
       usage.addToRollups(
         db.manager,
@@ -249,7 +286,7 @@ async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: Usag
         ),
       ),
     );
-    return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
+    return meter.stop(batches.length * BATCH_SIZE);
   } finally {
     await db.query('ALTER TABLE usage_minute_rollups ENABLE TRIGGER USER');
   }
@@ -260,7 +297,7 @@ async function bullApply(
   jobs: JobQueue,
   processor: MeteringProcessor,
   batches: UsageBatch[],
-): Promise<number> {
+): Promise<Measured> {
   const queue = jobs.queue(JOB_QUEUES['metering.apply-usage-batch']);
   await queue.addBulk(
     batches.map((b) => ({
@@ -270,7 +307,7 @@ async function bullApply(
     })),
   );
   let done = 0;
-  const start = performance.now();
+  const meter = startMeter();
   const finished = new Promise<void>((resolve, reject) => {
     const worker = new Worker(queue.name, (job) => processor.applyUsageBatch(job.data as UsageBatch), {
       connection: bullConnection(env),
@@ -284,7 +321,7 @@ async function bullApply(
     worker.on('failed', (_job, error) => reject(error));
   });
   await finished;
-  return (batches.length * BATCH_SIZE) / ((performance.now() - start) / 1000);
+  return meter.stop(batches.length * BATCH_SIZE);
 }
 
 async function lagRun(
@@ -446,10 +483,10 @@ async function main(): Promise<void> {
 
     const jobs = new JobQueue(env);
     const results = {
-      baseline: [] as number[],
-      direct: [] as number[],
-      bull: [] as number[],
-      prototype: [] as number[],
+      baseline: [] as Measured[],
+      direct: [] as Measured[],
+      bull: [] as Measured[],
+      prototype: [] as Measured[],
       rows: [] as number[],
     };
     for (let round = 1; round <= ROUNDS; round++) {
@@ -472,24 +509,32 @@ async function main(): Promise<void> {
       results.bull.push(bull);
       results.rows.push(after - before);
       console.log(
-        `round ${round}: per-event ${fmt(baseline)}/s · apply direct ${fmt(direct)}/s · apply BullMQ ${fmt(bull)}/s · rollups only ${fmt(prototype)}/s`,
+        `round ${round}: per-event ${fmt(baseline.perSecond)}/s · apply direct ${fmt(direct.perSecond)}/s · apply BullMQ ${fmt(bull.perSecond)}/s · rollups only ${fmt(prototype.perSecond)}/s`,
       );
     }
     await jobs.onApplicationShutdown();
-    const base = median(results.baseline);
-    const line = (name: string, values: number[]) =>
-      `| ${name.padEnd(44)} | ${fmt(median(values)).padStart(9)} | ${`${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`.padStart(17)} | ${(median(values) / base).toFixed(1).padStart(6)}× |`;
+    const base = median(results.baseline.map((m) => m.perSecond));
+    const micros = (values: number[]) => median(values).toFixed(1).padStart(8);
+    const line = (name: string, measured: Measured[]) => {
+      const rates = measured.map((m) => m.perSecond);
+      return (
+        `| ${name.padEnd(44)} | ${fmt(median(rates)).padStart(9)} | ${`${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`.padStart(17)} | ` +
+        `${(median(rates) / base).toFixed(1).padStart(6)}× | ${micros(measured.map((m) => m.postgresUs))} | ${micros(measured.map((m) => m.workerUs)).padStart(12)} |`
+      );
+    };
     console.log('');
     console.log(
-      `| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base |`,
+      `| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base | PG µs/ev | worker µs/ev |`,
     );
-    console.log('| -------------------------------------------- | --------: | ----------------: | -----: |');
+    console.log(
+      '| -------------------------------------------- | --------: | ----------------: | -----: | -------: | -----------: |',
+    );
     console.log(line('baseline: one transaction per event', results.baseline));
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
     console.log(line(`apply, through BullMQ (one Worker, conc. ${CONCURRENCY})`, results.bull));
     console.log(line('rollups only (prototype shape, not exact)', results.prototype));
     console.log(
-      `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull) >= 75_000 ? 'met' : 'NOT met'}`,
+      `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull.map((m) => m.perSecond)) >= 75_000 ? 'met' : 'NOT met'}`,
     );
 
     console.log('');

@@ -3,6 +3,7 @@
  * and the statistics they print.
  */
 import { MIGRATIONS } from '@migrations';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -43,6 +44,23 @@ export function median(values: readonly number[]): number {
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** CPU time (utime + stime, in ms; /proc's 100 Hz ticks) of every process whose name is `comm`. */
+export function cpuMsOfProcessesNamed(comm: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
 }
 
 /** Runs every migration on scratch database `name` (created by the caller); answers its URL. */
