@@ -18,6 +18,7 @@ import { SearchFacetCounts1795875000000 } from './1795875000000-search-facet-cou
 import { BillingDisputeOutcomes1795875600000 } from './1795875600000-billing-dispute-outcomes';
 import { MeteringDeltasFromApply1795876200000 } from './1795876200000-metering-deltas-from-apply';
 import { MeteringFreshApplyByUniqueViolation1795877400000 } from './1795877400000-metering-fresh-apply-by-unique-violation';
+import { UsageRequestLogLighterIndexes1795878000000 } from './1795878000000-usage-request-log-lighter-indexes';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -43,4 +44,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   BillingDisputeOutcomes1795875600000,
   MeteringDeltasFromApply1795876200000,
   MeteringFreshApplyByUniqueViolation1795877400000,
+  UsageRequestLogLighterIndexes1795878000000,
 ];

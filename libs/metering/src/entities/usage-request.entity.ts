@@ -2,19 +2,19 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * The recent-request log, one row per counted call, keyed by request id: the key is also what
- * makes a request counted once when it shows up in two batches (insert … on conflict do nothing,
- * and only the new rows reach the rollups). Never holds bodies, query strings, headers or keys —
- * only the key's display prefix. Pruned after `REQUEST_LOG_RETENTION_DAYS` by `at`.
+ * makes a request counted once when it shows up in two batches (only requests whose row is new
+ * reach the rollups; README "Invariants"). Never holds bodies, query strings, headers or keys —
+ * only the key's display prefix. Pruned after `REQUEST_LOG_RETENTION_DAYS` by `at`. Written once
+ * per call, so it has only the indexes its reads need (migration UsageRequestLogLighterIndexes).
  */
 @Entity({ name: 'usage_requests' })
 @Index('ix_usage_requests__consumer_account_id_at', ['consumerAccountId', 'at'])
-@Index('ix_usage_requests__api_id_at', ['apiId', 'at'])
 export class UsageRequestEntity {
   @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'pk_usage_requests' })
   requestId!: string;
 
-  /** When the gateway received the call. */
-  @Index('ix_usage_requests__at')
+  /** When the gateway received the call. BRIN-indexed for the prune (TypeORM cannot declare BRIN: not synchronised). */
+  @Index('ix_usage_requests__at', { synchronize: false })
   @Column({ type: 'timestamptz' })
   at!: Date;
 
