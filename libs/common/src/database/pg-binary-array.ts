@@ -32,13 +32,24 @@ const TWO_32 = 4_294_967_296;
 
 type Writer<T> = (buffer: Buffer, offset: number, value: T) => void;
 
+// Byte stores rather than Buffer's writeInt32BE & co.: those check their arguments on every call,
+// which was most of the encoding time; the values are checked here once (`integer`).
+
+/** A 32-bit integer, big-endian (a byte store keeps the low 8 bits). */
+function int32(buffer: Buffer, offset: number, value: number): void {
+  buffer[offset] = value >>> 24;
+  buffer[offset + 1] = value >>> 16;
+  buffer[offset + 2] = value >>> 8;
+  buffer[offset + 3] = value;
+}
+
 function header(buffer: Buffer, oid: number, length: number, hasNull: boolean): number {
-  buffer.writeInt32BE(length === 0 ? 0 : 1, 0);
-  buffer.writeInt32BE(hasNull ? 1 : 0, 4);
-  buffer.writeUInt32BE(oid, 8);
+  int32(buffer, 0, length === 0 ? 0 : 1);
+  int32(buffer, 4, hasNull ? 1 : 0);
+  int32(buffer, 8, oid);
   if (length === 0) return 12;
-  buffer.writeInt32BE(length, 12);
-  buffer.writeInt32BE(1, 16);
+  int32(buffer, 12, length);
+  int32(buffer, 16, 1);
   return 20;
 }
 
@@ -53,12 +64,13 @@ function fixedWidth<T>(oid: number, width: number, write: Writer<T>) {
     let offset = header(buffer, oid, values.length, nulls > 0);
     for (const value of values) {
       if (value === null) {
-        offset = buffer.writeInt32BE(-1, offset);
+        int32(buffer, offset, -1);
+        offset += 4;
         continue;
       }
-      offset = buffer.writeInt32BE(width, offset);
-      write(buffer, offset, value);
-      offset += width;
+      int32(buffer, offset, width);
+      write(buffer, offset + 4, value);
+      offset += 4 + width;
     }
     return buffer;
   };
@@ -74,8 +86,8 @@ function integer(value: number, min: number, max: number, type: string): number 
 const writeInt64: Writer<number> = (buffer, offset, value) => {
   integer(value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'int8');
   const high = Math.floor(value / TWO_32);
-  buffer.writeInt32BE(high, offset);
-  buffer.writeUInt32BE(value - high * TWO_32, offset + 4);
+  int32(buffer, offset, high);
+  int32(buffer, offset + 4, value - high * TWO_32);
 };
 
 const HEX = new Int8Array(128).fill(-1);
@@ -122,11 +134,13 @@ function textual(oid: number) {
     let offset = header(buffer, oid, values.length, nulls > 0);
     for (const value of values) {
       if (value === null) {
-        offset = buffer.writeInt32BE(-1, offset);
+        int32(buffer, offset, -1);
+        offset += 4;
         continue;
       }
       const length = buffer.write(value, offset + 4, 'utf8');
-      offset = buffer.writeInt32BE(length, offset) + length;
+      int32(buffer, offset, length);
+      offset += 4 + length;
     }
     return buffer;
   };
@@ -137,11 +151,13 @@ export const pgBinaryArray = {
     buffer[offset] = value ? 1 : 0;
   }),
   int2: fixedWidth<number>(OID.int2, 2, (buffer, offset, value) => {
-    buffer.writeInt16BE(integer(value, -32_768, 32_767, 'int2'), offset);
+    integer(value, -32_768, 32_767, 'int2');
+    buffer[offset] = value >>> 8;
+    buffer[offset + 1] = value;
   }),
-  int4: fixedWidth<number>(OID.int4, 4, (buffer, offset, value) => {
-    buffer.writeInt32BE(integer(value, -2_147_483_648, 2_147_483_647, 'int4'), offset);
-  }),
+  int4: fixedWidth<number>(OID.int4, 4, (buffer, offset, value) =>
+    int32(buffer, offset, integer(value, -2_147_483_648, 2_147_483_647, 'int4')),
+  ),
   int8: fixedWidth<number>(OID.int8, 8, writeInt64),
   /** Instants as Unix ms (microseconds since 2000-01-01 on the wire). */
   timestamptz: fixedWidth<number>(OID.timestamptz, 8, (buffer, offset, ms) =>
