@@ -33,7 +33,6 @@ import {
   bullPrefix,
   encodeUsageCalls,
   timeOrderedUuid,
-  usageBatchEvents,
   type UsageEvent,
 } from '@app/common';
 import { UsageBuffer } from '@app/gateway';
@@ -48,7 +47,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
-import { aggregateCalls, meteredCall, UsageRepository, type MeteredCall } from '@app/metering/testing';
+import { aggregateCalls, meteredCalls, UsageRepository, type MeteredCall } from '@app/metering/testing';
 import {
   admin,
   cpuMsOfProcessesNamed,
@@ -279,11 +278,7 @@ async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: Usag
     await pool(batches, CONCURRENCY, (batch) =>
       usage.addToRollups(
         db.manager,
-        aggregateCalls(
-          (usageBatchEvents(batch) ?? [])
-            .map(meteredCall)
-            .filter((call): call is MeteredCall => call !== null),
-        ),
+        aggregateCalls((meteredCalls(batch) ?? []).filter((call): call is MeteredCall => call !== null)),
       ),
     );
     return meter.stop(batches.length * BATCH_SIZE);

@@ -1,8 +1,8 @@
-import { Clock, isUuid, usageBatchEvents, type JobPayloads } from '@app/common';
+import { Clock, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { billedSubscriptionIds } from './billed-subscriptions';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
-import { aggregateCalls, meteredCall, type MeteredCall } from './usage-aggregation';
+import { aggregateCalls, meteredCalls, type MeteredCall } from './usage-aggregation';
 import { UsageAnalyticsRepository } from './analytics/usage-analytics.repository';
 import { UsageRepository, type PeriodQuery, type PeriodUsageRow } from './usage.repository';
 
@@ -81,15 +81,14 @@ export class MeteringService {
         `usage batch id must be a UUID, got ${JSON.stringify(batch?.batchId)}`,
       );
     const batchId = batch.batchId.toLowerCase();
-    const raw = usageBatchEvents(batch);
-    if (raw === null)
+    const checked = meteredCalls(batch);
+    if (checked === null)
       throw new MalformedUsageBatchError(
         'usage batch payload needs its calls: columns of one length (`calls`) or an `events` array',
       );
     const byRequest = new Map<string, MeteredCall>();
     let invalid = 0;
-    for (const event of raw) {
-      const call = meteredCall(event);
+    for (const call of checked) {
       if (!call) invalid += 1;
       else if (!byRequest.has(call.requestId)) byRequest.set(call.requestId, call);
     }
@@ -99,15 +98,15 @@ export class MeteringService {
       a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
     );
 
-    const counted = (await this.usage.applyFreshBatch(batchId, raw.length, calls, aggregateCalls(calls)))
+    const counted = (await this.usage.applyFreshBatch(batchId, checked.length, calls, aggregateCalls(calls)))
       ? calls.length
-      : await this.applyCarefully(batchId, raw.length, calls);
+      : await this.applyCarefully(batchId, checked.length, calls);
     const keysMoved = recordKeyUses ? await recordKeyUses(latestKeyUses(calls)) : 0;
     return {
       applied: counted !== null,
-      events: raw.length,
+      events: checked.length,
       counted: counted ?? 0,
-      duplicates: counted === null ? 0 : raw.length - invalid - counted,
+      duplicates: counted === null ? 0 : checked.length - invalid - counted,
       invalid,
       keysMoved,
       billedSubscriptionIds: billedSubscriptionIds(calls),

@@ -1,4 +1,4 @@
-import type { UsageEvent } from '@app/common';
+import { encodeUsageCalls, type UsageEvent } from '@app/common';
 import { randomUUID } from 'node:crypto';
 import { usageEventFactory } from './testing';
 import {
@@ -6,6 +6,7 @@ import {
   aggregateCalls,
   billedUnits,
   meteredCall,
+  meteredCalls,
   rollupKey,
   type MeteredCall,
 } from './usage-aggregation';
@@ -74,6 +75,44 @@ describe('meteredCall', () => {
   it('rejects what is not an object', () => {
     expect(meteredCall(null)).toBeNull();
     expect(meteredCall('event')).toBeNull();
+  });
+});
+
+describe('meteredCalls', () => {
+  const events = () => {
+    const keyId = randomUUID().toUpperCase();
+    return [
+      usageEventFactory({ keyId, latencyMs: 3.4 }),
+      usageEventFactory({ keyId, endpointId: null, status: 503 }),
+      usageEventFactory({ mode: 'test', generated: true }),
+    ];
+  };
+
+  it('checks a columnar payload exactly as meteredCall checks the same events', () => {
+    const sent = events();
+    expect(meteredCalls({ batchId: 'b', calls: encodeUsageCalls(sent) })).toEqual(sent.map(meteredCall));
+    expect(meteredCalls({ batchId: 'b', events: sent })).toEqual(sent.map(meteredCall));
+  });
+
+  it('marks every call of a malformed caller, and a call whose indexes point nowhere, as malformed', () => {
+    const [first, second] = events();
+    const other = usageEventFactory({ keyId: 'not-a-uuid' });
+    const calls = encodeUsageCalls([first, second, other]);
+    calls.endpoint[1] = 7;
+    expect(meteredCalls({ batchId: 'b', calls })).toEqual([meteredCall(first), null, null]);
+    for (const index of [-1, 1.5, '0', '__proto__', 99]) {
+      const bad = encodeUsageCalls([first]);
+      (bad.caller as unknown[])[0] = index;
+      expect(meteredCalls({ batchId: 'b', calls: bad })).toEqual([null]);
+    }
+  });
+
+  it('answers null for a payload without readable calls', () => {
+    const calls = encodeUsageCalls(events());
+    calls.status.pop();
+    expect(meteredCalls({ batchId: 'b', calls })).toBeNull();
+    expect(meteredCalls({ batchId: 'b' })).toBeNull();
+    expect(meteredCalls(null)).toBeNull();
   });
 });
 

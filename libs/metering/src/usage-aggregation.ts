@@ -1,4 +1,4 @@
-import type { UsageEvent } from '@app/common';
+import { usageBatchColumns, type UsageEvent } from '@app/common';
 import { emptyHistogram, recordLatency, type LatencyHistogram } from './latency-histogram';
 
 /** Stands for "none" in rollup key columns (a primary key column cannot be null): no subscription, API, plan or endpoint. */
@@ -78,6 +78,99 @@ const optionalUuid = (value: unknown): value is string | null => value === null 
 
 const lower = (value: string | null): string | null => (value === null ? null : value.toLowerCase());
 
+/** Who made a call, checked, ids lower-cased: one per caller of a columnar batch, shared by its calls. */
+type CheckedCaller = Pick<
+  MeteredCall,
+  | 'keyId'
+  | 'keyPrefix'
+  | 'applicationId'
+  | 'consumerAccountId'
+  | 'apiId'
+  | 'subscriptionId'
+  | 'planId'
+  | 'mode'
+>;
+
+function checkedCaller(
+  keyId: unknown,
+  keyPrefix: unknown,
+  applicationId: unknown,
+  consumerAccountId: unknown,
+  apiId: unknown,
+  subscriptionId: unknown,
+  planId: unknown,
+  mode: unknown,
+): CheckedCaller | null {
+  if (!isUuid(keyId) || !isUuid(applicationId) || !isUuid(consumerAccountId)) return null;
+  if (!optionalUuid(apiId) || !optionalUuid(subscriptionId) || !optionalUuid(planId)) return null;
+  if (typeof keyPrefix !== 'string' || keyPrefix.length > 32) return null;
+  if (mode !== 'live' && mode !== 'test') return null;
+  return {
+    keyId: keyId.toLowerCase(),
+    keyPrefix,
+    applicationId: applicationId.toLowerCase(),
+    consumerAccountId: consumerAccountId.toLowerCase(),
+    apiId: lower(apiId),
+    subscriptionId: lower(subscriptionId),
+    planId: lower(planId),
+    mode,
+  };
+}
+
+/** A call of a checked caller and endpoint (lower-cased), its own fields checked; null when one is malformed. */
+function checkedCall(
+  caller: CheckedCaller,
+  endpointId: string | null,
+  requestId: unknown,
+  atIso: unknown,
+  method: unknown,
+  status: unknown,
+  latencyMs: unknown,
+  bytesIn: unknown,
+  bytesOut: unknown,
+  billableUnits: unknown,
+  overageUnits: unknown,
+  generated: unknown,
+  errorCode: unknown,
+): MeteredCall | null {
+  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) return null;
+  if (typeof atIso !== 'string') return null;
+  const at = new Date(atIso);
+  const time = at.getTime();
+  if (Number.isNaN(time)) return null;
+  if (typeof method !== 'string' || !METHOD.test(method)) return null;
+  if (!isCount(status) || status < 100 || status > 599) return null;
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) return null;
+  if (!isCount(bytesIn) || !isCount(bytesOut)) return null;
+  if (!isCount(billableUnits, MAX_UNITS) || !isCount(overageUnits, MAX_UNITS)) return null;
+  if (typeof generated !== 'boolean') return null;
+  if (errorCode !== null && (typeof errorCode !== 'string' || errorCode.length > 64)) return null;
+  const billed = billedUnits({ mode: caller.mode, status, generated, billableUnits, overageUnits });
+  return {
+    requestId,
+    at,
+    minute: time - (((time % 60_000) + 60_000) % 60_000),
+    keyId: caller.keyId,
+    keyPrefix: caller.keyPrefix,
+    applicationId: caller.applicationId,
+    consumerAccountId: caller.consumerAccountId,
+    apiId: caller.apiId,
+    subscriptionId: caller.subscriptionId,
+    planId: caller.planId,
+    endpointId,
+    method,
+    status,
+    latencyMs: Math.round(latencyMs),
+    bytesIn,
+    bytesOut,
+    mode: caller.mode,
+    generated,
+    errorCode,
+    billableUnits: billed.billableUnits,
+    overageUnits: billed.overageUnits,
+  };
+}
+
 /**
  * Checks one event from a batch; null when it cannot be stored (a malformed event must not make
  * its whole batch fail forever). Latency is rounded to whole ms.
@@ -85,54 +178,77 @@ const lower = (value: string | null): string | null => (value === null ? null : 
 export function meteredCall(raw: unknown): MeteredCall | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const e = raw as Partial<Record<keyof UsageEvent, unknown>>;
-  if (typeof e.requestId !== 'string' || !REQUEST_ID.test(e.requestId)) return null;
-  if (typeof e.at !== 'string') return null;
-  const at = new Date(e.at);
-  if (Number.isNaN(at.getTime())) return null;
-  if (!isUuid(e.keyId) || !isUuid(e.applicationId) || !isUuid(e.consumerAccountId)) return null;
-  if (
-    !optionalUuid(e.apiId) ||
-    !optionalUuid(e.subscriptionId) ||
-    !optionalUuid(e.planId) ||
-    !optionalUuid(e.endpointId)
-  )
-    return null;
-  if (typeof e.keyPrefix !== 'string' || e.keyPrefix.length > 32) return null;
-  if (typeof e.method !== 'string' || !METHOD.test(e.method)) return null;
-  if (!isCount(e.status) || e.status < 100 || e.status > 599) return null;
-  if (typeof e.latencyMs !== 'number' || !Number.isFinite(e.latencyMs) || e.latencyMs < 0) return null;
-  if (!isCount(e.bytesIn) || !isCount(e.bytesOut)) return null;
-  if (e.mode !== 'live' && e.mode !== 'test') return null;
-  if (!isCount(e.billableUnits, MAX_UNITS) || !isCount(e.overageUnits, MAX_UNITS)) return null;
-  if (typeof e.generated !== 'boolean') return null;
-  if (e.errorCode !== null && (typeof e.errorCode !== 'string' || e.errorCode.length > 64)) return null;
+  const caller = checkedCaller(
+    e.keyId,
+    e.keyPrefix,
+    e.applicationId,
+    e.consumerAccountId,
+    e.apiId,
+    e.subscriptionId,
+    e.planId,
+    e.mode,
+  );
+  if (caller === null || !optionalUuid(e.endpointId)) return null;
+  return checkedCall(
+    caller,
+    lower(e.endpointId),
+    e.requestId,
+    e.at,
+    e.method,
+    e.status,
+    e.latencyMs,
+    e.bytesIn,
+    e.bytesOut,
+    e.billableUnits,
+    e.overageUnits,
+    e.generated,
+    e.errorCode,
+  );
+}
 
-  const event = raw as UsageEvent;
-  const time = at.getTime();
-  const billed = billedUnits(event);
-  return {
-    requestId: event.requestId,
-    at,
-    minute: time - (((time % 60_000) + 60_000) % 60_000),
-    keyId: event.keyId.toLowerCase(),
-    keyPrefix: event.keyPrefix,
-    applicationId: event.applicationId.toLowerCase(),
-    consumerAccountId: event.consumerAccountId.toLowerCase(),
-    apiId: lower(event.apiId),
-    subscriptionId: lower(event.subscriptionId),
-    planId: lower(event.planId),
-    endpointId: lower(event.endpointId),
-    method: event.method,
-    status: event.status,
-    latencyMs: Math.round(event.latencyMs),
-    bytesIn: event.bytesIn,
-    bytesOut: event.bytesOut,
-    mode: event.mode,
-    generated: event.generated,
-    errorCode: event.errorCode,
-    billableUnits: billed.billableUnits,
-    overageUnits: billed.overageUnits,
-  };
+const isIndex = (value: unknown, of: readonly unknown[]): value is number =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) < of.length;
+
+/**
+ * The calls of a usage batch payload checked (`meteredCall`'s rules; null for a call that cannot be
+ * stored), in payload order; null when the payload has no readable calls. Columnar payloads
+ * (`UsageCalls`) are checked without an object per call: each caller and endpoint once.
+ */
+export function meteredCalls(payload: unknown): (MeteredCall | null)[] | null {
+  const events = (payload as { events?: unknown } | null)?.events;
+  if (Array.isArray(events)) return events.map(meteredCall);
+  const columns = usageBatchColumns(payload);
+  if (columns === null) return null;
+  const callers = columns.callers.map((c: unknown) =>
+    Array.isArray(c) ? checkedCaller(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]) : null,
+  );
+  // undefined: malformed (null is "no endpoint")
+  const endpoints = columns.endpoints.map((id: unknown) => (optionalUuid(id) ? lower(id) : undefined));
+  const out = new Array<MeteredCall | null>(columns.requestId.length);
+  for (let i = 0; i < out.length; i++) {
+    const caller = isIndex(columns.caller[i], callers) ? callers[columns.caller[i]] : null;
+    const endpoint = isIndex(columns.endpoint[i], endpoints) ? endpoints[columns.endpoint[i]] : undefined;
+    const generated = columns.generated[i];
+    out[i] =
+      caller && endpoint !== undefined
+        ? checkedCall(
+            caller,
+            endpoint,
+            columns.requestId[i],
+            columns.at[i],
+            columns.method[i],
+            columns.status[i],
+            columns.latencyMs[i],
+            columns.bytesIn[i],
+            columns.bytesOut[i],
+            columns.billableUnits[i],
+            columns.overageUnits[i],
+            generated === 1 ? true : generated === 0 ? false : generated,
+            columns.errorCode[i],
+          )
+        : null;
+  }
+  return out;
 }
 
 /** One row of `usage_minute_rollups` to add (its key, then the counts). */

@@ -66,11 +66,14 @@ export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
     generated: [],
     errorCode: [],
   };
-  const callerIndex = new Map<string, number>();
+  // callers by key id, then compared field by field (no composite string key built per call)
+  const callersByKey = new Map<string, number[]>();
   const endpointIndex = new Map<string | null, number>();
   for (const event of events) {
-    const callerKey = `${event.keyId}|${event.applicationId}|${event.consumerAccountId}|${event.apiId}|${event.subscriptionId}|${event.planId}|${event.mode}|${event.keyPrefix}`;
-    let caller = callerIndex.get(callerKey);
+    let sameKey = callersByKey.get(event.keyId);
+    if (sameKey === undefined) callersByKey.set(event.keyId, (sameKey = []));
+    let caller: number | undefined;
+    for (const index of sameKey) if (isCaller(calls.callers[index], event)) caller = index;
     if (caller === undefined) {
       caller = calls.callers.length;
       calls.callers.push([
@@ -83,7 +86,7 @@ export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
         event.planId,
         event.mode,
       ]);
-      callerIndex.set(callerKey, caller);
+      sameKey.push(caller);
     }
     let endpoint = endpointIndex.get(event.endpointId);
     if (endpoint === undefined) {
@@ -108,6 +111,18 @@ export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
   return calls;
 }
 
+function isCaller(c: UsageCaller, event: UsageEvent): boolean {
+  return (
+    c[1] === event.keyPrefix &&
+    c[2] === event.applicationId &&
+    c[3] === event.consumerAccountId &&
+    c[4] === event.apiId &&
+    c[5] === event.subscriptionId &&
+    c[6] === event.planId &&
+    c[7] === event.mode
+  );
+}
+
 const COLUMNS = [
   'requestId',
   'at',
@@ -125,21 +140,33 @@ const COLUMNS = [
 ] as const;
 
 /**
- * The calls of a batch payload as event-shaped objects, unchecked (metering checks each one):
- * `events` as sent, or `calls` decoded. A call whose caller or endpoint index points nowhere comes
- * out as null (malformed); null when the payload has neither an events array nor well-formed
- * columns (all of one length), which no retry can fix.
+ * The columns of a batch payload's `calls`, unchecked but for their shape (every column an array,
+ * all of one length); null when there are none or they are not of one length, which no retry can fix.
  */
-export function usageBatchEvents(payload: unknown): unknown[] | null {
+export function usageBatchColumns(payload: unknown): UsageCalls | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { events, calls } = payload as { events?: unknown; calls?: unknown };
-  if (Array.isArray(events)) return events as unknown[];
+  const { calls } = payload as { calls?: unknown };
   if (typeof calls !== 'object' || calls === null) return null;
   const c = calls as Record<string, unknown>;
   if (!Array.isArray(c.callers) || !Array.isArray(c.endpoints) || !Array.isArray(c.requestId)) return null;
   const n = c.requestId.length;
   if (!COLUMNS.every((name) => Array.isArray(c[name]) && (c[name] as unknown[]).length === n)) return null;
-  const columns = c as unknown as UsageCalls;
+  return c as unknown as UsageCalls;
+}
+
+/**
+ * The calls of a batch payload as event-shaped objects, unchecked (metering checks each one):
+ * `events` as sent, or `calls` decoded. A call whose caller or endpoint index points nowhere comes
+ * out as null (malformed); null when the payload has neither an events array nor well-formed
+ * columns (`usageBatchColumns`).
+ */
+export function usageBatchEvents(payload: unknown): unknown[] | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { events } = payload as { events?: unknown };
+  if (Array.isArray(events)) return events as unknown[];
+  const columns = usageBatchColumns(payload);
+  if (columns === null) return null;
+  const n = columns.requestId.length;
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const callerIndex = columns.caller[i];
