@@ -19,6 +19,7 @@ import { BillingDisputeOutcomes1795875600000 } from './1795875600000-billing-dis
 import { MeteringDeltasFromApply1795876200000 } from './1795876200000-metering-deltas-from-apply';
 import { MeteringFreshApplyByUniqueViolation1795877400000 } from './1795877400000-metering-fresh-apply-by-unique-violation';
 import { UsageRequestLogLighterIndexes1795878000000 } from './1795878000000-usage-request-log-lighter-indexes';
+import { UsageRollupHistogramsUnpacked1795878600000 } from './1795878600000-usage-rollup-histograms-unpacked';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -45,4 +46,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   MeteringDeltasFromApply1795876200000,
   MeteringFreshApplyByUniqueViolation1795877400000,
   UsageRequestLogLighterIndexes1795878000000,
+  UsageRollupHistogramsUnpacked1795878600000,
 ];
