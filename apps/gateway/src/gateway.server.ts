@@ -25,7 +25,7 @@ export class GatewayServer implements OnApplicationShutdown {
     private readonly metrics: GatewayMetrics,
   ) {
     this.server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
+      this.handle(req, res)?.catch((error: unknown) => {
         this.logger.error({ err: error }, 'unhandled gateway error');
         sendProblem(res, new AppError('internal_error', 'The gateway failed on this request.'), 'unknown');
       });
@@ -49,12 +49,18 @@ export class GatewayServer implements OnApplicationShutdown {
     return this.server;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Not async itself: the pipeline's promise is returned as it is (no promise wrapping it per call). */
+  private handle(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const url = req.url ?? '/';
     if (url === '/health' || url === '/ready' || url === '/metrics') return this.operational(url, req, res);
     if (req.method === 'TRACE' || req.method === 'CONNECT') {
       const requestId = requestIdFrom(undefined);
-      return sendProblem(res, new AppError('method_not_allowed', `${req.method} is not supported by the gateway.`), requestId);
+      sendProblem(
+        res,
+        new AppError('method_not_allowed', `${req.method} is not supported by the gateway.`),
+        requestId,
+      );
+      return undefined;
     }
     return this.pipeline.handle(req, res);
   }

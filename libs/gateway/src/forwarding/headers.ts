@@ -78,34 +78,35 @@ export interface ForwardContext {
   credential?: UpstreamCredential;
 }
 
-/** Lower-cased names listed in the Connection header(s) of a flat [name, value, …] list. */
-function connectionListed(raw: readonly string[]): Set<string> {
-  const listed = new Set<string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].toLowerCase() !== 'connection') continue;
-    for (const token of raw[i + 1].split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name) listed.add(name);
-    }
+/** Adds the lower-cased names listed in a Connection header value to `listed` (created when needed). */
+function addConnectionTokens(value: string, listed: Set<string> | null): Set<string> | null {
+  // hop-by-hop fields are dropped anyway: a Connection header naming only those (the usual
+  // `keep-alive`) costs no second pass over the headers
+  if (HOP_BY_HOP_HEADERS.has(value) || HOP_BY_HOP_HEADERS.has(value.toLowerCase())) return listed;
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name && !HOP_BY_HOP_HEADERS.has(name)) (listed ??= new Set()).add(name);
   }
   return listed;
 }
 
-function checkInjected(name: string, value: string): void {
-  if (!TOKEN.test(name) || FORBIDDEN_CHARS.test(value))
-    throw new TypeError(
-      `refusing to send header ${JSON.stringify(name)}: invalid name or CR/LF/NUL in its value`,
-    );
+function checkInjectedValue(name: string, value: string): void {
+  if (FORBIDDEN_CHARS.test(value))
+    throw new TypeError(`refusing to send header ${JSON.stringify(name)}: CR/LF/NUL in its value`);
 }
 
 /**
  * The headers to send upstream, as a flat [name, value, …] list (undici's and node's raw form,
  * duplicates and order of the end-to-end fields preserved). `rawHeaders` is req.rawHeaders.
+ * One pass; only a Connection header naming an end-to-end field costs a second one.
  */
 export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): string[] {
-  const listed = connectionListed(rawHeaders);
-  const credentialHeader = ctx.credential?.in === 'header' ? ctx.credential.name.toLowerCase() : undefined;
-  const out: string[] = [];
+  const credential = ctx.credential?.in === 'header' ? ctx.credential : undefined;
+  if (credential && !TOKEN.test(credential.name))
+    throw new TypeError(`refusing to send header ${JSON.stringify(credential.name)}: invalid name`);
+  const credentialHeader = credential?.name.toLowerCase();
+  let out: string[] = [];
+  let listed: Set<string> | null = null;
   let consumerHost: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
@@ -117,10 +118,10 @@ export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: 
       );
     }
     const lower = name.toLowerCase();
-    if (lower === 'host') consumerHost ??= value.trim();
+    if (lower === 'connection') listed = addConnectionTokens(value, listed);
+    else if (lower === 'host') consumerHost ??= value.trim();
     if (
       HOP_BY_HOP_HEADERS.has(lower) ||
-      listed.has(lower) ||
       REQUEST_DROPPED.has(lower) ||
       lower.startsWith(PORTICO_PREFIX) ||
       lower === credentialHeader
@@ -129,8 +130,9 @@ export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: 
     }
     out.push(name, value);
   }
+  if (listed) out = withoutListed(out, listed);
   const add = (name: string, value: string): void => {
-    checkInjected(name, value);
+    checkInjectedValue(name, value);
     out.push(name, value);
   };
   add('host', ctx.upstreamHost);
@@ -142,8 +144,16 @@ export function buildUpstreamRequestHeaders(rawHeaders: readonly string[], ctx: 
   add('x-portico-subscription', ctx.subscriptionId);
   add('x-portico-plan', ctx.planId);
   add('x-portico-request-id', ctx.requestId);
-  if (ctx.credential?.in === 'header') add(ctx.credential.name, ctx.credential.value);
+  if (credential) add(credential.name, credential.value);
   return out;
+}
+
+/** A flat [name, value, …] list without the fields named in `listed` (lower-cased). */
+function withoutListed(headers: readonly string[], listed: ReadonlySet<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2)
+    if (!listed.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
+  return kept;
 }
 
 function decodeQueryName(raw: string): string {
@@ -176,33 +186,33 @@ export interface FilteredResponseHeaders {
   billingUnits: number | null;
 }
 
-/** Upstream response headers made fit for the consumer (see the module comment). */
+/** Upstream response headers made fit for the consumer (see the module comment). One pass over them. */
 export function filterResponseHeaders(
   upstream: Readonly<Record<string, string | string[] | undefined>>,
 ): FilteredResponseHeaders {
-  const listed = new Set<string>();
-  for (const [name, value] of Object.entries(upstream)) {
-    if (name.toLowerCase() !== 'connection' || value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value])
-      for (const token of v.split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
-  }
-  const headers: Record<string, string | string[]> = {};
+  let headers: Record<string, string | string[]> = {};
+  let listed: Set<string> | null = null;
   let billingUnits: number | null = null;
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      for (const v of Array.isArray(value) ? value : [value]) listed = addConnectionTokens(v, listed);
+      continue;
+    }
     if (lower === BILLING_UNITS_HEADER) {
       billingUnits = parseBillingUnits(value);
       continue;
     }
-    if (
-      HOP_BY_HOP_HEADERS.has(lower) ||
-      listed.has(lower) ||
-      RESPONSE_DROPPED.has(lower) ||
-      lower.startsWith(PORTICO_PREFIX)
-    )
+    if (HOP_BY_HOP_HEADERS.has(lower) || RESPONSE_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX))
       continue;
     headers[name] = value;
+  }
+  if (listed) {
+    const kept: Record<string, string | string[]> = {};
+    for (const name in headers) if (!listed.has(name.toLowerCase())) kept[name] = headers[name];
+    headers = kept;
   }
   return { headers, billingUnits };
 }

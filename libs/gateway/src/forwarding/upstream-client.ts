@@ -246,6 +246,8 @@ function errorCode(error: unknown): string | undefined {
  */
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  /** The pool used last: the newest entry of `pools`. */
+  private lastPool?: { origin: string; connectTimeoutMs: number; pool: Pool };
   private readonly resolve: HostLookup;
   private readonly maxOrigins: number;
 
@@ -336,6 +338,7 @@ export class UpstreamClient {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.lastPool = undefined;
     await Promise.allSettled(pools.map((pool) => pool.close()));
   }
 
@@ -386,16 +389,21 @@ export class UpstreamClient {
   }
 
   private pool(origin: string, connectTimeoutMs: number): Pool {
+    const last = this.lastPool;
+    // the most recently used pool needs no key and no LRU move (the common case: one hot origin)
+    if (last && last.origin === origin && last.connectTimeoutMs === connectTimeoutMs) return last.pool;
     const key = `${origin}|${connectTimeoutMs}`;
     const existing = this.pools.get(key);
     if (existing) {
       this.pools.delete(key);
       this.pools.set(key, existing);
+      this.lastPool = { origin, connectTimeoutMs, pool: existing };
       return existing;
     }
     if (this.pools.size >= this.maxOrigins) {
       const [oldestKey, oldest] = this.pools.entries().next().value as [string, Pool];
       this.pools.delete(oldestKey);
+      if (this.lastPool?.pool === oldest) this.lastPool = undefined;
       void oldest.close().catch(() => undefined);
     }
     const pool = new Pool(origin, {
@@ -405,6 +413,7 @@ export class UpstreamClient {
       connect: this.guardedConnector(connectTimeoutMs),
     });
     this.pools.set(key, pool);
+    this.lastPool = { origin, connectTimeoutMs, pool };
     return pool;
   }
 

@@ -3,6 +3,7 @@ import {
   HOUR_MICROS,
   MINUTE_MICROS,
   emissionIntervalMicros,
+  limitShape,
   normaliseLimits,
   toDecision,
   validWeight,
@@ -82,8 +83,7 @@ export class FallbackLimiter {
       endpointEval?.commit();
     }
     return toDecision(
-      plan,
-      endpoint,
+      limitShape(plan, endpoint, null),
       {
         allowed,
         reason: allowed ? null : 'rate_limit_exceeded',

@@ -21,7 +21,7 @@ export function policyName(window: Pick<WindowState, 'scope' | 'window'>): strin
   return window.scope === 'plan' ? window.window : `endpoint-${window.window}`;
 }
 
-export function tightestWindow(windows: WindowState[]): WindowState | undefined {
+export function tightestWindow(windows: readonly WindowState[]): WindowState | undefined {
   let best: WindowState | undefined;
   for (const w of windows) {
     if (
@@ -34,30 +34,41 @@ export function tightestWindow(windows: WindowState[]): WindowState | undefined 
   return best;
 }
 
-export function buildLimitHeaders(
-  windows: WindowState[],
-  quota: QuotaState | null,
-  retryAfterSeconds?: number,
-): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * `RateLimit-Policy` of these windows and quota ('' when there is none). It depends on the limits
+ * only, never on the counts, so the Redis limiter builds it once per limit request.
+ */
+export function limitPolicy(
+  windows: readonly Pick<WindowState, 'scope' | 'window' | 'limit' | 'windowSeconds'>[],
+  quota: Pick<QuotaState, 'limit' | 'periodSeconds'> | null,
+): string {
   const policies: string[] = [];
-  const states: string[] = [];
-  for (const w of windows) {
-    const name = policyName(w);
-    policies.push(`"${name}";q=${w.limit};w=${w.windowSeconds}`);
-    states.push(`"${name}";r=${w.remaining};t=${w.resetSeconds}`);
-  }
+  for (const w of windows) policies.push(`"${policyName(w)}";q=${w.limit};w=${w.windowSeconds}`);
   if (quota) {
     policies.push(
       quota.periodSeconds !== undefined
         ? `"quota";q=${quota.limit};w=${quota.periodSeconds}`
         : `"quota";q=${quota.limit}`,
     );
-    states.push(`"quota";r=${quota.remaining};t=${quota.resetSeconds}`);
   }
-  if (policies.length > 0) {
-    headers['RateLimit-Policy'] = policies.join(', ');
-    headers['RateLimit'] = states.join(', ');
+  return policies.join(', ');
+}
+
+/** Every limit header of a decision; `policy` is `limitPolicy(windows, quota)`, passed in when already built. */
+export function buildLimitHeaders(
+  windows: readonly WindowState[],
+  quota: QuotaState | null,
+  retryAfterSeconds?: number,
+  policy: string = limitPolicy(windows, quota),
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (policy !== '') {
+    let states = '';
+    for (const w of windows)
+      states += `${states === '' ? '' : ', '}"${policyName(w)}";r=${w.remaining};t=${w.resetSeconds}`;
+    if (quota) states += `${states === '' ? '' : ', '}"quota";r=${quota.remaining};t=${quota.resetSeconds}`;
+    headers['RateLimit-Policy'] = policy;
+    headers['RateLimit'] = states;
   }
   const tightest = tightestWindow(windows);
   if (tightest) {

@@ -1,4 +1,4 @@
-import { buildLimitHeaders, ceilSeconds } from './limit-headers';
+import { buildLimitHeaders, ceilSeconds, limitPolicy } from './limit-headers';
 import type {
   LimitDecision,
   LimitScope,
@@ -81,6 +81,13 @@ export function quotaLimitOf(quota: PeriodQuota): number | null {
   return quota.limit;
 }
 
+/** Seconds from period start to end (the quota policy's `w`), when the start is known. */
+function periodSecondsOf(quota: PeriodQuota): number | undefined {
+  return quota.periodStartsAt === undefined
+    ? undefined
+    : Math.max(1, Math.round((quota.periodEndsAt - quota.periodStartsAt) / 1000));
+}
+
 export function quotaState(quota: PeriodQuota, limit: number, used: number, nowMs: number): QuotaState {
   const state: QuotaState = {
     limit,
@@ -90,9 +97,44 @@ export function quotaState(quota: PeriodQuota, limit: number, used: number, nowM
     remaining: Math.max(0, limit - used),
     resetSeconds: ceilSeconds((quota.periodEndsAt - nowMs) * 1000),
   };
-  if (quota.periodStartsAt !== undefined)
-    state.periodSeconds = Math.max(1, Math.round((quota.periodEndsAt - quota.periodStartsAt) / 1000));
+  const periodSeconds = periodSecondsOf(quota);
+  if (periodSeconds !== undefined) state.periodSeconds = periodSeconds;
   return state;
+}
+
+/** A window a decision reports: its index in WINDOW_SLOTS (the script's reply order) and its advertised policy. */
+export interface ShapedSlot {
+  index: number;
+  scope: LimitScope;
+  window: LimitWindowName;
+  limit: number;
+  windowSeconds: number;
+}
+
+/**
+ * What a decision's windows and headers look like, whatever the counts: the windows that exist and
+ * the `RateLimit-Policy` value. It depends on the limits only, so the Redis limiter builds it once
+ * per limit request (pipeline/limit-request.ts memoises those per cached subscription).
+ */
+export interface LimitShape {
+  slots: readonly ShapedSlot[];
+  /** `RateLimit-Policy` (the quota's part only when the quota is counted). */
+  policy: string;
+}
+
+/** `quota`: the period quota when it is counted (a limit), else null. */
+export function limitShape(
+  plan: NormalisedLimits,
+  endpoint: NormalisedLimits,
+  quota: { limit: number; period: PeriodQuota } | null,
+): LimitShape {
+  const slots: ShapedSlot[] = [];
+  WINDOW_SLOTS.forEach((slot, index) => {
+    const policy = slotPolicy(slot.scope === 'plan' ? plan : endpoint, slot.window);
+    if (policy) slots.push({ index, scope: slot.scope, window: slot.window, ...policy });
+  });
+  const quotaPolicy = quota && { limit: quota.limit, periodSeconds: periodSecondsOf(quota.period) };
+  return { slots, policy: limitPolicy(slots, quotaPolicy) };
 }
 
 /** Per-slot raw outcome: remaining calls and µs until the window is full again. */
@@ -114,28 +156,25 @@ export interface RawDecision {
 
 /** Turns the raw outcome of either limiter into the public decision with its headers. */
 export function toDecision(
-  plan: NormalisedLimits,
-  endpoint: NormalisedLimits,
+  shape: LimitShape,
   raw: RawDecision,
   source: LimitDecision['source'],
 ): LimitDecision {
   const windows: WindowState[] = [];
   let rejectedBy: { scope: LimitScope; window: LimitWindowName; limit: number } | undefined;
-  WINDOW_SLOTS.forEach((slot, index) => {
-    const policy = slotPolicy(slot.scope === 'plan' ? plan : endpoint, slot.window);
-    if (!policy) return;
-    const outcome = raw.slots[index];
+  for (const slot of shape.slots) {
+    const outcome = raw.slots[slot.index];
     windows.push({
       scope: slot.scope,
       window: slot.window,
-      limit: policy.limit,
-      windowSeconds: policy.windowSeconds,
+      limit: slot.limit,
+      windowSeconds: slot.windowSeconds,
       remaining: Math.max(0, outcome.remaining),
       resetSeconds: ceilSeconds(outcome.resetMicros),
     });
-    if (index === raw.rejectingSlot)
-      rejectedBy = { scope: slot.scope, window: slot.window, limit: policy.limit };
-  });
+    if (slot.index === raw.rejectingSlot)
+      rejectedBy = { scope: slot.scope, window: slot.window, limit: slot.limit };
+  }
   if (raw.allowed) {
     return {
       allowed: true,
@@ -143,7 +182,7 @@ export function toDecision(
       quota: raw.quota,
       source,
       overageUnits: raw.overageUnits,
-      headers: buildLimitHeaders(windows, raw.quota),
+      headers: buildLimitHeaders(windows, raw.quota, undefined, shape.policy),
     };
   }
   const reason = raw.reason ?? 'rate_limit_exceeded';
@@ -159,6 +198,6 @@ export function toDecision(
     windows,
     quota: raw.quota,
     source,
-    headers: buildLimitHeaders(windows, raw.quota, retryAfterSeconds),
+    headers: buildLimitHeaders(windows, raw.quota, retryAfterSeconds, shape.policy),
   };
 }

@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
  * ARGV[2]  weight (billing units of this call)
  * ARGV[3..6]   plan perSecond, burst, perMinute, perHour (0 = no such window)
  * ARGV[7..10]  endpoint perSecond, burst, perMinute, perHour
- * ARGV[11] quota limit (-1 = unlimited), ARGV[12] 1 = hard / 0 = soft, ARGV[13] counter TTL in ms (set on the period's first call)
+ * ARGV[11] quota limit (-1 = unlimited), ARGV[12] 1 = hard / 0 = soft
+ * ARGV[13] the counter's expiry in epoch ms, ARGV[14] its least TTL in ms (set on the period's first
+ *          call; both fixed per period, so the whole command is the same on every call of a period)
  *
  * Phase 1 reads every window and the quota without writing; phase 2 writes only when the call is
  * allowed by all of them, so a rejected call consumes nothing.
@@ -136,7 +138,10 @@ if allowed == 1 then
   end
   if quotaLimit >= 0 then
     used = redis.call('INCRBY', KEYS[3], weight)
-    if used == weight then redis.call('PEXPIRE', KEYS[3], ARGV[13]) end
+    if used == weight then
+      local ttl = math.max(tonumber(ARGV[14]), tonumber(ARGV[13]) - math.floor(now / 1000))
+      redis.call('PEXPIRE', KEYS[3], string.format('%.0f', ttl))
+    end
   end
 end
 

@@ -1,6 +1,6 @@
 /**
  * The ONE place the period-quota counter's Redis key, period key and expiry are spelled: the
- * limiter (`limiterKeys`, the Lua script's KEYS[3] and ARGV[13]) and the quota reconciliation
+ * limiter (`limiterKeys`, the Lua script's KEYS[3] and ARGV[13..14]) and the quota reconciliation
  * (`QuotaReconciler`, run by the worker) both build them here.
  */
 
@@ -26,7 +26,12 @@ export function quotaCounterKey(prefix: string, subscriptionId: string, periodKe
   return `${limiterKeyBase(prefix, subscriptionId)}:quota:${periodKey}`;
 }
 
+/** When the counter expires (epoch ms): the period end plus the grace (but see `quotaCounterTtlMs`). */
+export function quotaCounterExpiresAt(periodEndsAt: number): number {
+  return Math.round(periodEndsAt + QUOTA_COUNTER_GRACE_MS);
+}
+
 /** The counter's time to live from `nowMs`: until the period end plus the grace, never less than the grace. */
 export function quotaCounterTtlMs(periodEndsAt: number, nowMs: number): number {
-  return Math.max(QUOTA_COUNTER_GRACE_MS, Math.round(periodEndsAt - nowMs + QUOTA_COUNTER_GRACE_MS));
+  return Math.max(QUOTA_COUNTER_GRACE_MS, quotaCounterExpiresAt(periodEndsAt) - Math.round(nowMs));
 }

@@ -8,6 +8,7 @@ import { createLimiterRedis } from './limiter-redis.factory';
 import { LimiterUnavailableError } from './limiter.errors';
 import { LIMITER_LUA_SHA1 } from './limiter.script';
 import { LimiterService } from './limiter.service';
+import { QUOTA_COUNTER_GRACE_MS, quotaCounterKey } from './quota-counter';
 import type { LimitDecision, LimitRequest, RejectedDecision } from './limiter.types';
 import { RedisLimiter } from './redis-limiter';
 
@@ -273,6 +274,38 @@ describe('RedisLimiter (real Redis)', () => {
       Array.from({ length: 5 }, () => limiter.decide(request(sub, { planLimits: { perHour: 3 } }))),
     );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(3);
+  });
+
+  it.each([
+    ['until the period end plus the grace', PERIOD_END, PERIOD_END + QUOTA_COUNTER_GRACE_MS - T0],
+    ['for the grace at least, when the period has ended', T0 - 1000, QUOTA_COUNTER_GRACE_MS],
+  ])("keeps the period's quota counter %s", async (_, periodEndsAt, ttl) => {
+    const sub = `sub-${randomUUID()}`;
+    const quota = { limit: 100, mode: 'hard' as const, periodKey: 'p1', periodEndsAt };
+    await limiterA.decide(request(sub, { quota }));
+    const left = await a.pttl(quotaCounterKey(PREFIX, sub, 'p1'));
+    // PTTL counts down from the TTL the script set (the injected clock is T0)
+    expect(left).toBeLessThanOrEqual(ttl);
+    expect(left).toBeGreaterThan(ttl - 60_000);
+  });
+
+  it("answers a new plan's windows and policy when the subscription's request changes, on the same counters", async () => {
+    const sub = `sub-${randomUUID()}`;
+    const before = request(sub, { planLimits: { perMinute: 2 } });
+    await limiterA.decide(before);
+    expect(
+      rejected((await Promise.all([limiterA.decide(before), limiterA.decide(before)]))[1]),
+    ).toMatchObject({
+      reason: 'rate_limit_exceeded',
+      headers: { 'RateLimit-Policy': '"minute";q=2;w=60' },
+    });
+    // the plan was upgraded: the gateway reloads the subscription and builds a new request object
+    const after = request(sub, { planLimits: { perMinute: 5 } });
+    const decision = await limiterA.decide(after);
+    expect(decision).toMatchObject({
+      allowed: true,
+      headers: { 'RateLimit-Policy': '"minute";q=5;w=60', 'X-RateLimit-Remaining': '2' },
+    });
   });
 
   it('reloads the script with EVAL after a SCRIPT FLUSH (NOSCRIPT)', async () => {

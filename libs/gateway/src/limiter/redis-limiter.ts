@@ -1,15 +1,22 @@
-import type Redis from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { LIMITER_LUA, LIMITER_LUA_SHA1 } from './limiter.script';
 import { LimiterUnavailableError } from './limiter.errors';
-import { limiterKeyBase, quotaCounterKey, quotaCounterTtlMs } from './quota-counter';
+import {
+  limiterKeyBase,
+  QUOTA_COUNTER_GRACE_MS,
+  quotaCounterExpiresAt,
+  quotaCounterKey,
+} from './quota-counter';
 import type { LimitDecision, LimitRequest } from './limiter.types';
 import {
   hasAnyWindow,
+  limitShape,
   normaliseLimits,
   quotaLimitOf,
   quotaState,
   toDecision,
   validWeight,
+  type LimitShape,
   type NormalisedLimits,
   type RawDecision,
   type SlotOutcome,
@@ -26,7 +33,11 @@ export function limiterKeys(
   periodKey: string,
 ): [string, string, string] {
   const base = limiterKeyBase(prefix, subscriptionId);
-  return [`${base}:rl`, `${base}:rl:ep:${endpointId ?? '-'}`, quotaCounterKey(prefix, subscriptionId, periodKey)];
+  return [
+    `${base}:rl`,
+    `${base}:rl:ep:${endpointId ?? '-'}`,
+    quotaCounterKey(prefix, subscriptionId, periodKey),
+  ];
 }
 
 export interface RedisLimiterOptions {
@@ -40,28 +51,84 @@ export interface RedisLimiterOptions {
 }
 
 /**
+ * Everything about a limit request that does not change from call to call: its normalised limits,
+ * the decision's shape (windows, `RateLimit-Policy`) and its EVALSHA command in RESP (in production
+ * the whole command: only a test clock, ARGV[1], varies per call). Built once per request object:
+ * `limitRequestFor` memoises requests per cached subscription, which is replaced (never mutated)
+ * when its plan or period changes, so a plan change reaches the limiter as a new request.
+ */
+interface CompiledRequest {
+  quotaLimit: number | null;
+  shape: LimitShape;
+  /** No window and no quota: nothing to count, no round trip. */
+  countsNothing: boolean;
+  keys: [string, string, string];
+  /** ARGV[2..14]. */
+  fixedArgs: string[];
+  /** RESP of `EVALSHA <sha> 3 <keys>`. */
+  head: string;
+  /** RESP of ARGV[2..14]. */
+  tail: string;
+  /** The whole command with ARGV[1] = '' (Redis TIME: production's clock). */
+  onRedisClock: string;
+}
+
+/** A RESP bulk string of ASCII text (its length is its byte length). */
+function bulk(text: string): string {
+  return `$${text.length}\r\n${text}\r\n`;
+}
+
+function resp(parts: readonly string[]): string {
+  let out = '';
+  for (const part of parts) out += `$${Buffer.byteLength(part)}\r\n${part}\r\n`;
+  return out;
+}
+
+/**
+ * An ioredis command written as the RESP text given (the limiter's EVALSHA, mostly pre-encoded per
+ * limit request): no argument list flattened and encoded per call. Replies are handled by ioredis
+ * as for any command.
+ */
+class EncodedCommand extends Command {
+  constructor(private readonly encoded: string) {
+    super('evalsha');
+  }
+
+  override toWritable(): string {
+    return this.encoded;
+  }
+}
+
+/**
  * Rate limits and the period quota decided atomically in one Redis round trip: EVALSHA of a
  * script loaded once (EVAL on NOSCRIPT, which also caches it). Throws LimiterUnavailableError
- * when Redis cannot answer. Use a dedicated connection (createLimiterRedis): auto-pipelining on (one
- * write per event-loop tick), no offline queue, a short command timeout.
+ * when Redis cannot answer. Use a dedicated connection (createLimiterRedis): no offline queue, a
+ * short command timeout. The EVALSHAs of one event-loop turn leave in one socket write: the
+ * connection's socket is corked at the first one and uncorked on `setImmediate` (what ioredis'
+ * auto-pipelining does, without its per-tick pipeline and second command object per call).
  */
 export class RedisLimiter {
+  private readonly compiled = new WeakMap<LimitRequest, CompiledRequest>();
+  private corked: Redis['stream'] | null = null;
+  private readonly uncork = (): void => {
+    const stream = this.corked;
+    this.corked = null;
+    stream?.uncork();
+  };
+
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisLimiterOptions,
   ) {}
 
+  /** `request` is treated as immutable: what it compiles to is kept as long as the object lives. */
   async decide(request: LimitRequest): Promise<LimitDecision> {
-    const weight = validWeight(request.weight);
-    const plan = normaliseLimits(request.planLimits);
-    const endpoint = normaliseLimits(request.endpointLimit?.limits);
-    const quotaLimit = quotaLimitOf(request.quota);
+    let c = this.compiled.get(request);
+    if (!c) this.compiled.set(request, (c = this.compile(request)));
     const nowMs = this.options.clock ? this.options.clock() : Date.now();
-    if (!hasAnyWindow(plan) && !hasAnyWindow(endpoint) && quotaLimit === null) {
-      // nothing to count: no round trip at all
+    if (c.countsNothing) {
       return toDecision(
-        plan,
-        endpoint,
+        c.shape,
         {
           allowed: true,
           reason: null,
@@ -74,36 +141,74 @@ export class RedisLimiter {
         'none',
       );
     }
+    const now = this.options.clock ? String(Math.round(nowMs * 1000)) : '';
+    let reply: unknown;
+    try {
+      reply = await this.send(new EncodedCommand(now === '' ? c.onRedisClock : c.head + bulk(now) + c.tail));
+    } catch (error) {
+      if (!isNoScript(error)) throw unavailable(error);
+      reply = await this.evalScript(c, now);
+    }
+    return toDecision(c.shape, parseReply(reply, request, c.quotaLimit, nowMs), 'redis');
+  }
+
+  private compile(request: LimitRequest): CompiledRequest {
+    const weight = validWeight(request.weight);
+    const plan = normaliseLimits(request.planLimits);
+    const endpoint = normaliseLimits(request.endpointLimit?.limits);
+    const quotaLimit = quotaLimitOf(request.quota);
     const keys = limiterKeys(
       this.options.prefix,
       request.subscriptionId,
       request.endpointLimit?.endpointId,
       request.quota.periodKey,
     );
-    const args = [
-      this.options.clock ? String(Math.round(nowMs * 1000)) : '',
+    const fixedArgs = [
       String(weight),
       ...limitArgs(plan),
       ...limitArgs(endpoint),
       String(quotaLimit ?? -1),
       request.quota.mode === 'hard' ? '1' : '0',
-      String(quotaCounterTtlMs(request.quota.periodEndsAt, nowMs)),
+      String(quotaCounterExpiresAt(request.quota.periodEndsAt)),
+      String(QUOTA_COUNTER_GRACE_MS),
     ];
-    const reply = await this.run(keys, args);
-    return toDecision(plan, endpoint, parseReply(reply, request, quotaLimit, nowMs), 'redis');
+    // 1 command + sha + numkeys + 3 keys + 14 arguments
+    const head = `*20\r\n$7\r\nEVALSHA\r\n${resp([LIMITER_LUA_SHA1, '3', ...keys])}`;
+    const tail = resp(fixedArgs);
+    return {
+      quotaLimit,
+      shape: limitShape(
+        plan,
+        endpoint,
+        quotaLimit === null ? null : { limit: quotaLimit, period: request.quota },
+      ),
+      countsNothing: !hasAnyWindow(plan) && !hasAnyWindow(endpoint) && quotaLimit === null,
+      keys,
+      fixedArgs,
+      head,
+      tail,
+      onRedisClock: head + bulk('') + tail,
+    };
   }
 
-  private async run(keys: string[], args: string[]): Promise<unknown> {
+  /** NOSCRIPT (Redis restarted or flushed its scripts): EVAL, which also caches the script again. */
+  private async evalScript(c: CompiledRequest, now: string): Promise<unknown> {
     try {
-      return await this.redis.evalsha(LIMITER_LUA_SHA1, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw unavailable(error);
-    }
-    try {
-      return await this.redis.eval(LIMITER_LUA, keys.length, ...keys, ...args);
+      return await this.redis.eval(LIMITER_LUA, 3, ...c.keys, now, ...c.fixedArgs);
     } catch (error) {
       throw unavailable(error);
     }
+  }
+
+  private send(command: Command): Promise<unknown> {
+    const stream = this.redis.status === 'ready' ? this.redis.stream : null;
+    if (stream && this.corked === null) {
+      stream.cork();
+      this.corked = stream;
+      setImmediate(this.uncork);
+    }
+    void this.redis.sendCommand(command);
+    return command.promise;
   }
 }
 

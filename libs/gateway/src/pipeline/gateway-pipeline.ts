@@ -10,7 +10,7 @@ import {
 import { UpstreamClient, type ForwardResult, type UpstreamLimits } from '../forwarding/upstream-client';
 import { limitRejectionError } from '../limiter/limit-headers';
 import { LimiterService } from '../limiter/limiter.service';
-import type { LimitDecision } from '../limiter/limiter.types';
+import type { LimitDecision, LimitRequest } from '../limiter/limiter.types';
 import { GatewayMetrics, type GatewayOutcome } from '../metrics/gateway-metrics';
 import { MockResponseCache } from '../mock/mock-response';
 import {
@@ -26,7 +26,7 @@ import { UsageBuffer } from '../usage/usage-buffer';
 import { authorizeKey, authorizeSubscription } from './authorize';
 import { TrustedProxies } from './client-origin';
 import { GatewayPipelineEnv } from './gateway-pipeline.env';
-import { limitRequestFor } from './limit-request';
+import { limitRequestFor, type TestCallLimits } from './limit-request';
 import { spendCapRejection } from './spend-cap';
 import { sendProblem } from './problem-response';
 
@@ -42,11 +42,14 @@ interface CallState {
   requestId: string;
   startedAt: number;
   at: Date;
+  /** `at` in ISO-8601, for the usage event (taken when the call starts: calls start in time order, so the per-ms memo hits). */
+  atIso: string;
   method: string;
   key?: ResolvedApiKey;
   api?: DirectoryApi;
   sub?: DirectorySubscription;
   endpoint?: DirectoryEndpoint | null;
+  limitRequest?: LimitRequest;
   decision?: LimitDecision;
 }
 
@@ -62,8 +65,11 @@ export class GatewayPipeline {
   private readonly logger = new Logger('Gateway');
   private readonly subscribeBase: string;
   private readonly subscriptionsBase: string;
+  private readonly testLimits: TestCallLimits;
   private readonly mocks = new MockResponseCache();
   private readonly trustedProxies: TrustedProxies;
+  /** Per cached API object (replaced, never mutated, when the API changes): its forwarding limits. */
+  private readonly apiLimits = new WeakMap<DirectoryApi, UpstreamLimits>();
 
   constructor(
     private readonly keys: KeyResolver,
@@ -78,6 +84,10 @@ export class GatewayPipeline {
     this.trustedProxies = TrustedProxies.parse(env.GATEWAY_TRUSTED_PROXIES);
     this.subscribeBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/apis/`;
     this.subscriptionsBase = `${identityEnv.PUBLIC_URL.replace(/\/+$/, '')}/subscriptions/`;
+    this.testLimits = {
+      perSecond: env.GATEWAY_TEST_CALLS_PER_SECOND,
+      perMinute: env.GATEWAY_TEST_CALLS_PER_MINUTE,
+    };
   }
 
   /** Handles one gateway call; never throws (every failure becomes a problem response). */
@@ -89,6 +99,7 @@ export class GatewayPipeline {
       requestId: timeOrderedUuid(at.getTime()),
       startedAt: performance.now(),
       at,
+      atIso: isoString(at),
       method: req.method ?? 'GET',
     };
     this.metrics.inflight(1);
@@ -170,12 +181,8 @@ export class GatewayPipeline {
     }
 
     // 4. limits and quota: one Redis round trip
-    const decision = (call.decision = await this.limiter.decide(
-      limitRequestFor(sub, endpoint, key.mode, {
-        perSecond: this.env.GATEWAY_TEST_CALLS_PER_SECOND,
-        perMinute: this.env.GATEWAY_TEST_CALLS_PER_MINUTE,
-      }),
-    ));
+    const limitRequest = (call.limitRequest = limitRequestFor(sub, endpoint, key.mode, this.testLimits));
+    const decision = (call.decision = await this.limiter.decide(limitRequest));
     if (!decision.allowed)
       throw limitRejectionError(decision, { planName: sub.planName, upgradeUrl: subscribeUrl });
 
@@ -279,14 +286,19 @@ export class GatewayPipeline {
   }
 
   private limits(api: DirectoryApi): UpstreamLimits {
-    const timeout = api.api.timeoutMs;
-    return {
-      connectTimeoutMs: Math.min(this.env.GATEWAY_CONNECT_TIMEOUT_MS, timeout),
-      headersTimeoutMs: timeout,
-      bodyTimeoutMs: timeout,
-      maxRequestBodyBytes: this.env.GATEWAY_MAX_REQUEST_BODY_BYTES,
-      maxResponseBodyBytes: this.env.GATEWAY_MAX_RESPONSE_BODY_BYTES,
-    };
+    let limits = this.apiLimits.get(api);
+    if (!limits) {
+      const timeout = api.api.timeoutMs;
+      limits = {
+        connectTimeoutMs: Math.min(this.env.GATEWAY_CONNECT_TIMEOUT_MS, timeout),
+        headersTimeoutMs: timeout,
+        bodyTimeoutMs: timeout,
+        maxRequestBodyBytes: this.env.GATEWAY_MAX_REQUEST_BODY_BYTES,
+        maxResponseBodyBytes: this.env.GATEWAY_MAX_RESPONSE_BODY_BYTES,
+      };
+      this.apiLimits.set(api, limits);
+    }
+    return limits;
   }
 
   private reject(res: ServerResponse, call: CallState, error: AppError): void {
@@ -306,7 +318,7 @@ export class GatewayPipeline {
     const isUpstreamError = errorCode !== null && errorCode.startsWith('upstream_');
     this.metrics.observe(
       isUpstreamError ? 'upstream_error' : outcome,
-      errorCode ?? `${Math.floor(status / 100)}xx`,
+      errorCode ?? status,
       call.method,
       latencyMs / 1000,
     );
@@ -315,14 +327,12 @@ export class GatewayPipeline {
     const generated = outcome !== 'forwarded';
     const live = key.mode === 'live';
     const billable = live && !generated && status < 500;
-    const weight =
-      call.decision?.allowed && call.sub && call.endpoint
-        ? (call.sub.endpointWeights[endpointKey(call.endpoint)] ?? 1)
-        : 1;
+    // the endpoint's weight in the plan, as the limiter counted it against the quota
+    const weight = call.decision?.allowed && call.limitRequest ? call.limitRequest.weight : 1;
     const units = billable ? (io.billingUnits ?? weight) : 0;
     const event: UsageEvent = {
       requestId: call.requestId,
-      at: call.at.toISOString(),
+      at: call.atIso,
       keyId: key.keyId,
       keyPrefix: key.display,
       applicationId: key.applicationId,
@@ -344,6 +354,19 @@ export class GatewayPipeline {
     };
     this.usage.push(event);
   }
+}
+
+let isoMs = NaN;
+let iso = '';
+
+/** `at.toISOString()`, memoised for the last millisecond seen (a busy gateway stamps several calls per ms). */
+function isoString(at: Date): string {
+  const ms = at.getTime();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = at.toISOString();
+  }
+  return iso;
 }
 
 function apiNotFound(slug: string): AppError {

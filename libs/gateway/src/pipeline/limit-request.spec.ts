@@ -57,4 +57,21 @@ describe('limitRequestFor', () => {
     expect(request.quota.limit).toBeNull();
     expect(request.paidPlan).toBeUndefined();
   });
+
+  it('answers the same request object for the same cached subscription, and a new one after a plan change', () => {
+    // the Redis limiter compiles each request object once (keys, arguments, RateLimit-Policy):
+    // a plan change must reach it as a new object
+    const first = limitRequestFor(sub, render, 'live', test);
+    expect(limitRequestFor(sub, render, 'live', test)).toBe(first);
+    // a plan change drops the cached subscription; the reload is a new object
+    const upgraded: DirectorySubscription = {
+      ...sub,
+      planId: 'p2',
+      rateLimits: { perSecond: 50 },
+      quotaLimit: 5000,
+    };
+    const after = limitRequestFor(upgraded, render, 'live', test);
+    expect(after).not.toBe(first);
+    expect(after).toMatchObject({ planLimits: { perSecond: 50 }, quota: { limit: 5000 } });
+  });
 });

@@ -73,11 +73,23 @@ export function resolveUpstreamPath(
       'The request target must be a path starting with "/" (absolute-form and authority-form targets are refused).',
     );
   }
-  const segments = normaliseSegments(rawPath, options.allowEncodedSlash === true);
   const base = normaliseBase(basePath);
-  const tail = segments === null ? '' : `/${segments.join('/')}`;
+  const tail = PLAIN_PATH.test(rawPath)
+    ? rawPath
+    : joinSegments(normaliseSegments(rawPath, options.allowEncodedSlash === true));
   const path = base + tail || '/';
   return { path, query, target: query === null ? path : `${path}?${query}` };
+}
+
+/**
+ * A path that normalises to itself (the common case, checked by one RegExp): "/"-separated
+ * non-empty segments of unreserved and sub-delimiter characters (no "%", no backslash), none of them
+ * "." or "..", maybe a trailing slash.
+ */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[\w\-.~!$&'()*+,;=:@]+)*\/?$/;
+
+function joinSegments(segments: string[] | null): string {
+  return segments === null ? '' : `/${segments.join('/')}`;
 }
 
 /** The decoded-for-comparison form of a segment: `%2e`/`%2E` read as `.` (only dots matter here). */
