@@ -20,6 +20,7 @@ import { MeteringDeltasFromApply1795876200000 } from './1795876200000-metering-d
 import { MeteringFreshApplyByUniqueViolation1795877400000 } from './1795877400000-metering-fresh-apply-by-unique-violation';
 import { UsageRequestLogLighterIndexes1795878000000 } from './1795878000000-usage-request-log-lighter-indexes';
 import { UsageRollupHistogramsUnpacked1795878600000 } from './1795878600000-usage-rollup-histograms-unpacked';
+import { UsageRequestIdCollateC1795879200000 } from './1795879200000-usage-request-id-collate-c';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -47,4 +48,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   MeteringFreshApplyByUniqueViolation1795877400000,
   UsageRequestLogLighterIndexes1795878000000,
   UsageRollupHistogramsUnpacked1795878600000,
+  UsageRequestIdCollateC1795879200000,
 ];
