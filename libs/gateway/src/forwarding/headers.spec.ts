@@ -234,40 +234,72 @@ describe('applyQueryCredential', () => {
   });
 });
 
+/** undici's raw form of response headers: [name, value, …] buffers. */
+const raw = (...pairs: Array<[string, string]>): Buffer[] =>
+  pairs.flatMap(([name, value]) => [Buffer.from(name, 'latin1'), Buffer.from(value, 'latin1')]);
+
 describe('filterResponseHeaders', () => {
   it('drops hop-by-hop headers, those named in Connection, cookies, Alt-Svc and X-Portico-*', () => {
-    const { headers } = filterResponseHeaders({
-      connection: 'close, x-hop',
-      'keep-alive': 'timeout=5',
-      'transfer-encoding': 'chunked',
-      upgrade: 'h2c',
-      trailer: 'x',
-      'proxy-authenticate': 'Basic',
-      'x-hop': '1',
-      'set-cookie': ['a=1', 'b=2'],
-      'set-cookie2': 'c=3',
-      'alt-svc': 'h3=":443"',
-      'x-portico-generated': 'true',
-      'x-portico-request-id': 'forged',
-      'content-type': 'application/json',
-      'content-length': '2',
-      etag: '"x"',
-      'cache-control': 'no-store',
-      vary: undefined,
-    });
-    expect(headers).toEqual({
-      'content-type': 'application/json',
-      'content-length': '2',
-      etag: '"x"',
-      'cache-control': 'no-store',
-    });
+    const result = filterResponseHeaders(
+      raw(
+        ['Connection', 'close, X-Hop'],
+        ['Keep-Alive', 'timeout=5'],
+        ['Transfer-Encoding', 'chunked'],
+        ['Upgrade', 'h2c'],
+        ['Trailer', 'x'],
+        ['Proxy-Authenticate', 'Basic'],
+        ['X-Hop', '1'],
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+        ['Set-Cookie2', 'c=3'],
+        ['Alt-Svc', 'h3=":443"'],
+        ['X-Portico-Generated', 'true'],
+        ['x-portico-request-id', 'forged'],
+        ['Content-Type', 'application/json'],
+        ['Content-Length', '2'],
+        ['ETag', '"x"'],
+        ['Cache-Control', 'no-store'],
+      ),
+    );
+    expect(result.headers).toEqual([
+      'content-type',
+      'application/json',
+      'content-length',
+      '2',
+      'etag',
+      '"x"',
+      'cache-control',
+      'no-store',
+    ]);
+    expect(result.contentLength).toBe(2);
+    expect(result.closes).toBe(true);
+  });
+
+  it('keeps duplicates and their order, and a Connection naming only hop-by-hop fields filters nothing else', () => {
+    const result = filterResponseHeaders(
+      raw(['Vary', 'Accept'], ['Connection', 'keep-alive'], ['X-Custom', 'a'], ['vary', 'Origin']),
+    );
+    expect(result.headers).toEqual(['vary', 'Accept', 'x-custom', 'a', 'vary', 'Origin']);
+    expect(result.closes).toBe(false);
+    expect(result.contentLength).toBeUndefined();
+  });
+
+  it.each([
+    ['Connection: close', ['close'], true],
+    ['close among other tokens', ['Keep-Alive, CLOSE'], true],
+    ['two Connection headers', ['keep-alive', 'close'], true],
+    ['a token that only contains "close"', ['closed, x-close'], false],
+  ])('tells whether the upstream closes after the response: %s', (_case, values, closes) => {
+    const result = filterResponseHeaders(
+      raw(...values.map((value): [string, string] => ['Connection', value])),
+    );
+    expect(result.closes).toBe(closes);
   });
 
   it.each([
     ['3', 3],
     [' 12 ', 12],
     ['0', 0],
-    [['5', '7'], 5],
     ['1000000', 1_000_000],
     ['1000001', null],
     ['-1', null],
@@ -275,12 +307,22 @@ describe('filterResponseHeaders', () => {
     ['abc', null],
     ['', null],
   ])('reads X-Portico-Billing-Units %j as %j and strips it', (value, expected) => {
-    const result = filterResponseHeaders({ 'x-portico-billing-units': value, 'content-type': 'text/plain' });
+    const result = filterResponseHeaders(
+      raw(['X-Portico-Billing-Units', value], ['Content-Type', 'text/plain']),
+    );
     expect(result.billingUnits).toBe(expected);
-    expect(result.headers).toEqual({ 'content-type': 'text/plain' });
+    expect(result.headers).toEqual(['content-type', 'text/plain']);
+  });
+
+  it('reads the first of several X-Portico-Billing-Units', () => {
+    const result = filterResponseHeaders(
+      raw(['x-portico-billing-units', '5'], ['x-portico-billing-units', '7']),
+    );
+    expect(result.billingUnits).toBe(5);
+    expect(result.headers).toEqual([]);
   });
 
   it('answers null billing units when the upstream sends none', () => {
-    expect(filterResponseHeaders({}).billingUnits).toBeNull();
+    expect(filterResponseHeaders([]).billingUnits).toBeNull();
   });
 });

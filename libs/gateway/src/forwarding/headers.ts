@@ -1,4 +1,5 @@
 import { AppError } from '@app/common';
+import { util as undiciUtil } from 'undici';
 
 /**
  * Header hygiene between consumer, gateway and upstream (DESIGN §3 step 5, RFC 9110 §7.6.1).
@@ -181,44 +182,53 @@ export function applyQueryCredential(query: string | null, credential: UpstreamC
 }
 
 export interface FilteredResponseHeaders {
-  headers: Record<string, string | string[]>;
-  /** X-Portico-Billing-Units as reported by the upstream, or null when absent or not a valid count. */
+  /** The headers to send, as a flat [name, value, …] list: names lower-cased, order and duplicates kept. */
+  headers: string[];
+  /** X-Portico-Billing-Units as reported by the upstream (its first one), or null when absent or not a valid count. */
   billingUnits: number | null;
+  /** The upstream's Content-Length (its last one), or undefined when it sent none. */
+  contentLength: number | undefined;
+  /** The upstream closes its connection after this response (`Connection: close`). */
+  closes: boolean;
 }
 
-/** Upstream response headers made fit for the consumer (see the module comment). One pass over them. */
-export function filterResponseHeaders(
-  upstream: Readonly<Record<string, string | string[] | undefined>>,
-): FilteredResponseHeaders {
-  let headers: Record<string, string | string[]> = {};
+const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/i;
+
+/**
+ * Upstream response headers made fit for the consumer (see the module comment), read straight from
+ * undici's raw [name, value, …] buffers: one pass, no header object built (the list goes to
+ * `writeHead` as it is).
+ */
+export function filterResponseHeaders(rawHeaders: readonly Buffer[]): FilteredResponseHeaders {
+  let headers: string[] = [];
   let listed: Set<string> | null = null;
-  let billingUnits: number | null = null;
-  for (const name in upstream) {
-    const value = upstream[name];
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'connection') {
-      for (const v of Array.isArray(value) ? value : [value]) listed = addConnectionTokens(v, listed);
+  let billingUnits: number | null | undefined;
+  let contentLength: number | undefined;
+  let closes = false;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    // lower-cased; well-known names come back as interned strings, without a copy
+    const name = undiciUtil.headerNameToString(rawHeaders[i]);
+    const value = rawHeaders[i + 1].toString('latin1');
+    if (name === 'connection') {
+      listed = addConnectionTokens(value, listed);
+      closes ||= CLOSE_TOKEN.test(value);
       continue;
     }
-    if (lower === BILLING_UNITS_HEADER) {
-      billingUnits = parseBillingUnits(value);
+    if (name === BILLING_UNITS_HEADER) {
+      if (billingUnits === undefined) billingUnits = parseBillingUnits(value);
       continue;
     }
-    if (HOP_BY_HOP_HEADERS.has(lower) || RESPONSE_DROPPED.has(lower) || lower.startsWith(PORTICO_PREFIX))
+    if (HOP_BY_HOP_HEADERS.has(name) || RESPONSE_DROPPED.has(name) || name.startsWith(PORTICO_PREFIX))
       continue;
-    headers[name] = value;
+    if (name === 'content-length') contentLength = Number(value);
+    headers.push(name, value);
   }
-  if (listed) {
-    const kept: Record<string, string | string[]> = {};
-    for (const name in headers) if (!listed.has(name.toLowerCase())) kept[name] = headers[name];
-    headers = kept;
-  }
-  return { headers, billingUnits };
+  if (listed) headers = withoutListed(headers, listed);
+  return { headers, billingUnits: billingUnits ?? null, contentLength, closes };
 }
 
-function parseBillingUnits(value: string | string[]): number | null {
-  const text = (Array.isArray(value) ? value[0] : value).trim();
+function parseBillingUnits(value: string): number | null {
+  const text = value.trim();
   if (!/^\d{1,7}$/.test(text)) return null;
   const units = Number(text);
   return units <= MAX_BILLING_UNITS ? units : null;

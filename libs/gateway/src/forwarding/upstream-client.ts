@@ -9,7 +9,7 @@ import {
 } from '@app/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { buildConnector, Pool, util as undiciUtil, type Dispatcher } from 'undici';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { filterResponseHeaders } from './headers';
 
 /** Per-API limits of one forwarded call. */
@@ -144,25 +144,27 @@ class ResponseForwarder implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: informational, not passed on (as before)
-    const headers = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
     this.statusCode = statusCode;
-    const filtered = filterResponseHeaders(headers);
+    const filtered = filterResponseHeaders(rawHeaders);
     this.billingUnits = filtered.billingUnits;
-    const length = Number(headers['content-length']);
-    if (Number.isFinite(length) && length > this.limits.maxResponseBodyBytes) {
+    const length = filtered.contentLength;
+    if (length !== undefined && length > this.limits.maxResponseBodyBytes) {
       throw new ResponseBodyTooLargeError(
         `response Content-Length ${length} over ${this.limits.maxResponseBodyBytes}`,
       );
     }
-    // filtered.headers is a fresh object: extend it rather than copy both into another one
-    this.res.writeHead(statusCode, Object.assign(filtered.headers, this.extraHeaders));
-    // One write for the head and whatever of the body undici parses from the same read: unco.rked,
+    // filtered.headers is a fresh flat list: extended in place, and written by writeHead as it is
+    // (no header object per call)
+    const headers = filtered.headers;
+    for (const name in this.extraHeaders) headers.push(name, this.extraHeaders[name]);
+    this.res.writeHead(statusCode, headers);
+    // One write for the head and whatever of the body undici parses from the same read: uncorked,
     // Node writes the head alone, then each chunk (a syscall each). The upstream's whole answer to
     // a small call is in one read, so `end()` (onComplete, same tick) flushes head + body + end as
     // one writev; a streamed body is flushed at the end of this tick and written as it comes after.
     this.res.cork();
     process.nextTick(uncork, this.res);
-    if (!closesAfterResponse(headers.connection)) this.resume = resume;
+    if (!filtered.closes) this.resume = resume;
     return true;
   }
 
@@ -464,13 +466,6 @@ export class UpstreamClient {
 }
 
 const uncork = (res: ServerResponse): void => res.uncork();
-
-function closesAfterResponse(connection: string | string[] | undefined): boolean {
-  if (connection === undefined) return false;
-  return (Array.isArray(connection) ? connection : [connection]).some((value) =>
-    /(?:^|,)\s*close\s*(?:,|$)/i.test(value),
-  );
-}
 
 function payloadTooLarge(max: number): AppError {
   return new AppError(

@@ -1,5 +1,6 @@
-import { Clock, InvalidatingCache, sha256Hex } from '@app/common';
+import { Clock, InvalidatingCache } from '@app/common';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { hash as oneShotHash } from 'node:crypto';
 import type { ApiKeyKind, ApiKeyMode } from './api-key.entity';
 import { parseApiKey } from './api-key.format';
 import { ApiKeyRepository } from './api-key.repository';
@@ -112,8 +113,9 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
 
   async resolve(rawKey: string, now: Date = this.clock.now()): Promise<KeyResolution> {
     if (!parseApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
-    const hash = sha256Hex(rawKey);
-    const record = await this.cache.get(hash);
+    // one-shot digest (node ≥ 20.12, engines says ≥ 20.15): no Hash object per call; the same hex
+    // as sha256Hex, which stored the key hashes
+    const record = await this.cache.get(oneShotHash('sha256', rawKey, 'hex'));
     if (!record) return { ok: false, code: 'invalid_api_key' };
     const rejection = keyRejection(
       { revokedAt: record.revokedAt, expiresAt: record.key.expiresAt },
@@ -135,21 +137,23 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
 
   private async load(hash: string): Promise<KnownKey | null> {
     const found = await this.keys.findByHash(hash);
-    return found && {
-      key: {
-        keyId: found.key.id,
-        accountId: found.key.accountId,
-        applicationId: found.key.applicationId,
-        display: `${found.key.prefix}…${found.key.lastFour}`,
-        kind: found.key.kind,
-        mode: found.key.mode,
-        scopes: found.key.scopes,
-        ipAllowlist: found.key.ipAllowlist,
-        allowedOrigins: found.key.allowedOrigins,
-        expiresAt: found.key.expiresAt,
-      },
-      revokedAt: found.key.revokedAt,
-      applicationDeleted: found.applicationDeleted,
-    };
+    return (
+      found && {
+        key: {
+          keyId: found.key.id,
+          accountId: found.key.accountId,
+          applicationId: found.key.applicationId,
+          display: `${found.key.prefix}…${found.key.lastFour}`,
+          kind: found.key.kind,
+          mode: found.key.mode,
+          scopes: found.key.scopes,
+          ipAllowlist: found.key.ipAllowlist,
+          allowedOrigins: found.key.allowedOrigins,
+          expiresAt: found.key.expiresAt,
+        },
+        revokedAt: found.key.revokedAt,
+        applicationDeleted: found.applicationDeleted,
+      }
+    );
   }
 }
