@@ -308,9 +308,9 @@ export function aggregateCalls(calls: readonly MeteredCall[]): RollupDelta[] {
     const planId = call.planId ?? NO_ID;
     const statusClass = Math.floor(call.status / 100);
     let byEndpoint = rows.get(call.keyId);
-    if (!byEndpoint) rows.set(call.keyId, (byEndpoint = new Map()));
+    if (!byEndpoint) rows.set(call.keyId, (byEndpoint = new Map<string, Map<number, RollupDelta[]>>()));
     let byTime = byEndpoint.get(endpointId);
-    if (!byTime) byEndpoint.set(endpointId, (byTime = new Map()));
+    if (!byTime) byEndpoint.set(endpointId, (byTime = new Map<number, RollupDelta[]>()));
     const time = call.minute * 10 + statusClass;
     let candidates = byTime.get(time);
     if (!candidates) byTime.set(time, (candidates = []));
