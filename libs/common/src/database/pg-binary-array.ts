@@ -53,28 +53,41 @@ function header(buffer: Buffer, oid: number, length: number, hasNull: boolean): 
   return 20;
 }
 
-/** An array of a fixed-width element type (`width` bytes each); null elements allowed. */
-function fixedWidth<T>(oid: number, width: number, write: Writer<T>) {
-  return (values: readonly (T | null)[]): Buffer => {
-    let nulls = 0;
-    for (const value of values) if (value === null) nulls += 1;
-    const buffer = Buffer.allocUnsafe(
-      headerBytes(values.length) + values.length * 4 + (values.length - nulls) * width,
-    );
-    let offset = header(buffer, oid, values.length, nulls > 0);
-    for (const value of values) {
-      if (value === null) {
-        int32(buffer, offset, -1);
-        offset += 4;
-        continue;
-      }
-      int32(buffer, offset, width);
-      write(buffer, offset + 4, value);
-      offset += 4 + width;
+/** One array: `size` answers an element's byte length, `write` stores its bytes at an offset. */
+function encodeArray<T>(
+  oid: number,
+  values: readonly (T | null)[],
+  size: (value: T) => number,
+  write: Writer<T>,
+): Buffer {
+  let bytes = headerBytes(values.length);
+  let nulls = 0;
+  for (const value of values) {
+    bytes += 4;
+    if (value === null) nulls += 1;
+    else bytes += size(value);
+  }
+  const buffer = Buffer.allocUnsafe(bytes);
+  let offset = header(buffer, oid, values.length, nulls > 0);
+  for (const value of values) {
+    if (value === null) {
+      int32(buffer, offset, -1);
+      offset += 4;
+      continue;
     }
-    return buffer;
-  };
+    const length = size(value);
+    int32(buffer, offset, length);
+    write(buffer, offset + 4, value);
+    offset += 4 + length;
+  }
+  return buffer;
 }
+
+/** An array of a fixed-width element type (`width` bytes each). */
+const fixedWidth =
+  <T>(oid: number, width: number, write: Writer<T>) =>
+  (values: readonly (T | null)[]): Buffer =>
+    encodeArray(oid, values, () => width, write);
 
 function integer(value: number, min: number, max: number, type: string): number {
   if (!Number.isInteger(value) || value < min || value > max)
@@ -121,30 +134,17 @@ const writeUuid: Writer<string> = (buffer, offset, uuid) => {
 };
 
 /** An array of strings sent as their UTF-8 bytes (text and varchar's binary form). */
-function textual(oid: number) {
-  return (values: readonly (string | null)[]): Buffer => {
-    let bytes = headerBytes(values.length);
-    let nulls = 0;
-    for (const value of values) {
-      if (value === null) nulls += 1;
-      else bytes += Buffer.byteLength(value, 'utf8');
-      bytes += 4;
-    }
-    const buffer = Buffer.allocUnsafe(bytes);
-    let offset = header(buffer, oid, values.length, nulls > 0);
-    for (const value of values) {
-      if (value === null) {
-        int32(buffer, offset, -1);
-        offset += 4;
-        continue;
-      }
-      const length = buffer.write(value, offset + 4, 'utf8');
-      int32(buffer, offset, length);
-      offset += 4 + length;
-    }
-    return buffer;
-  };
-}
+const textual =
+  (oid: number) =>
+  (values: readonly (string | null)[]): Buffer =>
+    encodeArray(
+      oid,
+      values,
+      (value) => Buffer.byteLength(value, 'utf8'),
+      (buffer, offset, value) => {
+        buffer.write(value, offset, 'utf8');
+      },
+    );
 
 export const pgBinaryArray = {
   bool: fixedWidth<boolean>(OID.bool, 1, (buffer, offset, value) => {
