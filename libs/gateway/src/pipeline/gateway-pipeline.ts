@@ -126,13 +126,17 @@ export class GatewayPipeline {
     const rawKey = req.headers['x-portico-key'];
     if (typeof rawKey !== 'string' || rawKey.length === 0)
       throw new AppError('invalid_api_key', 'Send your Portico key in the X-Portico-Key header.');
-    const resolved = await this.keys.resolve(rawKey, call.at);
+    // cache hits (nearly every call) are answered synchronously: the only awaits left on the hot
+    // path are the limiter's EVALSHA and the upstream
+    const resolving = this.keys.resolveCached(rawKey, call.at);
+    const resolved = resolving instanceof Promise ? await resolving : resolving;
     if (!resolved.ok) throw new AppError(resolved.code, KEY_REJECTIONS[resolved.code]);
     const key = (call.key = resolved.key);
 
     // 2. resolve the API and the consumer's subscription
     const target = splitGatewayTarget(req.url ?? '/');
-    const found = target && (await this.directory.api(target.slug));
+    const apiLookup = target && this.directory.api(target.slug);
+    const found = apiLookup instanceof Promise ? await apiLookup : apiLookup;
     if (!target || !found) throw apiNotFound(target?.slug ?? '');
     const api = (call.api = found);
     const slug = target.slug;
@@ -146,7 +150,8 @@ export class GatewayPipeline {
     );
     const keyProblem = authorizeKey(key, { slug, remoteAddress: client.address, origin: req.headers.origin });
     if (keyProblem) throw keyProblem;
-    let sub = await this.directory.subscription(key.accountId, api.api.apiId);
+    const subLookup = this.directory.subscription(key.accountId, api.api.apiId);
+    let sub = subLookup instanceof Promise ? await subLookup : subLookup;
     if (!sub && key.mode === 'test')
       sub = await this.directory.subscribeOnFirstTest(key.accountId, api.api.apiId);
     const subscribeUrl = this.subscribeBase + slug;

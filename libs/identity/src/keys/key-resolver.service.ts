@@ -112,17 +112,22 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
   }
 
   async resolve(rawKey: string, now: Date = this.clock.now()): Promise<KeyResolution> {
+    return this.resolveCached(rawKey, now);
+  }
+
+  /**
+   * `resolve` without a promise hop when the answer is known now: a malformed key, or a hash the
+   * cache holds (known or unknown; the same entries, TTL and invalidations as `resolve`, which is
+   * this lookup awaited). A miss answers the promise of the load, shared with concurrent callers.
+   */
+  resolveCached(rawKey: string, now: Date = this.clock.now()): KeyResolution | Promise<KeyResolution> {
     if (!parseApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
     // one-shot digest (node ≥ 20.12, engines says ≥ 20.15): no Hash object per call; the same hex
     // as sha256Hex, which stored the key hashes
-    const record = await this.cache.get(oneShotHash('sha256', rawKey, 'hex'));
-    if (!record) return { ok: false, code: 'invalid_api_key' };
-    const rejection = keyRejection(
-      { revokedAt: record.revokedAt, expiresAt: record.key.expiresAt },
-      now,
-      record.applicationDeleted,
-    );
-    return rejection ? { ok: false, code: rejection } : { ok: true, key: record.key };
+    const record = this.cache.get(oneShotHash('sha256', rawKey, 'hex'));
+    return record instanceof Promise
+      ? record.then((loaded) => resolution(loaded, now))
+      : resolution(record, now);
   }
 
   /** Drops these hashes (an invalidation message). */
@@ -156,4 +161,15 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
       }
     );
   }
+}
+
+/** Revocation and expiry are decided against `now` on every call, cached record or not. */
+function resolution(record: KnownKey | null, now: Date): KeyResolution {
+  if (!record) return { ok: false, code: 'invalid_api_key' };
+  const rejection = keyRejection(
+    { revokedAt: record.revokedAt, expiresAt: record.key.expiresAt },
+    now,
+    record.applicationDeleted,
+  );
+  return rejection ? { ok: false, code: rejection } : { ok: true, key: record.key };
 }
