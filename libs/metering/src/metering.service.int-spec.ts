@@ -1,4 +1,4 @@
-import type { UsageEvent } from '@app/common';
+import { encodeUsageCalls, type UsageEvent } from '@app/common';
 import { createMeteringTestContext, usageEventFactory } from '@app/metering/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -411,6 +411,61 @@ describe('MeteringService (real PostgreSQL)', () => {
       generated: false,
       error_code: null,
     });
+  });
+
+  it('writes each call of a columnar batch with its own caller and endpoint ids, "none" as null', async () => {
+    // one key calling two APIs (two subscriptions), one call before its endpoint resolved: the
+    // batch sends each caller and endpoint once, and the statement reads them back by index
+    const who = caller();
+    const other = {
+      ...who,
+      subscriptionId: randomUUID(),
+      apiId: randomUUID(),
+      endpointId: randomUUID(),
+      planId: randomUUID(),
+    };
+    const events = [
+      usageEventFactory({ ...who, at: at(1) }),
+      usageEventFactory({ ...other, at: at(2) }),
+      usageEventFactory({ ...who, endpointId: null, at: at(3), status: 404, generated: true }),
+      usageEventFactory({ ...other, at: at(4) }),
+    ];
+    await expect(
+      metering.applyBatch({ batchId: randomUUID(), calls: encodeUsageCalls(events) }),
+    ).resolves.toMatchObject({ applied: true, counted: 4 });
+    const rows = await db.query<
+      { request_id: string; subscription_id: string; api_id: string; endpoint_id: string | null }[]
+    >(
+      `SELECT request_id, subscription_id, api_id, endpoint_id FROM usage_requests WHERE request_id = ANY($1)`,
+      [events.map((e) => e.requestId)],
+    );
+    expect(new Map(rows.map((row) => [row.request_id, row]))).toEqual(
+      new Map(
+        events.map((e) => [
+          e.requestId,
+          {
+            request_id: e.requestId,
+            subscription_id: e.subscriptionId,
+            api_id: e.apiId,
+            endpoint_id: e.endpointId,
+          },
+        ]),
+      ),
+    );
+    expect(
+      (await rollups(other.subscriptionId)).map((row) => [
+        row.api_id,
+        row.endpoint_id,
+        row.plan_id,
+        row.calls,
+      ]),
+    ).toEqual([[other.apiId, other.endpointId, other.planId, '2']]);
+    expect(
+      (await rollups(who.subscriptionId!)).map((row) => [row.status_class, row.endpoint_id, row.calls]),
+    ).toEqual([
+      [2, who.endpointId, '1'],
+      [4, NO_ID, '1'],
+    ]);
   });
 
   it('skips malformed events and counts the rest', async () => {

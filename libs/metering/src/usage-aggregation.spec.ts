@@ -117,6 +117,34 @@ describe('meteredCalls', () => {
 });
 
 describe('aggregateCalls', () => {
+  it('keeps calls of one key, endpoint, minute and status class apart when their subscription, application, API or plan differ', () => {
+    const base = {
+      subscriptionId: randomUUID(),
+      applicationId: randomUUID(),
+      keyId: randomUUID(),
+      apiId: randomUUID(),
+      endpointId: randomUUID(),
+      planId: randomUUID(),
+      at: '2031-03-04T05:06:07Z',
+      status: 200,
+    };
+    const rows = aggregateCalls([
+      call(base),
+      call(base),
+      call({ ...base, subscriptionId: randomUUID() }),
+      call({ ...base, applicationId: randomUUID() }),
+      call({ ...base, apiId: randomUUID() }),
+      call({ ...base, planId: randomUUID() }),
+    ]);
+    expect(rows.map((row) => row.calls).sort()).toEqual([1, 1, 1, 1, 2]);
+    expect(rows.find((row) => row.calls === 2)).toMatchObject({
+      subscriptionId: base.subscriptionId,
+      applicationId: base.applicationId,
+      apiId: base.apiId,
+      planId: base.planId,
+    });
+  });
+
   it('makes one row per (subscription, minute, app, key, api, endpoint, plan, status class), sorted by key', () => {
     const base = {
       subscriptionId: randomUUID(),

@@ -1,10 +1,9 @@
-import { usageBatchColumns, type UsageEvent } from '@app/common';
+import { isUuid, usageBatchColumns, type UsageEvent } from '@app/common';
 import { emptyHistogram, recordLatency, type LatencyHistogram } from './latency-histogram';
 
 /** Stands for "none" in rollup key columns (a primary key column cannot be null): no subscription, API, plan or endpoint. */
 export const NO_ID = '00000000-0000-0000-0000-000000000000';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Same alphabet as the gateway's request ids (libs/common request-id.ts), up to the column's 64 characters. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const METHOD = /^[A-Z]{1,16}$/;
@@ -62,10 +61,11 @@ export function billedUnits(
 const validUuids = new Set<string>();
 const VALID_UUIDS_KEPT = 10_000;
 
-function isUuid(value: unknown): value is string {
+/** libs/common's `isUuid`, remembered for the strings it accepted. */
+function checkedUuid(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   if (validUuids.has(value)) return true;
-  if (!UUID.test(value)) return false;
+  if (!isUuid(value)) return false;
   if (validUuids.size >= VALID_UUIDS_KEPT) validUuids.clear();
   validUuids.add(value);
   return true;
@@ -74,7 +74,7 @@ function isUuid(value: unknown): value is string {
 const isCount = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
 
-const optionalUuid = (value: unknown): value is string | null => value === null || isUuid(value);
+const optionalUuid = (value: unknown): value is string | null => value === null || checkedUuid(value);
 
 const lower = (value: string | null): string | null => (value === null ? null : value.toLowerCase());
 
@@ -101,7 +101,7 @@ function checkedCaller(
   planId: unknown,
   mode: unknown,
 ): CheckedCaller | null {
-  if (!isUuid(keyId) || !isUuid(applicationId) || !isUuid(consumerAccountId)) return null;
+  if (!checkedUuid(keyId) || !checkedUuid(applicationId) || !checkedUuid(consumerAccountId)) return null;
   if (!optionalUuid(apiId) || !optionalUuid(subscriptionId) || !optionalUuid(planId)) return null;
   if (typeof keyPrefix !== 'string' || keyPrefix.length > 32) return null;
   if (mode !== 'live' && mode !== 'test') return null;
