@@ -57,7 +57,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { databaseUrl, median, migrateDatabase, percentile, withAdmin } from './bench-support';
+import { cpuMsOf, databaseUrl, median, migrateDatabase, percentile, withAdmin } from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -204,18 +204,7 @@ function descendants(pid: number): number[] {
 
 /** utime + stime in ms of the process and its descendants. */
 function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  let ticks = 0;
-  for (const p of descendants(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * 10;
+  return pid ? cpuMsOf(descendants(pid)) : 0;
 }
 
 // ---------------------------------------------------------------------------------------------

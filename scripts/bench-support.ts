@@ -46,21 +46,28 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** CPU time (utime + stime, in ms; /proc's 100 Hz ticks) of every process whose name is `comm`. */
-export function cpuMsOfProcessesNamed(comm: string): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
+/** A process's name and its CPU time (utime + stime, in /proc's 100 Hz ticks); null once it is gone. */
+function procStat(pid: number | string): { comm: string; ticks: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
+  } catch {
+    return null;
   }
-  return ticks * 10;
+}
+
+/** CPU time in ms of the given processes (those gone count 0). */
+export function cpuMsOf(pids: readonly (number | string)[]): number {
+  return pids.reduce<number>((ms, pid) => ms + (procStat(pid)?.ticks ?? 0) * 10, 0);
+}
+
+/** CPU time in ms of every process whose name is `comm`. */
+export function cpuMsOfProcessesNamed(comm: string): number {
+  return cpuMsOf(readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && procStat(pid)?.comm === comm));
 }
 
 /** Runs every migration on scratch database `name` (created by the caller); answers its URL. */
