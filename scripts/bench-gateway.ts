@@ -31,6 +31,11 @@
  *   BENCH_CPU_PROF=1: the gateway runs with --cpu-prof; its top self-time functions are printed.
  *   The gateway runs with the node flags of `npm run start:gateway` (package.json), what operators
  *   run; BENCH_GATEWAY_FLAGS="…" replaces them (e.g. BENCH_GATEWAY_FLAGS= for node's defaults).
+ *   BENCH_GATEWAY_FLAGS_B="…" and/or BENCH_GATEWAY_ROOT_B=<another checkout>: a second gateway
+ *   process with these node flags (default: Portico's) or that checkout's code (its
+ *   apps/gateway/src/main.ts; e.g. `git worktree add /tmp/before HEAD~1` with node_modules linked)
+ *   joins the same rounds as "Portico B" (same data, same upstream), and its same-round ratios to
+ *   Portico are printed: an A/B that the machine's drift between runs cannot fake.
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · BENCH_REDIS_URL=redis://127.0.0.1:6379
  *   BENCH_HOLD=<s>: after setup, keep the stack up this long, printing its URLs and key (investigation)
  *
@@ -57,7 +62,15 @@ import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMsOf, databaseUrl, median, migrateDatabase, percentile, withAdmin } from './bench-support';
+import {
+  cpuMsOf,
+  cpuMsOfProcessesNamed,
+  databaseUrl,
+  median,
+  migrateDatabase,
+  percentile,
+  withAdmin,
+} from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -66,6 +79,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 const OPEN_LOOP = process.env.BENCH_OPEN_LOOP === 'autocannon' ? 'autocannon' : 'steady';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const FLAGS_B = process.env.BENCH_GATEWAY_FLAGS_B;
+const ROOT_B = process.env.BENCH_GATEWAY_ROOT_B;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..');
 const UPSTREAM_PATH = '/items/42';
@@ -469,7 +484,7 @@ function nginxBinary(): string | null {
 // load
 
 interface Target {
-  name: 'direct' | 'nginx' | 'Portico';
+  name: 'direct' | 'nginx' | 'Portico' | 'Portico B';
   origin: string;
   path: string;
   /** Request headers, rotated request by request (Portico: one set per consumer key). */
@@ -487,6 +502,8 @@ interface RunResult {
   bad: number;
   /** CPU ms of the target's process tree per 1,000 requests (null for direct: the upstream is shared by all). */
   cpuPer1k: number | null;
+  /** CPU ms of the Redis server per 1,000 requests (the limiter's script runs there: machine CPU the gateway costs too). */
+  redisCpuPer1k: number;
   /** CPU ms of the load generator per 1,000 requests. */
   loadCpuPer1k: number;
 }
@@ -514,7 +531,9 @@ async function measured(
   const lat = new Latencies();
   const cpu0 = cpuMs(target.name === 'direct' ? undefined : target.pid);
   const self0 = process.cpuUsage();
+  const redis0 = cpuMsOfProcessesNamed('redis-server');
   const { requests, bad, seconds } = await work(lat);
+  const redisCpu = cpuMsOfProcessesNamed('redis-server') - redis0;
   const self = process.cpuUsage(self0);
   const cpu = cpuMs(target.name === 'direct' ? undefined : target.pid) - cpu0;
   const sorted = lat.sorted();
@@ -526,6 +545,7 @@ async function measured(
     bad,
     cpuPer1k: target.name === 'direct' ? null : (cpu / Math.max(1, requests)) * 1000,
     loadCpuPer1k: ((self.user + self.system) / 1000 / Math.max(1, requests)) * 1000,
+    redisCpuPer1k: (redisCpu / Math.max(1, requests)) * 1000,
   };
 }
 
@@ -788,33 +808,48 @@ async function main(): Promise<void> {
   // provider, API, plan, consumer, key, subscription through the api
   const seeded = await seed(env, upstreamOrigin);
 
-  // the gateway, its own process
-  const gatewayPort = await freePort();
+  // the gateway, its own process (and, for an A/B of node flags, a second one)
   const profileDir = join(tmp, 'cpu-prof');
-  const gatewayLog = join(tmp, 'gateway.log');
-  const runner = join(tmp, 'gateway-runner.js');
-  writeFileSync(runner, gatewayRunnerSource(ROOT));
-  const logStream = createWriteStream(gatewayLog);
-  const gateway = track(
-    spawn(
-      process.execPath,
-      [...gatewayNodeFlags(), ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), runner],
-      {
+  const startGateway = async (
+    label: string,
+    flags: string[],
+    root = ROOT,
+  ): Promise<{ child: ChildProcess; origin: string; log: string }> => {
+    const runner = join(tmp, `${label}-runner.js`);
+    writeFileSync(runner, gatewayRunnerSource(root));
+    const port = await freePort();
+    const log = join(tmp, `${label}.log`);
+    const logStream = createWriteStream(log);
+    const child = track(
+      spawn(process.execPath, [...flags, runner], {
         cwd: ROOT,
-        env: { ...env, GATEWAY_PORT: String(gatewayPort) },
+        env: { ...env, GATEWAY_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    ),
-  );
-  gateway.stdout?.pipe(logStream);
-  gateway.stderr?.pipe(logStream);
-  const gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
-  try {
-    await waitFor(`${gatewayOrigin}/health`, gateway, 'gateway');
-  } catch (error) {
-    out(readFileSync(gatewayLog, 'utf8').slice(-4000));
-    throw error;
-  }
+      }),
+    );
+    child.stdout?.pipe(logStream);
+    child.stderr?.pipe(logStream);
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(`${origin}/health`, child, label);
+    } catch (error) {
+      out(readFileSync(log, 'utf8').slice(-4000));
+      throw error;
+    }
+    return { child, origin, log };
+  };
+  const gateway = await startGateway('gateway', [
+    ...gatewayNodeFlags(),
+    ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+  ]);
+  const flagsB = FLAGS_B === undefined ? gatewayNodeFlags() : FLAGS_B.split(' ').filter(Boolean);
+  const gatewayB =
+    FLAGS_B === undefined && ROOT_B === undefined
+      ? undefined
+      : await startGateway('gateway-b', flagsB, ROOT_B ?? ROOT);
+  const describeB = `node flags "${flagsB.join(' ')}", code of ${ROOT_B ?? ROOT}`;
+  if (gatewayB)
+    out(`Portico B: ${describeB}; Portico: node flags "${gatewayNodeFlags().join(' ')}", code of ${ROOT}`);
 
   // nginx, when installed
   const nginx = nginxBinary();
@@ -855,13 +890,16 @@ async function main(): Promise<void> {
       : []),
     {
       name: 'Portico',
-      origin: gatewayOrigin,
+      origin: gateway.origin,
       path: `/${seeded.slug}${UPSTREAM_PATH}`,
       headerSets: seeded.liveKeys.map((key) => ({ 'x-portico-key': key })),
-      pid: gateway.pid,
+      pid: gateway.child.pid,
     },
   ];
   const portico = targets[targets.length - 1];
+  if (gatewayB)
+    targets.push({ ...portico, name: 'Portico B', origin: gatewayB.origin, pid: gatewayB.child.pid });
+  const isPortico = (target: Target) => target.name === 'Portico' || target.name === 'Portico B';
   cleanups.push(async () => {
     for (const target of targets) await target.pool?.close();
   });
@@ -889,8 +927,8 @@ async function main(): Promise<void> {
   // warm-up (JIT, pools, caches), not recorded
   for (const target of targets) {
     const warm = await closedLoop(target, WARMUP_S);
-    if (target === portico && warm.bad > 0)
-      throw new Error(`warm-up through Portico: ${warm.bad} non-2xx/errors`);
+    if (isPortico(target) && warm.bad > 0)
+      throw new Error(`warm-up through ${target.name}: ${warm.bad} non-2xx/errors`);
     await openLoop(target, 1);
   }
 
@@ -912,7 +950,7 @@ async function main(): Promise<void> {
         const result = mode === 'closed' ? await closedLoop(target) : await openLoop(target);
         if (target === portico && mode === 'closed') profileWindows.push([from, monotonicMicros()]);
         results[mode].get(target.name)!.push(result);
-        if (target === portico) {
+        if (isPortico(target)) {
           porticoBad += result.bad;
           porticoRequests += result.requests + result.bad;
         }
@@ -942,22 +980,26 @@ async function main(): Promise<void> {
     'prioritized',
   );
   await metering.close();
-  const metricsText = await (await fetch(`${gatewayOrigin}/metrics`)).text();
+  const metricsText = await (await fetch(`${gateway.origin}/metrics`)).text();
   const forwarded = metricsText.match(
     /^portico_gateway_requests_total\{[^}]*outcome="forwarded"[^}]*code="2xx"[^}]*\} (\d+)/m,
   );
 
   // stop the gateway (graceful: flushes the usage buffer, writes the CPU profile)
-  await stop(gateway);
-  for (const line of readFileSync(gatewayLog, 'utf8').split('\n'))
-    if (/bench warning|"level":(50|60)/.test(line)) out(`gateway log: ${line.slice(0, 300)}`);
+  for (const { child, log } of gatewayB ? [gateway, gatewayB] : [gateway]) {
+    await stop(child);
+    for (const line of readFileSync(log, 'utf8').split('\n'))
+      if (/bench warning|"level":(50|60)/.test(line)) out(`gateway log: ${line.slice(0, 300)}`);
+  }
   if (nginxChild) await stop(nginxChild, 'SIGQUIT');
   await stop(upstream);
 
   // report
   const names = targets.map((t) => t.name);
   out(`\nclosed loop, ${CONNECTIONS} connections (median, min–max over ${ROUNDS} rounds)`);
-  out(`target      req/s           spread        p50 ms   p99 ms   CPU ms/1k req   load-gen CPU ms/1k req`);
+  out(
+    `target      req/s           spread        p50 ms   p99 ms   CPU ms/1k req   load-gen CPU ms/1k req   Redis CPU ms/1k req`,
+  );
   for (const name of names) {
     const rs = results.closed.get(name)!;
     const cpu = rs.map((r) => r.cpuPer1k).filter((v): v is number => v !== null);
@@ -976,6 +1018,8 @@ async function main(): Promise<void> {
         `${cpu.length ? `${median(cpu).toFixed(0).padStart(5)} (${spread(cpu, 0)})` : '   — (upstream)'.padEnd(13)}   ${median(
           rs.map((r) => r.loadCpuPer1k),
         )
+          .toFixed(0)
+          .padStart(5)}                    ${median(rs.map((r) => r.redisCpuPer1k))
           .toFixed(0)
           .padStart(5)}`,
     );
@@ -1048,6 +1092,27 @@ async function main(): Promise<void> {
       (i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1),
     );
     ratio('Portico ÷ nginx CPU per request (closed loop)', cpuRatio, '×', 1);
+  }
+  if (gatewayB) {
+    out(`  Portico B (${describeB}) against Portico, same rounds:`);
+    ratio(
+      'Portico B ÷ Portico CPU per request (closed)',
+      perRound((i) => ((closed('Portico B', i).cpuPer1k ?? 0) / (closed('Portico', i).cpuPer1k ?? 1)) * 100),
+      ' %',
+      0,
+    );
+    ratio(
+      'Portico B ÷ Portico throughput',
+      perRound((i) => (closed('Portico B', i).rps / closed('Portico', i).rps) * 100),
+      ' %',
+      0,
+    );
+    ratio(
+      `Portico B p99 − Portico p99 at ${RATE}/s`,
+      perRound((i) => open('Portico B', i).p99 - open('Portico', i).p99),
+      ' ms',
+      2,
+    );
   }
 
   out(

@@ -289,6 +289,28 @@ describe('RedisLimiter (real Redis)', () => {
     expect(left).toBeGreaterThan(ttl - 60_000);
   });
 
+  it('expires the rate state a second or two after its longest window, moving the expiry only when it comes too soon', async () => {
+    const sub = `sub-${randomUUID()}`;
+    const limits = request(sub, { planLimits: { perSecond: 10, perMinute: 100 } });
+    const state = `${PREFIX}:gw:{${sub}}:rl`;
+    // T0 is 10 s into its minute: the minute window resets in 50 s
+    await limiterA.decide(limits);
+    const first = await a.pttl(state);
+    expect(first).toBeGreaterThan(50_000);
+    expect(first).toBeLessThanOrEqual(52_000);
+    // 5 s later in the same minute: the expiry set above still covers the windows, so it is not
+    // moved (set again, it would be 5 s sooner)
+    now = T0 + 5_000;
+    await limiterA.decide(limits);
+    const second = await a.pttl(state);
+    expect(second).toBeLessThanOrEqual(first);
+    expect(second).toBeGreaterThan(first - 1_000);
+    // the next minute's window needs a later expiry: moved again
+    now = T0 + 55_000;
+    await limiterA.decide(limits);
+    expect(await a.pttl(state)).toBeGreaterThan(first);
+  });
+
   it("answers a new plan's windows and policy when the subscription's request changes, on the same counters", async () => {
     const sub = `sub-${randomUUID()}`;
     const before = request(sub, { planLimits: { perMinute: 2 } });
