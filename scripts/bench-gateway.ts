@@ -36,6 +36,8 @@
  *   apps/gateway/src/main.ts; e.g. `git worktree add /tmp/before HEAD~1` with node_modules linked)
  *   joins the same rounds as "Portico B" (same data, same upstream), and its same-round ratios to
  *   Portico are printed: an A/B that the machine's drift between runs cannot fake.
+ *   BENCH_PROTOTYPE=1: the issue's reference prototype (see prototypeSource) joins the rounds too,
+ *   with its ratio to nginx and Portico's to it: the 40 % target read against this machine.
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · BENCH_REDIS_URL=redis://127.0.0.1:6379
  *   BENCH_HOLD=<s>: after setup, keep the stack up this long, printing its URLs and key (investigation)
  *
@@ -81,6 +83,7 @@ const OPEN_LOOP = process.env.BENCH_OPEN_LOOP === 'autocannon' ? 'autocannon' : 
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const FLAGS_B = process.env.BENCH_GATEWAY_FLAGS_B;
 const ROOT_B = process.env.BENCH_GATEWAY_ROOT_B;
+const PROTOTYPE = process.env.BENCH_PROTOTYPE === '1';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..');
 const UPSTREAM_PATH = '/items/42';
@@ -398,6 +401,77 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 /**
+ * The issue's reference prototype (issue 4, "Performance": the plain-handler shape that reached
+ * 43 % of nginx where the targets were set), for BENCH_PROTOTYPE=1: node:http, an in-process key
+ * cache, ONE small EVALSHA (a per-second counter and a quota), undici `Pool.stream` with hop-by-hop
+ * headers stripped, usage events buffered and enqueued as one BullMQ job per batch. None of
+ * Portico's contract (no resolution, authorisation, endpoint matching, limit headers, header
+ * hygiene, path or size checks, metrics): what a Node proxy of this shape costs on this machine, so
+ * the 40 % target can be read against it.
+ */
+function prototypeSource(root: string): string {
+  const mod = (name: string) => JSON.stringify(join(root, 'node_modules', name));
+  return `
+const http = require('node:http');
+const { createHash, randomUUID } = require('node:crypto');
+const { Pool } = require(${mod('undici')});
+const Redis = require(${mod('ioredis')});
+const { Queue } = require(${mod('bullmq')});
+const prefix = process.env.PROTOTYPE_PREFIX;
+const upstream = new Pool(process.env.UPSTREAM, { connections: 64 });
+const redis = new Redis(process.env.REDIS_URL, { enableAutoPipelining: false });
+const queue = new Queue('prototype', { connection: { url: process.env.REDIS_URL, maxRetriesPerRequest: null }, prefix: prefix + ':bull' });
+const SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end " +
+  "local q = redis.call('INCRBY', KEYS[2], 1) return { n, q }";
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'x-portico-key']);
+const keys = new Map();
+let sha;
+let events = [];
+const flush = () => {
+  if (events.length === 0) return;
+  const batch = events;
+  events = [];
+  queue.add('usage', { batchId: randomUUID(), events: batch }, { removeOnComplete: true }).catch(() => {});
+};
+setInterval(flush, 50);
+const server = http.createServer((req, res) => {
+  if (req.url === '/health') return res.end('{"status":"ok"}');
+  const key = req.headers['x-portico-key'];
+  if (typeof key !== 'string') { res.writeHead(401); return res.end(); }
+  const hash = createHash('sha256').update(key).digest('hex');
+  let sub = keys.get(hash);
+  if (!sub) keys.set(hash, (sub = randomUUID()));
+  const started = performance.now();
+  const second = Math.floor(Date.now() / 1000);
+  redis.evalsha(sha, 2, prefix + ':{' + sub + '}:s:' + second, prefix + ':{' + sub + '}:q').then((counts) => {
+    const raw = req.rawHeaders;
+    const headers = [];
+    for (let i = 0; i < raw.length; i += 2) if (!HOP.has(raw[i].toLowerCase())) headers.push(raw[i], raw[i + 1]);
+    headers.push('x-forwarded-for', req.socket.remoteAddress || '');
+    const url = req.url;
+    upstream.stream({ method: req.method, path: url.slice(url.indexOf('/', 1)), headers }, ({ statusCode, headers: answer }) => {
+      const out = {};
+      for (const name in answer) if (!HOP.has(name) && name !== 'set-cookie') out[name] = answer[name];
+      out['x-ratelimit-remaining'] = String(1000000 - counts[0]);
+      res.writeHead(statusCode, out);
+      return res;
+    }, (error) => {
+      if (error) { if (!res.headersSent) res.writeHead(502); return res.end(); }
+      events.push({ requestId: randomUUID(), subscriptionId: sub, status: res.statusCode, at: new Date().toISOString(), latencyMs: performance.now() - started });
+      if (events.length >= 500) flush();
+    });
+  }, () => { res.writeHead(503); res.end(); });
+});
+server.keepAliveTimeout = 65000;
+redis.script('LOAD', SCRIPT).then((loaded) => {
+  sha = loaded;
+  server.listen(Number(process.env.PORT), '127.0.0.1');
+});
+process.on('SIGTERM', () => server.close(() => queue.close().then(() => process.exit(0))));
+`;
+}
+
+/**
  * Runs apps/gateway/src/main.ts compiled in memory with TypeScript's transpileModule (what
  * `ts-node --transpile-only` does), but without ts-node: ts-node loads node:repl, which loads
  * node:domain, which patches every EventEmitter.emit and installs async hooks — measured here as a
@@ -484,7 +558,7 @@ function nginxBinary(): string | null {
 // load
 
 interface Target {
-  name: 'direct' | 'nginx' | 'Portico' | 'Portico B';
+  name: 'direct' | 'nginx' | 'Portico' | 'Portico B' | 'prototype';
   origin: string;
   path: string;
   /** Request headers, rotated request by request (Portico: one set per consumer key). */
@@ -899,6 +973,23 @@ async function main(): Promise<void> {
   const portico = targets[targets.length - 1];
   if (gatewayB)
     targets.push({ ...portico, name: 'Portico B', origin: gatewayB.origin, pid: gatewayB.child.pid });
+  if (PROTOTYPE) {
+    const port = await freePort();
+    const child = track(
+      spawn(process.execPath, ['-e', prototypeSource(ROOT)], {
+        env: {
+          PORT: String(port),
+          UPSTREAM: upstreamOrigin,
+          REDIS_URL,
+          PROTOTYPE_PREFIX: `${redisPrefix}:prototype`,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
+    const origin = `http://127.0.0.1:${port}`;
+    await waitFor(`${origin}/health`, child, 'prototype');
+    targets.push({ ...portico, name: 'prototype', origin, pid: child.pid });
+  }
   const isPortico = (target: Target) => target.name === 'Portico' || target.name === 'Portico B';
   cleanups.push(async () => {
     for (const target of targets) await target.pool?.close();
@@ -927,7 +1018,7 @@ async function main(): Promise<void> {
   // warm-up (JIT, pools, caches), not recorded
   for (const target of targets) {
     const warm = await closedLoop(target, WARMUP_S);
-    if (isPortico(target) && warm.bad > 0)
+    if ((isPortico(target) || target.name === 'prototype') && warm.bad > 0)
       throw new Error(`warm-up through ${target.name}: ${warm.bad} non-2xx/errors`);
     await openLoop(target, 1);
   }
@@ -1092,6 +1183,28 @@ async function main(): Promise<void> {
       (i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1),
     );
     ratio('Portico ÷ nginx CPU per request (closed loop)', cpuRatio, '×', 1);
+  }
+  if (PROTOTYPE) {
+    out('  the reference prototype (BENCH_PROTOTYPE), same rounds:');
+    if (nginxOrigin)
+      ratio(
+        'prototype ÷ nginx throughput',
+        perRound((i) => (closed('prototype', i).rps / closed('nginx', i).rps) * 100),
+        ' %',
+        0,
+      );
+    ratio(
+      'Portico ÷ prototype throughput',
+      perRound((i) => (closed('Portico', i).rps / closed('prototype', i).rps) * 100),
+      ' %',
+      0,
+    );
+    ratio(
+      'Portico ÷ prototype CPU per request (closed)',
+      perRound((i) => ((closed('Portico', i).cpuPer1k ?? 0) / (closed('prototype', i).cpuPer1k ?? 1)) * 100),
+      ' %',
+      0,
+    );
   }
   if (gatewayB) {
     out(`  Portico B (${describeB}) against Portico, same rounds:`);
