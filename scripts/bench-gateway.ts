@@ -1148,23 +1148,19 @@ async function main(): Promise<void> {
     void out(
       `  ${label.padEnd(46)} ${median(values).toFixed(digits).padStart(6)}${unit}   (${spread(values, digits)})`,
     );
+  /** Same-round shares of `a` to `b`, in %: throughput, and CPU per request (closed loop). */
+  const throughputShare = (a: Target['name'], b: Target['name']): number[] =>
+    perRound((i) => (closed(a, i).rps / closed(b, i).rps) * 100);
+  const cpuShare = (a: Target['name'], b: Target['name']): number[] =>
+    perRound((i) => ((closed(a, i).cpuPer1k ?? 0) / (closed(b, i).cpuPer1k ?? 1)) * 100);
+  const addedP99Over = (a: Target['name'], b: Target['name']): number[] =>
+    perRound((i) => open(a, i).p99 - open(b, i).p99);
   if (nginxOrigin) {
-    const vsNginx = perRound((i) => (closed('Portico', i).rps / closed('nginx', i).rps) * 100);
-    ratio('Portico ÷ nginx throughput', vsNginx, ' %', 0);
-    ratio(
-      'nginx ÷ direct throughput',
-      perRound((i) => (closed('nginx', i).rps / closed('direct', i).rps) * 100),
-      ' %',
-      0,
-    );
+    ratio('Portico ÷ nginx throughput', throughputShare('Portico', 'nginx'), ' %', 0);
+    ratio('nginx ÷ direct throughput', throughputShare('nginx', 'direct'), ' %', 0);
   }
-  ratio(
-    'Portico ÷ direct throughput',
-    perRound((i) => (closed('Portico', i).rps / closed('direct', i).rps) * 100),
-    ' %',
-    0,
-  );
-  const addedP99 = perRound((i) => open('Portico', i).p99 - open('direct', i).p99);
+  ratio('Portico ÷ direct throughput', throughputShare('Portico', 'direct'), ' %', 0);
+  const addedP99 = addedP99Over('Portico', 'direct');
   ratio(`Portico p99 − direct p99 at ${RATE}/s`, addedP99, ' ms', 2);
   ratio(
     `Portico p50 − direct p50 at ${RATE}/s`,
@@ -1173,59 +1169,25 @@ async function main(): Promise<void> {
     2,
   );
   if (nginxOrigin) {
+    ratio(`nginx p99 − direct p99 at ${RATE}/s`, addedP99Over('nginx', 'direct'), ' ms', 2);
     ratio(
-      `nginx p99 − direct p99 at ${RATE}/s`,
-      perRound((i) => open('nginx', i).p99 - open('direct', i).p99),
-      ' ms',
-      2,
+      'Portico ÷ nginx CPU per request (closed loop)',
+      cpuShare('Portico', 'nginx').map((share) => share / 100),
+      '×',
+      1,
     );
-    const cpuRatio = perRound(
-      (i) => (closed('Portico', i).cpuPer1k ?? 0) / (closed('nginx', i).cpuPer1k ?? 1),
-    );
-    ratio('Portico ÷ nginx CPU per request (closed loop)', cpuRatio, '×', 1);
   }
   if (PROTOTYPE) {
     out('  the reference prototype (BENCH_PROTOTYPE), same rounds:');
-    if (nginxOrigin)
-      ratio(
-        'prototype ÷ nginx throughput',
-        perRound((i) => (closed('prototype', i).rps / closed('nginx', i).rps) * 100),
-        ' %',
-        0,
-      );
-    ratio(
-      'Portico ÷ prototype throughput',
-      perRound((i) => (closed('Portico', i).rps / closed('prototype', i).rps) * 100),
-      ' %',
-      0,
-    );
-    ratio(
-      'Portico ÷ prototype CPU per request (closed)',
-      perRound((i) => ((closed('Portico', i).cpuPer1k ?? 0) / (closed('prototype', i).cpuPer1k ?? 1)) * 100),
-      ' %',
-      0,
-    );
+    if (nginxOrigin) ratio('prototype ÷ nginx throughput', throughputShare('prototype', 'nginx'), ' %', 0);
+    ratio('Portico ÷ prototype throughput', throughputShare('Portico', 'prototype'), ' %', 0);
+    ratio('Portico ÷ prototype CPU per request (closed)', cpuShare('Portico', 'prototype'), ' %', 0);
   }
   if (gatewayB) {
     out(`  Portico B (${describeB}) against Portico, same rounds:`);
-    ratio(
-      'Portico B ÷ Portico CPU per request (closed)',
-      perRound((i) => ((closed('Portico B', i).cpuPer1k ?? 0) / (closed('Portico', i).cpuPer1k ?? 1)) * 100),
-      ' %',
-      0,
-    );
-    ratio(
-      'Portico B ÷ Portico throughput',
-      perRound((i) => (closed('Portico B', i).rps / closed('Portico', i).rps) * 100),
-      ' %',
-      0,
-    );
-    ratio(
-      `Portico B p99 − Portico p99 at ${RATE}/s`,
-      perRound((i) => open('Portico B', i).p99 - open('Portico', i).p99),
-      ' ms',
-      2,
-    );
+    ratio('Portico B ÷ Portico CPU per request (closed)', cpuShare('Portico B', 'Portico'), ' %', 0);
+    ratio('Portico B ÷ Portico throughput', throughputShare('Portico B', 'Portico'), ' %', 0);
+    ratio(`Portico B p99 − Portico p99 at ${RATE}/s`, addedP99Over('Portico B', 'Portico'), ' ms', 2);
   }
 
   out(
@@ -1236,7 +1198,7 @@ async function main(): Promise<void> {
     `metering: gateway counted ${forwarded?.[1] ?? '?'} forwarded 2xx calls; metering queue jobs ${JSON.stringify(jobCounts)} (one job per batch, no worker running)`,
   );
   if (nginxOrigin) {
-    const vsNginx = median(perRound((i) => (closed('Portico', i).rps / closed('nginx', i).rps) * 100));
+    const vsNginx = median(throughputShare('Portico', 'nginx'));
     const added = median(addedP99);
     out(
       `targets: throughput ≥ 40 % of nginx (stretch 60 %): ${vsNginx >= 60 ? 'met, stretch too' : vsNginx >= 40 ? 'met' : 'NOT met'} (${vsNginx.toFixed(0)} %); ` +
