@@ -117,17 +117,18 @@ describe('meteredCalls', () => {
 });
 
 describe('aggregateCalls', () => {
+  /** Fresh ids for every column of a rollup row's key but its minute and status class. */
+  const rowIds = () => ({
+    subscriptionId: randomUUID(),
+    applicationId: randomUUID(),
+    keyId: randomUUID(),
+    apiId: randomUUID(),
+    endpointId: randomUUID(),
+    planId: randomUUID(),
+  });
+
   it('keeps calls of one key, endpoint, minute and status class apart when their subscription, application, API or plan differ', () => {
-    const base = {
-      subscriptionId: randomUUID(),
-      applicationId: randomUUID(),
-      keyId: randomUUID(),
-      apiId: randomUUID(),
-      endpointId: randomUUID(),
-      planId: randomUUID(),
-      at: '2031-03-04T05:06:07Z',
-      status: 200,
-    };
+    const base = { ...rowIds(), at: '2031-03-04T05:06:07Z', status: 200 };
     const rows = aggregateCalls([
       call(base),
       call(base),
@@ -146,14 +147,7 @@ describe('aggregateCalls', () => {
   });
 
   it('makes one row per (subscription, minute, app, key, api, endpoint, plan, status class), sorted by key', () => {
-    const base = {
-      subscriptionId: randomUUID(),
-      applicationId: randomUUID(),
-      keyId: randomUUID(),
-      apiId: randomUUID(),
-      endpointId: randomUUID(),
-      planId: randomUUID(),
-    };
+    const base = rowIds();
     const minute = '2031-03-04T05:06:';
     const rows = aggregateCalls([
       call({

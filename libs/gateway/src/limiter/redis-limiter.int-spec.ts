@@ -10,7 +10,7 @@ import { LIMITER_LUA_SHA1 } from './limiter.script';
 import { LimiterService } from './limiter.service';
 import { QUOTA_COUNTER_GRACE_MS, quotaCounterKey } from './quota-counter';
 import type { LimitDecision, LimitRequest, RejectedDecision } from './limiter.types';
-import { RedisLimiter } from './redis-limiter';
+import { limiterKeys, RedisLimiter } from './redis-limiter';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `${process.env.REDIS_PREFIX ?? 'portico-test'}-gwlimiter-${randomUUID().slice(0, 8)}`;
@@ -292,7 +292,7 @@ describe('RedisLimiter (real Redis)', () => {
   it('expires the rate state a second or two after its longest window, moving the expiry only when it comes too soon', async () => {
     const sub = `sub-${randomUUID()}`;
     const limits = request(sub, { planLimits: { perSecond: 10, perMinute: 100 } });
-    const state = `${PREFIX}:gw:{${sub}}:rl`;
+    const [state] = limiterKeys(PREFIX, sub, undefined, limits.quota.periodKey);
     // T0 is 10 s into its minute: the minute window resets in 50 s
     await limiterA.decide(limits);
     const first = await a.pttl(state);
