@@ -15,7 +15,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        CoreModule.forRoot({ app: 'gateway', env: GatewayEnv, envFragments: GATEWAY_ENV_FRAGMENTS, migrations: MIGRATIONS, poolSize: 5, rawEnv }),
+        CoreModule.forRoot({ app: 'gateway', env: GatewayEnv, envFragments: GATEWAY_ENV_FRAGMENTS, migrations: MIGRATIONS, poolSize: 5, idleTimeoutMs: 600_000, rawEnv }),
         ReadinessModule,
         GatewayPipelineModule,
       ],

@@ -16,6 +16,8 @@ export interface CoreModuleOptions<T extends CoreEnv> {
   envFragments: Type<object>[];
   migrations: (new () => MigrationInterface)[];
   poolSize?: number;
+  /** DatabaseModuleOptions.idleTimeoutMs. */
+  idleTimeoutMs?: number;
   /** Explicit variables instead of process.env + .env (tests). */
   rawEnv?: Record<string, unknown>;
 }
@@ -36,6 +38,7 @@ export class CoreModule {
         DatabaseModule.forRoot({
           migrations: options.migrations,
           poolSize: options.poolSize,
+          idleTimeoutMs: options.idleTimeoutMs,
           applicationName: `portico-${options.app}`,
         }),
         RedisModule,

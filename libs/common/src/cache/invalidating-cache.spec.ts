@@ -101,8 +101,12 @@ describe('InvalidatingCache refresh-ahead', () => {
     });
     cache.startCaching();
     expect(await cache.get('a')).toEqual({ v: 1 });
-    expect(await cache.get('a')).toEqual({ v: 1 }); // answered from memory, reload started
+    expect(cache.get('a')).toEqual({ v: 1 }); // answered from memory, reload scheduled
+    // the load starts on a timer, not inside the call that asked for it (nor in this tick)
     await new Promise((resolve) => setImmediate(resolve));
+    expect(version).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(version).toBe(2);
     expect(await cache.get('a')).toEqual({ v: 2 });
   });
 
@@ -117,7 +121,76 @@ describe('InvalidatingCache refresh-ahead', () => {
     await cache.get('a');
     exists = false;
     expect(await cache.get('a')).toEqual({ v: 1 });
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await cache.get('a')).toBeNull();
+  });
+});
+
+describe('InvalidatingCache serve-stale', () => {
+  // lru-cache reuses its clock reading for 1 ms of real time: wait past it after moving the clock
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+  let now: number;
+  let version: number;
+  let loads: number;
+  const clock = { now: () => now };
+  const make = (serveStaleMs?: number): InvalidatingCache<Row> =>
+    new InvalidatingCache<Row>(
+      async () => {
+        loads += 1;
+        return { v: ++version };
+      },
+      { max: 10, ttlMs: 1_000, serveStaleMs, clock },
+    );
+
+  beforeEach(() => {
+    now = 10_000;
+    version = 0;
+    loads = 0;
+  });
+
+  it('answers an entry past its TTL at once while a background reload replaces it', async () => {
+    const cache = make(1_000);
+    cache.startCaching();
+    expect(await cache.get('a')).toEqual({ v: 1 });
+    now += 1_500;
+    await tick();
+    const answer = cache.get('a');
+    expect(answer).toEqual({ v: 1 }); // not a promise: the call did not wait for the store
+    expect(cache.get('a')).toEqual({ v: 1 }); // the reload in flight is not started twice
+    await tick();
+    expect(cache.get('a')).toEqual({ v: 2 });
+    expect(loads).toBe(2);
+  });
+
+  it('makes a hit past TTL + serveStaleMs, or past the TTL without serve-stale, wait for the store', async () => {
+    const stale = make(1_000);
+    stale.startCaching();
+    await stale.get('a');
+    now += 2_001;
+    await tick();
+    const waited = stale.get('a');
+    expect(waited).toBeInstanceOf(Promise);
+    expect(await waited).toEqual({ v: 2 });
+
+    const strict = make();
+    strict.startCaching();
+    await strict.get('a');
+    now += 1_001;
+    await tick();
+    const reloaded = strict.get('a');
+    expect(reloaded).toBeInstanceOf(Promise);
+    expect(await reloaded).toEqual({ v: 4 });
+  });
+
+  it('never serves an invalidated entry stale', async () => {
+    const cache = make(1_000);
+    cache.startCaching();
+    await cache.get('a');
+    now += 1_500;
+    await tick();
+    cache.delete('a');
+    const answer = cache.get('a');
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toEqual({ v: 2 });
   });
 });

@@ -15,6 +15,17 @@ export interface InvalidatingCacheOptions<V> {
    * Default 0 (off). Invalidations are unaffected: they drop the entry at once.
    */
   refreshAheadMs?: number;
+  /**
+   * An entry up to this long past its TTL still answers hits while a background reload replaces
+   * it (stale-while-revalidate; Kong's entity cache does not expire entries at all by default,
+   * `db_cache_ttl = 0`): a key, API or subscription that was idle longer than the TTL does not
+   * make its next burst of calls wait for the store. Past TTL + this, a hit is a miss again. Invalidations, `clear` and
+   * `expiresAt` are unaffected: they drop or end an entry at once. So when an invalidation is
+   * lost, TTL + serveStaleMs bounds how long the old answer can be given. Default 0 (off).
+   */
+  serveStaleMs?: number;
+  /** The TTLs' clock (`performance` by default): tests move it. */
+  clock?: { now(): number };
 }
 
 interface Pending<V> {
@@ -40,15 +51,25 @@ export class InvalidatingCache<V extends object> {
   private readonly missing: LRUCache<string, typeof MISSING>;
   private readonly inFlight = new Map<string, Pending<V>>();
   private caching = false;
+  /** A hit with less than this left before it is dropped starts a background reload (refresh-ahead, serve-stale). */
+  private readonly reloadWithinMs: number;
 
   constructor(
     private readonly load: (key: string) => Promise<V | null>,
     private readonly options: InvalidatingCacheOptions<V>,
   ) {
-    this.found = new LRUCache<string, V>({ max: options.max, ttl: options.ttlMs });
+    const perf = options.clock;
+    // an entry is kept until TTL + serveStaleMs; its last serveStaleMs + refreshAheadMs are "reload it"
+    this.found = new LRUCache<string, V>({
+      max: options.max,
+      ttl: options.ttlMs + (options.serveStaleMs ?? 0),
+      perf,
+    });
+    this.reloadWithinMs = (options.refreshAheadMs ?? 0) + (options.serveStaleMs ?? 0);
     this.missing = new LRUCache<string, typeof MISSING>({
       max: options.maxMissing ?? Math.max(1, Math.floor(options.max / 5)),
       ttl: options.ttlMs,
+      perf,
     });
   }
 
@@ -58,8 +79,8 @@ export class InvalidatingCache<V extends object> {
     if (hit) {
       const until = this.options.expiresAt?.(hit);
       if (until === null || until === undefined || until > now) {
-        const ahead = this.options.refreshAheadMs ?? 0;
-        if (ahead > 0 && !this.inFlight.has(key) && this.found.getRemainingTTL(key) < ahead)
+        const within = this.reloadWithinMs;
+        if (within > 0 && !this.inFlight.has(key) && this.found.getRemainingTTL(key) < within)
           this.refresh(key);
         return hit;
       }
@@ -77,11 +98,16 @@ export class InvalidatingCache<V extends object> {
     return pending.promise;
   }
 
-  /** Reloads a key in the background; the cached value keeps answering until the new one lands. */
+  /**
+   * Reloads a key in the background; the cached value keeps answering until the new one lands.
+   * The load starts on a timer, not inside the hit that asked for it: building its query (and
+   * opening a connection) would otherwise delay that call, and every call of the same tick.
+   */
   private refresh(key: string): void {
     const pending: Pending<V> = { promise: Promise.resolve(null), stale: false };
-    pending.promise = this.fill(key, pending)
-      .catch(() => null) // the entry keeps answering until its TTL; the next miss reports the error
+    pending.promise = new Promise((resolve) => setTimeout(resolve, 0))
+      .then(() => (pending.stale ? null : this.fill(key, pending)))
+      .catch(() => null) // the entry keeps answering until its TTL (+ serveStaleMs); the next miss reports the error
       .finally(() => {
         if (this.inFlight.get(key) === pending) this.inFlight.delete(key);
       });

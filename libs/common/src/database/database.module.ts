@@ -9,6 +9,12 @@ export interface DatabaseModuleOptions {
   migrations: (new () => MigrationInterface)[];
   /** Pool size; the gateway keeps it small, the worker larger. */
   poolSize?: number;
+  /**
+   * An idle connection closes after this (node-postgres's `idleTimeoutMillis`; default 10 s). The
+   * gateway keeps its few connections: its loads come in bursts after quiet periods, and opening
+   * connections then (a PostgreSQL backend each) costs the calls of that moment.
+   */
+  idleTimeoutMs?: number;
   applicationName: string;
 }
 
@@ -36,7 +42,11 @@ export class DatabaseModule {
             migrationsRun: false,
             migrations: options.migrations,
             migrationsTableName: 'typeorm_migrations',
-            extra: { max: options.poolSize ?? 10, application_name: options.applicationName },
+            extra: {
+              max: options.poolSize ?? 10,
+              idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
+              application_name: options.applicationName,
+            },
           }),
         }),
       ],

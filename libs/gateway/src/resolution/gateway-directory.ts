@@ -83,14 +83,19 @@ function upstreamBase(url: string): UpstreamBase {
 const TTL_MS = 30_000;
 /** Hot entries reload in the background in their last 5 s, so no burst of calls waits on PostgreSQL. */
 const REFRESH_AHEAD_MS = 5_000;
+/**
+ * An entry idle past its TTL still answers for this long while it reloads in the background: an
+ * API called every minute or so does not wait on PostgreSQL for each call (InvalidatingCache).
+ */
+const SERVE_STALE_MS = 30_000;
 
 /**
  * Step 2 of the call path (DESIGN §3): slug → API (upstreams, secrets, endpoints) and
  * (consumer, API) → live subscription with its plan, from in-process caches filled from
  * PostgreSQL. Every change is announced on the EventBus and dropped here at once (API edits,
- * endpoint republishing, plan edits, subscription changes); reconnecting drops everything, and a
- * 30 s TTL bounds staleness should a message be lost. An entry never outlives the API's
- * `cacheUntil` or the subscription's period end.
+ * endpoint republishing, plan edits, subscription changes); reconnecting drops everything, and
+ * 60 s (the TTL, then serving stale while reloading) bound staleness should a message be lost.
+ * An entry never outlives the API's `cacheUntil` or the subscription's period end.
  */
 @Injectable()
 export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
@@ -113,12 +118,14 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
       max: 10_000,
       ttlMs: TTL_MS,
       refreshAheadMs: REFRESH_AHEAD_MS,
+      serveStaleMs: SERVE_STALE_MS,
       expiresAt: (entry) => entry.api.cacheUntil?.getTime(),
     });
     this.subscriptions = new InvalidatingCache((key) => this.loadSubscription(key), {
       max: 100_000,
       ttlMs: TTL_MS,
       refreshAheadMs: REFRESH_AHEAD_MS,
+      serveStaleMs: SERVE_STALE_MS,
       maxMissing: 20_000,
       expiresAt: (entry) => entry.periodEnd,
     });

@@ -27,7 +27,11 @@ export type KeyRejectionCode = 'invalid_api_key' | 'key_revoked' | 'key_expired'
 export type KeyResolution = { ok: true; key: ResolvedApiKey } | { ok: false; code: KeyRejectionCode };
 
 export interface KeyResolverOptions {
-  /** How long an answer is reused without asking Postgres; bounds staleness when pub/sub is down. */
+  /**
+   * How long an answer is reused without asking Postgres; then, for as long again, it still
+   * answers while a background reload replaces it. Twice this bounds staleness when an
+   * invalidation is lost.
+   */
   ttlMs: number;
   maxKnown: number;
   /** Unknown hashes are kept in their own, smaller cache so a flood of made-up keys cannot evict real ones. */
@@ -35,7 +39,7 @@ export interface KeyResolverOptions {
 }
 
 export const DEFAULT_KEY_RESOLVER_OPTIONS: KeyResolverOptions = {
-  ttlMs: 60_000,
+  ttlMs: 30_000,
   maxKnown: 50_000,
   maxUnknown: 10_000,
 };
@@ -51,8 +55,9 @@ interface KnownKey {
  * Resolves a raw key for the gateway (DESIGN §3 steps 1–2).
  *
  * 1. Malformed or bad checksum → `invalid_api_key`, decided offline: no cache, no store.
- * 2. Otherwise by SHA-256 of the key from an in-process LRU (TTL 60 s, negative entries too),
- *    filled from Postgres. Revocation (including the end of a rotation grace period) and expiry
+ * 2. Otherwise by SHA-256 of the key from an in-process LRU (TTL 30 s, then served for up to 30 s
+ *    more while it reloads in the background; negative entries too, without that), filled from
+ *    Postgres. Revocation (including the end of a rotation grace period) and expiry
  *    are evaluated against `now` on every call, so time passing needs no message.
  * 3. Revoke, rotate, update and application deletion publish the affected hashes on Redis; every
  *    instance drops them on receipt. When the subscriber reconnects (messages may have been lost)
@@ -68,8 +73,10 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
     max: this.options.maxKnown,
     maxMissing: this.options.maxUnknown,
     ttlMs: this.options.ttlMs,
-    // hot keys reload in the background before they expire: no burst of calls waits on PostgreSQL
+    // hot keys reload in the background before they expire, and a key idle past its TTL answers
+    // its next calls while it reloads: no burst of calls waits on PostgreSQL
     refreshAheadMs: this.options.ttlMs / 6,
+    serveStaleMs: this.options.ttlMs,
   });
   private unsubscribe?: () => void;
   private destroyed = false;
