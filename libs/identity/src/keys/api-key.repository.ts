@@ -113,7 +113,13 @@ export class ApiKeyRepository {
 
   /** System read for key resolution (the gateway): by hash, not owner-scoped. */
   async findByHash(keyHash: string): Promise<KeyForResolution | null> {
-    const key = await this.repo.findOne({ where: { keyHash }, relations: { application: true } });
+    // one query: findOne with a relation runs two (TypeORM's distinct-id query for its `take`, then
+    // the rows), and the gateway reloads every key it serves about twice a minute
+    const key = await this.repo
+      .createQueryBuilder('k')
+      .leftJoinAndSelect('k.application', 'a')
+      .where('k.keyHash = :keyHash', { keyHash })
+      .getOne();
     if (!key) return null;
     return { key, applicationDeleted: key.application?.deletedAt != null };
   }
