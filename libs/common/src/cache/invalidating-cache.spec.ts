@@ -110,6 +110,28 @@ describe('InvalidatingCache refresh-ahead', () => {
     expect(await cache.get('a')).toEqual({ v: 2 });
   });
 
+  it('spreads background reloads over refreshSpreadMs', async () => {
+    let version = 0;
+    const cache = new InvalidatingCache<Row>(async () => ({ v: ++version }), {
+      max: 10,
+      ttlMs: 60_000,
+      refreshAheadMs: 60_000,
+      refreshSpreadMs: 60,
+    });
+    cache.startCaching();
+    await cache.get('a');
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5); // a 30 ms delay
+    try {
+      expect(cache.get('a')).toEqual({ v: 1 });
+    } finally {
+      random.mockRestore();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(version).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(version).toBe(2);
+  });
+
   it('drops an entry whose background reload finds it gone', async () => {
     let exists = true;
     const cache = new InvalidatingCache<Row>(async () => (exists ? { v: 1 } : null), {

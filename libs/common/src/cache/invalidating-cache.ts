@@ -24,6 +24,12 @@ export interface InvalidatingCacheOptions<V> {
    * lost, TTL + serveStaleMs bounds how long the old answer can be given. Default 0 (off).
    */
   serveStaleMs?: number;
+  /**
+   * A background reload (refresh-ahead, serve-stale) starts after a random delay of up to this
+   * long, so entries that come due together (all of them, after a quiet spell) do not reload in
+   * one burst that holds up the calls of that moment. Default 0: on the next timer tick.
+   */
+  refreshSpreadMs?: number;
   /** The TTLs' clock (`performance` by default): tests move it. */
   clock?: { now(): number };
 }
@@ -100,12 +106,13 @@ export class InvalidatingCache<V extends object> {
 
   /**
    * Reloads a key in the background; the cached value keeps answering until the new one lands.
-   * The load starts on a timer, not inside the hit that asked for it: building its query (and
-   * opening a connection) would otherwise delay that call, and every call of the same tick.
+   * The load starts on a timer (`refreshSpreadMs`), not inside the hit that asked for it: building
+   * its query would otherwise delay that call, and every call of the same tick.
    */
   private refresh(key: string): void {
     const pending: Pending<V> = { promise: Promise.resolve(null), stale: false };
-    pending.promise = new Promise((resolve) => setTimeout(resolve, 0))
+    const delay = Math.random() * (this.options.refreshSpreadMs ?? 0);
+    pending.promise = new Promise((resolve) => setTimeout(resolve, delay))
       .then(() => (pending.stale ? null : this.fill(key, pending)))
       .catch(() => null) // the entry keeps answering until its TTL (+ serveStaleMs); the next miss reports the error
       .finally(() => {

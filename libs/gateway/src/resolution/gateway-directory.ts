@@ -88,6 +88,8 @@ const REFRESH_AHEAD_MS = 5_000;
  * API called every minute or so does not wait on PostgreSQL for each call (InvalidatingCache).
  */
 const SERVE_STALE_MS = 30_000;
+/** Background reloads spread over this much time, so a burst of them cannot stall calls (InvalidatingCache). */
+const REFRESH_SPREAD_MS = 250;
 
 /**
  * Step 2 of the call path (DESIGN §3): slug → API (upstreams, secrets, endpoints) and
@@ -119,6 +121,7 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
       ttlMs: TTL_MS,
       refreshAheadMs: REFRESH_AHEAD_MS,
       serveStaleMs: SERVE_STALE_MS,
+      refreshSpreadMs: REFRESH_SPREAD_MS,
       expiresAt: (entry) => entry.api.cacheUntil?.getTime(),
     });
     this.subscriptions = new InvalidatingCache((key) => this.loadSubscription(key), {
@@ -126,6 +129,7 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
       ttlMs: TTL_MS,
       refreshAheadMs: REFRESH_AHEAD_MS,
       serveStaleMs: SERVE_STALE_MS,
+      refreshSpreadMs: REFRESH_SPREAD_MS,
       maxMissing: 20_000,
       expiresAt: (entry) => entry.periodEnd,
     });

@@ -77,6 +77,9 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
     // its next calls while it reloads: no burst of calls waits on PostgreSQL
     refreshAheadMs: this.options.ttlMs / 6,
     serveStaleMs: this.options.ttlMs,
+    // background reloads spread over a quarter second: keys that come due together (all of them
+    // after a quiet spell) do not reload in one burst that holds up the calls of that moment
+    refreshSpreadMs: 250,
   });
   private unsubscribe?: () => void;
   private destroyed = false;
