@@ -113,8 +113,14 @@ export class ApiListingRepository {
 
   /** Gateway and public reads: a listing by slug, with its provider. */
   findBySlug(slug: string): Promise<ApiListingEntity | null> {
+    // one query: findOne with relations runs two (TypeORM's distinct-id query for its `take`, then
+    // the rows), and the gateway reloads every API it serves about twice a minute
     return this.dataSource
       .getRepository(ApiListingEntity)
-      .findOne({ where: { slug }, relations: { provider: true, category: true } });
+      .createQueryBuilder('l')
+      .leftJoinAndSelect('l.provider', 'p')
+      .leftJoinAndSelect('l.category', 'c')
+      .where('l.slug = :slug', { slug })
+      .getOne();
   }
 }
