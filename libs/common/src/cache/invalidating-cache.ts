@@ -19,9 +19,10 @@ export interface InvalidatingCacheOptions<V> {
    * An entry up to this long past its TTL still answers hits while a background reload replaces
    * it (stale-while-revalidate; Kong's entity cache does not expire entries at all by default,
    * `db_cache_ttl = 0`): a key, API or subscription that was idle longer than the TTL does not
-   * make its next burst of calls wait for the store. Past TTL + this, a hit is a miss again. Invalidations, `clear` and
-   * `expiresAt` are unaffected: they drop or end an entry at once. So when an invalidation is
-   * lost, TTL + serveStaleMs bounds how long the old answer can be given. Default 0 (off).
+   * make its next burst of calls wait for the store. Past TTL + this, a hit is a miss again.
+   * Invalidations, `clear` and `expiresAt` are unaffected: they drop or end an entry at once. So
+   * when an invalidation is lost, TTL + serveStaleMs bounds how long the old answer can be given.
+   * Default 0 (off).
    */
   serveStaleMs?: number;
   /**
