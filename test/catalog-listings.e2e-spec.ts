@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayCatalogService, ListingsService } from '@app/catalog';
 import { AppError, HostResolver } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/bootstrap';
@@ -366,6 +367,12 @@ describe('API listings (provider side)', () => {
       expect(first.body.current.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(first.body.previous).toBeNull();
       const gateway = app.get(GatewayCatalogService);
+      // the gateway reloads this about twice a minute per API: two queries, the listing (with its
+      // provider and category, one query) and its live secrets
+      const queries = jest.spyOn(Client.prototype, 'query');
+      await gateway.resolveForGateway(listing.slug);
+      expect(queries).toHaveBeenCalledTimes(2);
+      queries.mockRestore();
       await expect(gateway.resolveForGateway(listing.slug)).resolves.toMatchObject({
         apiId: listing.id,
         liveUrl: 'https://api.weather.test/v1',

@@ -1,7 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { signUp, startApi } from './support/api-client';
 import { createGatewayApp, type GatewayApp } from '../apps/gateway/src/bootstrap';
+
+/** The node-postgres pool under TypeORM's driver, as far as these tests read it. */
+interface PgPoolShape {
+  options: { idleTimeoutMillis: number };
+  totalCount: number;
+}
 
 describe('gateway process', () => {
   let gateway: GatewayApp;
@@ -32,6 +39,13 @@ describe('gateway process', () => {
     const id = String(res.headers['x-portico-request-id']);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Math.abs(parseInt(id.slice(0, 8) + id.slice(9, 13), 16) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('keeps its PostgreSQL connections through quiet spells (its loads come in bursts after them)', async () => {
+    await request(url).get('/ready').expect(200); // a query: the pool holds a connection
+    const pool = (gateway.context.get(DataSource).driver as unknown as { master: PgPoolShape }).master;
+    expect(pool.options.idleTimeoutMillis).toBe(600_000);
+    expect(pool.totalCount).toBeGreaterThan(0);
   });
 
   it('refuses TRACE', async () => {

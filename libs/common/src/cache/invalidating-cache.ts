@@ -113,7 +113,8 @@ export class InvalidatingCache<V extends object> {
   private refresh(key: string): void {
     const pending: Pending<V> = { promise: Promise.resolve(null), stale: false };
     const delay = Math.random() * (this.options.refreshSpreadMs ?? 0);
-    pending.promise = new Promise((resolve) => setTimeout(resolve, delay))
+    // unref'd: a reload still waiting for its turn does not keep a stopping process alive
+    pending.promise = new Promise((resolve) => setTimeout(resolve, delay).unref())
       .then(() => (pending.stale ? null : this.fill(key, pending)))
       .catch(() => null) // the entry keeps answering until its TTL (+ serveStaleMs); the next miss reports the error
       .finally(() => {

@@ -1,6 +1,7 @@
 import { REDIS_SUBSCRIBER, sha256Hex } from '@app/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service';
 import { createIdentityTestContext, createTestConsumer } from '../testing';
@@ -96,6 +97,24 @@ describe('KeyResolver across instances', () => {
         });
       }
     }
+  });
+
+  it('reads a key with its application in one query, a deleted application included', async () => {
+    const { account, application } = await createTestConsumer(first, 'resolver-one-query');
+    const { key, secret } = await first.get(ApiKeysService).create(account.id, application.id, {});
+    const repository = first.get(ApiKeyRepository);
+    const queries = jest.spyOn(Client.prototype, 'query');
+    try {
+      await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({
+        key: { id: key.id, application: { id: application.id } },
+        applicationDeleted: false,
+      });
+      expect(queries).toHaveBeenCalledTimes(1);
+    } finally {
+      queries.mockRestore();
+    }
+    await first.get(ApplicationsService).delete(account.id, application.id);
+    await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({ applicationDeleted: true });
   });
 
   it('clears the whole cache when its subscriber reconnects, since invalidations may have been lost', async () => {
