@@ -114,7 +114,9 @@ describe('KeyResolver across instances', () => {
       queries.mockRestore();
     }
     await first.get(ApplicationsService).delete(account.id, application.id);
-    await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({ applicationDeleted: true });
+    await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({
+      applicationDeleted: true,
+    });
   });
 
   it('clears the whole cache when its subscriber reconnects, since invalidations may have been lost', async () => {
