@@ -1,7 +1,10 @@
+import { GatewayDirectory } from '@app/gateway';
 import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { signUp, startApi } from './support/api-client';
+import { CatalogFixtures, send } from './support/catalog-fixtures';
 import { createGatewayApp, type GatewayApp } from '../apps/gateway/src/bootstrap';
 
 /** The node-postgres pool under TypeORM's driver, as far as these tests read it. */
@@ -88,5 +91,31 @@ describe('gateway key step', () => {
       code = (await request(url).get('/no-such-api/x').set('X-Portico-Key', key)).body.code;
     }
     expect(code).toBe('key_revoked');
+  });
+
+  it("loads a consumer's subscription with its plan in three queries (the plan read once)", async () => {
+    const fixtures = new CatalogFixtures(api, api.get(DataSource));
+    const provider = await fixtures.provider('gw-directory');
+    const listing = await fixtures.listing(provider);
+    const plan = await fixtures.plan(provider, listing.id, { name: 'Metered', quotaLimit: 5_000 });
+    await send(api, provider.user, 'post', `/v1/provider/apis/${listing.id}/publish`, {}).expect(200);
+    const user = await signUp(api, 'gw-directory-consumer');
+    const sub = await send(api, user, 'post', '/v1/subscriptions', { planId: plan.id }).expect(201);
+
+    // reloaded about twice a minute per consumer and API, and on every call of one quiet for a
+    // minute: the subscription (settled with its plan), the plan, the spend cap; not the plan twice
+    const directory = gateway.context.get(GatewayDirectory);
+    const queries = jest.spyOn(Client.prototype, 'query');
+    const loaded = await directory.subscription(user.accountId, listing.id);
+    expect(queries).toHaveBeenCalledTimes(3);
+    queries.mockRestore();
+    expect(loaded).toMatchObject({
+      subscriptionId: sub.body.id,
+      planId: plan.id,
+      planName: 'Metered',
+      quotaLimit: 5_000,
+      status: 'active',
+      spendCapReached: null,
+    });
   });
 });

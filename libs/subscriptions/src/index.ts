@@ -14,6 +14,7 @@ export {
   SubscriptionsService,
   type AdvanceResult,
   type Consumer,
+  type LiveSubscription,
   type SubscribeResult,
   type SubscriptionView,
 } from './subscriptions.service';

@@ -82,6 +82,12 @@ export interface SubscribeResult {
 export const CHECKOUT_NEXT_STEP =
   'Pay for the first period at checkoutUrl (Stripe Checkout): the subscription stays incomplete, without access, until Stripe confirms the payment, then it is active. Lost the page? POST /v1/subscriptions/{id}/checkout answers it again.';
 
+/** A live subscription with the plan it is on (the gateway's resolution). */
+export interface LiveSubscription {
+  subscription: SubscriptionView;
+  plan: PlanView;
+}
+
 /** What the scheduled period job did in one run (README "Time"). */
 export interface AdvanceResult {
   /** Due subscriptions found. */
@@ -308,7 +314,8 @@ export class SubscriptionsService implements OnModuleInit {
     try {
       return toSubscriptionView(await this.open(consumerAccountId, plan, providerId));
     } catch (error) {
-      if (error instanceof AppError && error.code === 'conflict') return this.findLive(consumerAccountId, apiId);
+      if (error instanceof AppError && error.code === 'conflict')
+        return (await this.findLiveWithPlan(consumerAccountId, apiId))?.subscription ?? null;
       throw error;
     }
   }
@@ -595,17 +602,28 @@ export class SubscriptionsService implements OnModuleInit {
     return toSubscriptionView(await this.subscriptions.reload(row.id));
   }
 
-  /** The consumer's live subscription to an API, settled to now (the gateway's resolution). */
   /** System read (libs/search's popularity signal): subscribers with access per API; APIs without any are absent. */
   subscriberCounts(apiIds: readonly string[]): Promise<Map<string, number>> {
     return this.subscriptions.countWithAccessByApi(apiIds);
   }
 
-  async findLive(consumerAccountId: string, apiId: string): Promise<SubscriptionView | null> {
+  /**
+   * The consumer's live subscription to an API, settled to now, with the plan it is on (the
+   * gateway's resolution, reloaded about twice a minute per consumer and API): the plan is read
+   * once, for settling and for the answer.
+   */
+  async findLiveWithPlan(consumerAccountId: string, apiId: string): Promise<LiveSubscription | null> {
     const row = await this.subscriptions.findLive(consumerAccountId, apiId);
     if (!row) return null;
-    const settled = await this.settled(row);
-    return isLive(settled.status) ? toSubscriptionView(settled) : null;
+    const plan = await this.requirePlan(row.planId);
+    const settled = (await this.settleAt(row, this.clock.now(), plan))
+      ? await this.subscriptions.reload(row.id)
+      : row;
+    if (!isLive(settled.status)) return null;
+    return {
+      subscription: toSubscriptionView(settled),
+      plan: settled.planId === plan.id ? plan : await this.requirePlan(settled.planId),
+    };
   }
 
   /**
@@ -696,9 +714,9 @@ export class SubscriptionsService implements OnModuleInit {
    * write conditional on the status read (a racing transition wins; this one is then skipped), and
    * announces the change. True when this call wrote a change.
    */
-  private async settleAt(row: SubscriptionEntity, now: Date): Promise<boolean> {
+  private async settleAt(row: SubscriptionEntity, now: Date, known?: PlanView): Promise<boolean> {
     if (row.anchor === null || !isLive(row.status)) return false;
-    const plan = await this.requirePlan(row.planId);
+    const plan = known ?? (await this.requirePlan(row.planId));
     const next = settle(stateOf(row), plan.quotaPeriod, now);
     if (!next) return false;
     // every period that ended is closed for billing in the same transaction as the roll (an outbox)

@@ -290,8 +290,11 @@ describe('subscriptions.advance-periods: the scheduled period job', () => {
     await expect(processor.advancePeriods({})).resolves.toEqual({ due: 0, changed: 0, failed: 0 });
     expect(await rows(all)).toEqual(settled);
     // what a read shows agrees with what the job wrote (reads settle with the same code)
-    const view = await context.get(SubscriptionsService).findLive(rolling.consumer, apiId);
-    expect(view).toMatchObject({ status: 'active', currentPeriodEnd: secondPeriod.current_period_end });
+    const live = await context.get(SubscriptionsService).findLiveWithPlan(rolling.consumer, apiId);
+    expect(live?.subscription).toMatchObject({
+      status: 'active',
+      currentPeriodEnd: secondPeriod.current_period_end,
+    });
     expect(await rows(all)).toEqual(settled);
     expect(announced.length).toBe(heard);
   });

@@ -4,7 +4,6 @@ import {
   EndpointsService,
   GatewayCatalogService,
   PLANS_CHANGED_EVENT,
-  PlansService,
   type ApiChangedMessage,
   type GatewayApi,
 } from '@app/catalog';
@@ -111,7 +110,6 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly catalog: GatewayCatalogService,
     private readonly endpointsService: EndpointsService,
-    private readonly plans: PlansService,
     private readonly subscriptionsService: SubscriptionsService,
     private readonly events: EventBus,
     private readonly usageControls: UsageControlsService,
@@ -223,13 +221,10 @@ export class GatewayDirectory implements OnModuleInit, OnModuleDestroy {
 
   private async loadSubscription(key: string): Promise<DirectorySubscription | null> {
     const [consumerAccountId, apiId] = key.split(':');
-    const sub = await this.subscriptionsService.findLive(consumerAccountId, apiId);
-    if (!sub) return null;
-    const [plan, capReached] = await Promise.all([
-      this.plans.findById(sub.planId),
-      this.usageControls.spendCapReachedIn(sub.id, sub.currentPeriodStart),
-    ]);
-    if (!plan) return null;
+    const live = await this.subscriptionsService.findLiveWithPlan(consumerAccountId, apiId);
+    if (!live) return null;
+    const { subscription: sub, plan } = live;
+    const capReached = await this.usageControls.spendCapReachedIn(sub.id, sub.currentPeriodStart);
     return {
       subscriptionId: sub.id,
       consumerAccountId,
