@@ -53,41 +53,28 @@ function header(buffer: Buffer, oid: number, length: number, hasNull: boolean): 
   return 20;
 }
 
-/** One array: `size` answers an element's byte length, `write` stores its bytes at an offset. */
-function encodeArray<T>(
-  oid: number,
-  values: readonly (T | null)[],
-  size: (value: T) => number,
-  write: Writer<T>,
-): Buffer {
-  let bytes = headerBytes(values.length);
-  let nulls = 0;
-  for (const value of values) {
-    bytes += 4;
-    if (value === null) nulls += 1;
-    else bytes += size(value);
-  }
-  const buffer = Buffer.allocUnsafe(bytes);
-  let offset = header(buffer, oid, values.length, nulls > 0);
-  for (const value of values) {
-    if (value === null) {
-      int32(buffer, offset, -1);
-      offset += 4;
-      continue;
-    }
-    const length = size(value);
-    int32(buffer, offset, length);
-    write(buffer, offset + 4, value);
-    offset += 4 + length;
-  }
-  return buffer;
-}
-
 /** An array of a fixed-width element type (`width` bytes each). */
 const fixedWidth =
   <T>(oid: number, width: number, write: Writer<T>) =>
-  (values: readonly (T | null)[]): Buffer =>
-    encodeArray(oid, values, () => width, write);
+  (values: readonly (T | null)[]): Buffer => {
+    let nulls = 0;
+    for (const value of values) if (value === null) nulls += 1;
+    const buffer = Buffer.allocUnsafe(
+      headerBytes(values.length) + values.length * (4 + width) - nulls * width,
+    );
+    let offset = header(buffer, oid, values.length, nulls > 0);
+    for (const value of values) {
+      if (value === null) {
+        int32(buffer, offset, -1);
+        offset += 4;
+        continue;
+      }
+      int32(buffer, offset, width);
+      write(buffer, offset + 4, value);
+      offset += 4 + width;
+    }
+    return buffer;
+  };
 
 function integer(value: number, min: number, max: number, type: string): number {
   if (!Number.isInteger(value) || value < min || value > max)
@@ -133,18 +120,77 @@ const writeUuid: Writer<string> = (buffer, offset, uuid) => {
   }
 };
 
-/** An array of strings sent as their UTF-8 bytes (text and varchar's binary form). */
+/** Whether a char code is half of a surrogate pair (those strings go to Buffer's own encoder). */
+const isSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdfff;
+
+/** A string's UTF-8 byte length, counted in JS (no call into C++ for the short strings of a usage batch). */
+function utf8Length(value: string): number {
+  let bytes = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (isSurrogate(code)) return Buffer.byteLength(value, 'utf8');
+    bytes += code < 0x800 ? 1 : 2;
+  }
+  return bytes;
+}
+
+/** Writes a string's UTF-8 bytes (`length` of them, from utf8Length) at an offset. */
+function writeUtf8(buffer: Buffer, offset: number, value: string, length: number): void {
+  if (length === value.length) {
+    for (let i = 0; i < length; i++) buffer[offset + i] = value.charCodeAt(i);
+    return;
+  }
+  let at = offset;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) buffer[at++] = code;
+    else if (code < 0x800) {
+      buffer[at++] = 0xc0 | (code >> 6);
+      buffer[at++] = 0x80 | (code & 0x3f);
+    } else if (isSurrogate(code)) {
+      buffer.write(value, offset, 'utf8');
+      return;
+    } else {
+      buffer[at++] = 0xe0 | (code >> 12);
+      buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
+      buffer[at++] = 0x80 | (code & 0x3f);
+    }
+  }
+}
+
+/**
+ * An array of strings sent as their UTF-8 bytes (text and varchar's binary form), encoded in JS:
+ * for the short strings of a usage batch (ids, key prefixes, methods), two calls into C++ per
+ * element (`Buffer.byteLength`, `buffer.write`) cost more than the encoding itself.
+ */
 const textual =
   (oid: number) =>
-  (values: readonly (string | null)[]): Buffer =>
-    encodeArray(
-      oid,
-      values,
-      (value) => Buffer.byteLength(value, 'utf8'),
-      (buffer, offset, value) => {
-        buffer.write(value, offset, 'utf8');
-      },
-    );
+  (values: readonly (string | null)[]): Buffer => {
+    const lengths = new Int32Array(values.length);
+    let bytes = headerBytes(values.length);
+    let nulls = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === null) {
+        nulls += 1;
+        lengths[i] = -1;
+      } else bytes += lengths[i] = utf8Length(value);
+      bytes += 4;
+    }
+    const buffer = Buffer.allocUnsafe(bytes);
+    let offset = header(buffer, oid, values.length, nulls > 0);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const length = lengths[i];
+      int32(buffer, offset, length);
+      offset += 4;
+      if (value === null) continue;
+      writeUtf8(buffer, offset, value, length);
+      offset += length;
+    }
+    return buffer;
+  };
 
 export const pgBinaryArray = {
   bool: fixedWidth<boolean>(OID.bool, 1, (buffer, offset, value) => {
