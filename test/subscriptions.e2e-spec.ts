@@ -1,4 +1,5 @@
-import { PlanSubscribers } from '@app/catalog';
+import { PlanSubscribers, PlansService } from '@app/catalog';
+import { SubscriptionsService } from '@app/subscriptions';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { signUp, startApi, type SignedUp } from './support/api-client';
@@ -209,6 +210,32 @@ describe('subscriptions (HTTP)', () => {
       planId: otherPlan.id,
     }).expect(400);
     expect(res.body.code).toBe('validation_failed');
+  });
+
+  it("reads a live subscription and its plan for the gateway as the consumer's and provider's reads do", async () => {
+    const consumer = await signUp(app, 'subs-row-reader');
+    const sub = body(await subscribe(consumer, proPlanId).expect(201));
+    await send(app, consumer, 'post', `/v1/subscriptions/${sub.id}/cancel`, { atPeriodEnd: true }).expect(
+      200,
+    );
+    // the gateway's reload reads both rows with EntityRowReader (libs/common); the other reads use TypeORM's find
+    const subscriptions = app.get(SubscriptionsService);
+    const live = await subscriptions.findLiveWithPlan(consumer.accountId, listing.id);
+    expect(live?.subscription).toEqual(await subscriptions.get(consumer.accountId, sub.id));
+    expect(live?.subscription).toMatchObject({
+      id: sub.id,
+      cancelAtPeriodEnd: true,
+      currentPeriodEnd: expect.any(Date),
+    });
+    expect(live?.plan).toEqual(
+      await app.get(PlansService).get(provider.user.accountId, listing.id, proPlanId),
+    );
+    expect(live?.plan).toMatchObject({ id: proPlanId, name: 'Pro', quotaLimit: '50000' });
+
+    await send(app, consumer, 'post', `/v1/subscriptions/${sub.id}/cancel`, { atPeriodEnd: false }).expect(
+      200,
+    );
+    await expect(subscriptions.findLiveWithPlan(consumer.accountId, listing.id)).resolves.toBeNull();
   });
 
   it("answers 404 for another account's subscription, as for a random id", async () => {

@@ -10,6 +10,7 @@ export * from './database/database.module';
 export * from './database/snake-naming.strategy';
 export * from './database/unique-violation';
 export * from './database/pg-binary-array';
+export * from './database/entity-row-reader';
 export * from './errors/app-error';
 export * from './errors/error-codes';
 export * from './errors/problem';

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Column, CreateDateColumn, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { EntityRowReader } from './entity-row-reader';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+const TABLE = `entity_row_reader_${randomUUID().slice(0, 8)}`;
+
+/** Every kind of column the entities have: a transformer, bigint, numeric, jsonb, arrays, nulls. */
+@Entity(TABLE)
+class Sample {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  ownerId!: string;
+
+  @Column({
+    type: 'bigint',
+    array: true,
+    transformer: { to: (v: number[]) => v, from: (v: string[]) => v.map(Number) },
+  })
+  amounts!: number[];
+
+  @Column({ type: 'bigint', nullable: true })
+  cap!: string | null;
+
+  @Column({ type: 'numeric', precision: 20, scale: 10, nullable: true })
+  price!: string | null;
+
+  @Column({ type: 'jsonb' })
+  limits!: Record<string, number>;
+
+  @Column({ type: 'text', array: true, nullable: true })
+  tags!: string[] | null;
+
+  @Column({ type: 'boolean' })
+  flag!: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  endsAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+describe('EntityRowReader on PostgreSQL', () => {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: process.env.DATABASE_URL,
+    entities: [Sample],
+    namingStrategy: new SnakeNamingStrategy(),
+  });
+
+  beforeAll(async () => {
+    await dataSource.initialize();
+    await dataSource.synchronize();
+  });
+
+  afterAll(async () => {
+    await dataSource.query(`DROP TABLE IF EXISTS "${TABLE}"`);
+    await dataSource.destroy();
+  });
+
+  it('answers the entity TypeORM finds for the same row: every column, hydrated alike', async () => {
+    const repo = dataSource.getRepository(Sample);
+    const saved = await repo.save(
+      repo.create({
+        ownerId: 'owner-a',
+        amounts: [500, 2_000],
+        cap: '9007199254740993',
+        price: '0.0500000000',
+        limits: { perSecond: 5 },
+        tags: ['GET /a', 'has "quotes", commas'],
+        flag: true,
+        endsAt: new Date('2030-01-31T12:00:00.123Z'),
+      }),
+    );
+    await repo.save(
+      repo.create({
+        ownerId: 'owner-b',
+        amounts: [],
+        cap: null,
+        price: null,
+        limits: {},
+        tags: null,
+        flag: false,
+        endsAt: null,
+      }),
+    );
+    const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1');
+
+    for (const owner of ['owner-a', 'owner-b']) {
+      const read = await reader.findOne([owner]);
+      expect(read).toBeInstanceOf(Sample);
+      expect(read).toEqual(await repo.findOneBy({ ownerId: owner }));
+    }
+    // the transformer ran (bigint[] arrives as strings), and a bigint past 2^53 stayed exact
+    expect(await reader.findOne(['owner-a'])).toMatchObject({
+      id: saved.id,
+      amounts: [500, 2_000],
+      cap: '9007199254740993',
+    });
+    await expect(reader.findOne(['nobody'])).resolves.toBeNull();
+  });
+
+  it('reads inside the transaction it is given', async () => {
+    const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1');
+    await dataSource.transaction(async (manager) => {
+      await manager.getRepository(Sample).save({ ownerId: 'owner-tx', amounts: [1], limits: {}, flag: true });
+      await expect(reader.findOne(['owner-tx'], manager)).resolves.toMatchObject({ amounts: [1] });
+      await expect(reader.findOne(['owner-tx'])).resolves.toBeNull();
+    });
+  });
+});
