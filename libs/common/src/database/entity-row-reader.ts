@@ -13,7 +13,10 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 export class EntityRowReader<T extends ObjectLiteral> {
   private compiled?: { metadata: EntityMetadata; columns: readonly ColumnMetadata[]; sql: string };
 
-  /** `where` uses $1, $2 … for the parameters given to `findOne`; the first matching row is read. */
+  /**
+   * `where` is SQL written in code (never built from input: it is pasted into the statement), using
+   * $1, $2 … for the parameters given to `findOne`; the first matching row is read.
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly target: EntityTarget<T>,
