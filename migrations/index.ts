@@ -21,6 +21,7 @@ import { MeteringFreshApplyByUniqueViolation1795877400000 } from './179587740000
 import { UsageRequestLogLighterIndexes1795878000000 } from './1795878000000-usage-request-log-lighter-indexes';
 import { UsageRollupHistogramsUnpacked1795878600000 } from './1795878600000-usage-rollup-histograms-unpacked';
 import { UsageRequestIdCollateC1795879200000 } from './1795879200000-usage-request-id-collate-c';
+import { UsageRequestIdUuid1795879800000 } from './1795879800000-usage-request-id-uuid';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -49,4 +50,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageRequestLogLighterIndexes1795878000000,
   UsageRollupHistogramsUnpacked1795878600000,
   UsageRequestIdCollateC1795879200000,
+  UsageRequestIdUuid1795879800000,
 ];

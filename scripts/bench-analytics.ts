@@ -280,7 +280,7 @@ function dayRequestsSql(): string {
     INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
       api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
       generated, error_code)
-    SELECT gen_random_uuid()::text, r.minute + floor(random() * 60000) * interval '1 millisecond', md5(r.minute::text)::uuid,
+    SELECT gen_random_uuid(), r.minute + floor(random() * 60000) * interval '1 millisecond', md5(r.minute::text)::uuid,
       r.consumer_account_id, r.application_id, r.key_id, 'mp_' || r.mode || '_…' || substr(md5(r.key_id::text), 1, 4),
       r.api_id, r.subscription_id, nullif(r.endpoint_id, '${NO_ID}'::uuid), coalesce(e.method, 'GET'), s.status,
       greatest(1, floor(m.mids[1 + array_position(r.latency_histogram, (SELECT max(v) FROM unnest(r.latency_histogram) v)) - 1]

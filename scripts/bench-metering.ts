@@ -388,9 +388,9 @@ async function seedRequestLog(db: DataSource, who: Who[]): Promise<void> {
   const w = who[0];
   const id =
     REQUEST_IDS === 'random'
-      ? 'gen_random_uuid()::text'
+      ? 'gen_random_uuid()'
       : // a UUIDv7 of that millisecond, as timeOrderedUuid makes
-        `substr(t.hex, 1, 8) || '-' || substr(t.hex, 9, 4) || '-7' || substr(t.r, 1, 3) || '-8' || substr(t.r, 4, 3) || '-' || substr(t.r, 7, 12)`;
+        `(substr(t.hex, 1, 8) || '-' || substr(t.hex, 9, 4) || '-7' || substr(t.r, 1, 3) || '-8' || substr(t.r, 4, 3) || '-' || substr(t.r, 7, 12))::uuid`;
   await db.query(
     `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
        api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,

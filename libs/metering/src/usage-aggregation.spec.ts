@@ -47,17 +47,20 @@ describe('fair metering', () => {
 describe('meteredCall', () => {
   it('normalises a valid event: lower-case ids, the UTC minute, whole milliseconds', () => {
     const id = randomUUID().toUpperCase();
+    const requestId = '0192F3A4-5B6C-7D8E-9FA0-B1C2D3E4F5A6';
     const metered = meteredCall(
-      usageEventFactory({ keyId: id, at: '2031-03-04T05:06:59.999Z', latencyMs: 12.6 }),
+      usageEventFactory({ keyId: id, requestId, at: '2031-03-04T05:06:59.999Z', latencyMs: 12.6 }),
     );
     expect(metered).toMatchObject({
       keyId: id.toLowerCase(),
+      requestId: requestId.toLowerCase(),
       latencyMs: 13,
       minute: Date.UTC(2031, 2, 4, 5, 6),
     });
   });
 
   it.each<[string, Record<string, unknown>]>([
+    ['a request id that is no uuid', { requestId: 'req-1' }],
     ['a request id with spaces', { requestId: 'a b' }],
     ['a request id over 64 characters', { requestId: 'x'.repeat(65) }],
     ['an unparsable time', { at: 'yesterday' }],

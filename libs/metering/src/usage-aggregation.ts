@@ -4,12 +4,10 @@ import { emptyHistogram, recordLatency, type LatencyHistogram } from './latency-
 /** Stands for "none" in rollup key columns (a primary key column cannot be null): no subscription, API, plan or endpoint. */
 export const NO_ID = '00000000-0000-0000-0000-000000000000';
 
-/** Same alphabet as the gateway's request ids (libs/common request-id.ts), up to the column's 64 characters. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const METHOD = /^[A-Z]{1,16}$/;
 const MAX_UNITS = 1_000_000_000;
 
-/** A usage event checked, with ids lower-cased and fair metering applied. */
+/** A usage event checked, with ids (request id included) lower-cased and fair metering applied. */
 export interface MeteredCall {
   requestId: string;
   at: Date;
@@ -133,7 +131,8 @@ function checkedCall(
   generated: unknown,
   errorCode: unknown,
 ): MeteredCall | null {
-  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) return null;
+  // a UUID, as the gateway mints them (UUIDv7); not remembered like the callers' ids: each is new
+  if (typeof requestId !== 'string' || !isUuid(requestId)) return null;
   if (typeof atIso !== 'string') return null;
   const at = new Date(atIso);
   const time = at.getTime();
@@ -147,7 +146,7 @@ function checkedCall(
   if (errorCode !== null && (typeof errorCode !== 'string' || errorCode.length > 64)) return null;
   const billed = billedUnits({ mode: caller.mode, status, generated, billableUnits, overageUnits });
   return {
-    requestId,
+    requestId: requestId.toLowerCase(),
     at,
     minute: time - (((time % 60_000) + 60_000) % 60_000),
     keyId: caller.keyId,

@@ -119,7 +119,7 @@ const REQUEST_COLUMNS =
     ' ',
   );
 const REQUEST_TYPES =
-  'varchar timestamptz int4 int4 varchar varchar int2 int4 int8 int8 varchar int4 bool varchar'.split(' ');
+  'uuid timestamptz int4 int4 varchar varchar int2 int4 int8 int8 varchar int4 bool varchar'.split(' ');
 const REQUEST_ARRAYS = REQUEST_COLUMNS.length;
 
 /**
@@ -143,7 +143,7 @@ export function requestLogInsert(batch: number, ids: number, first: number): str
 /** The calls' request-log columns (their ids indexed into `ids`). */
 export function requestArrays(calls: readonly MeteredCall[], ids: BatchIds): Buffer[] {
   return [
-    pgBinaryArray.varchar(calls.map((c) => c.requestId)),
+    pgBinaryArray.uuid(calls.map((c) => c.requestId)),
     pgBinaryArray.timestamptz(calls.map((c) => c.at.getTime())),
     pgBinaryArray.int4(calls.map((c) => ids.caller(c))),
     pgBinaryArray.int4(calls.map((c) => ids.endpoint(c.endpointId))),

@@ -6,7 +6,7 @@ import type { UsageBatchPayload } from './usage-batch';
  * Never carries the key itself, bodies or query strings.
  */
 export interface UsageEvent {
-  /** X-Portico-Request-Id: unique per call; metering counts a request id once. */
+  /** X-Portico-Request-Id: a UUID (the gateway mints UUIDv7s), unique per call; metering counts a request id once and skips a call whose id is not a UUID. */
   requestId: string;
   /** ISO-8601 time the gateway received the call. */
   at: string;

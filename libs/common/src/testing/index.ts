@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock';
+import { timeOrderedUuid } from '../ids/ids';
 import type { UsageEvent } from '../queues/jobs';
 import { usageBatchEvents } from '../queues/usage-batch';
 
@@ -23,13 +24,10 @@ export function queuedUsageEvents(payload: unknown): UsageEvent[] {
   return events as UsageEvent[];
 }
 
-let counter = 0;
-
-/** A live, billable, successful call by default; every call gets a fresh request id. */
+/** A live, billable, successful call by default; every call gets a fresh request id (a UUIDv7, as the gateway mints). */
 export function usageEventFactory(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  counter += 1;
   return {
-    requestId: `req-${process.pid}-${Date.now().toString(36)}-${counter}`,
+    requestId: timeOrderedUuid(),
     at: new Date().toISOString(),
     keyId: randomUUID(),
     keyPrefix: 'mp_live_ab12',

@@ -226,7 +226,7 @@ export class UsageAnalyticsRepository {
     if (filter.to) clauses.push(`at < ${params.add(filter.to.toISOString(), 'timestamptz')}`);
     if (cursor)
       clauses.push(
-        `(at, request_id) < (${params.add(cursor.at.toISOString(), 'timestamptz')}, ${params.add(cursor.requestId, 'varchar')})`,
+        `(at, request_id) < (${params.add(cursor.at.toISOString(), 'timestamptz')}, ${params.add(cursor.requestId, 'uuid')})`,
       );
     return this.dataSource.query<RequestLogRow[]>(
       `SELECT request_id, at, application_id, key_id, key_prefix, api_id, subscription_id, endpoint_id, method,

@@ -1,4 +1,4 @@
-import { validationFailed } from '@app/common';
+import { isUuid, validationFailed } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { latencyPercentiles, type LatencyPercentiles } from '../latency-histogram';
 import { NO_ID } from '../usage-aggregation';
@@ -156,7 +156,7 @@ export function decodeCursor(raw: string): RequestLogCursor {
   const bar = text.indexOf('|');
   const at = new Date(text.slice(0, bar));
   const requestId = text.slice(bar + 1);
-  if (bar < 0 || Number.isNaN(at.getTime()) || !/^[A-Za-z0-9._:-]{1,64}$/.test(requestId))
+  if (bar < 0 || Number.isNaN(at.getTime()) || !isUuid(requestId))
     throw validationFailed('cursor', 'is not a cursor this API returned (pass nextCursor as it is)');
   return { at, requestId };
 }

@@ -10,13 +10,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'usage_requests' })
 @Index('ix_usage_requests__consumer_account_id_at', ['consumerAccountId', 'at'])
 export class UsageRequestEntity {
-  // byte order (COLLATE "C"): the key's comparisons skip strcoll (migration UsageRequestIdCollateC)
-  @PrimaryColumn({
-    type: 'varchar',
-    length: 64,
-    collation: 'C',
-    primaryKeyConstraintName: 'pk_usage_requests',
-  })
+  /** The gateway's UUIDv7 (time-ordered): 16 bytes per row and key entry (migration UsageRequestIdUuid). */
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_usage_requests' })
   requestId!: string;
 
   /** When the gateway received the call. BRIN-indexed for the prune (TypeORM cannot declare BRIN: not synchronised). */
