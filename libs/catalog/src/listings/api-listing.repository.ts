@@ -1,3 +1,4 @@
+import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ApiListingEntity, type ListingStatus } from './api-listing.entity';
@@ -17,7 +18,12 @@ export type ListingChanges = Partial<Omit<NewListing, 'id' | 'providerId'>>;
  */
 @Injectable()
 export class ApiListingRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `findForGateway`: the gateway reloads every API it serves this way, about twice a minute. */
+  private readonly bySlug: EntityRowReader<ApiListingEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.bySlug = new EntityRowReader(dataSource, ApiListingEntity, 'slug = $1');
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -111,10 +117,14 @@ export class ApiListingRepository {
     return new Map(rows.map((row) => [row.id, row.provider_id]));
   }
 
-  /** Gateway and public reads: a listing by slug, with its provider. */
+  /** System read of the gateway: a listing by slug, without its relations, by SQL written once. */
+  findForGateway(slug: string): Promise<ApiListingEntity | null> {
+    return this.bySlug.findOne([slug]);
+  }
+
+  /** Public reads: a listing by slug, with its provider and category. */
   findBySlug(slug: string): Promise<ApiListingEntity | null> {
-    // one query: findOne with relations runs two (TypeORM's distinct-id query for its `take`, then
-    // the rows), and the gateway reloads every API it serves about twice a minute
+    // one query: findOne with relations runs two (TypeORM's distinct-id query for its `take`, then the rows)
     return this.dataSource
       .getRepository(ApiListingEntity)
       .createQueryBuilder('l')

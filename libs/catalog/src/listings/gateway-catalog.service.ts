@@ -49,7 +49,7 @@ export class GatewayCatalogService {
 
   async resolveForGateway(slug: string): Promise<GatewayApi | null> {
     if (slug.length === 0 || slug.length > 64) return null;
-    const listing = await this.listings.findBySlug(slug);
+    const listing = await this.listings.findForGateway(slug);
     const now = this.clock.now();
     if (!listing || !isLive(listing, now)) return null;
     const [current, previous] = await this.proxySecrets.liveSecrets(listing.id);

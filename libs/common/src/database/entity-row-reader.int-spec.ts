@@ -103,6 +103,31 @@ describe('EntityRowReader on PostgreSQL', () => {
     await expect(reader.findOne(['nobody'])).resolves.toBeNull();
   });
 
+  it('reads extra values from SQL expressions, whatever their names, next to the entity', async () => {
+    const repo = dataSource.getRepository(Sample);
+    await repo.save(repo.create({ ownerId: 'owner-x', amounts: [7], limits: {}, flag: false }));
+    const reader = new EntityRowReader<Sample, { others: number; id: boolean; endsAt: string | null }>(
+      dataSource,
+      Sample,
+      'owner_id = $1',
+      {
+        // correlated on the entity's table name; `id` and `endsAt` are also column names
+        others: `(SELECT count(*)::int FROM "${TABLE}" o WHERE o.owner_id <> "${TABLE}".owner_id)`,
+        id: `"${TABLE}".flag`,
+        endsAt: `'fixed'`,
+      },
+    );
+    const read = await reader.read(['owner-x']);
+    expect(read?.entity).toEqual(await repo.findOneBy({ ownerId: 'owner-x' }));
+    expect(read?.extras).toEqual({
+      others: (await repo.count()) - 1,
+      id: false,
+      endsAt: 'fixed',
+    });
+    await expect(reader.findOne(['owner-x'])).resolves.toEqual(read?.entity);
+    await expect(reader.read(['nobody'])).resolves.toBeNull();
+  });
+
   it('reads inside the transaction it is given', async () => {
     const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1');
     await dataSource.transaction(async (manager) => {

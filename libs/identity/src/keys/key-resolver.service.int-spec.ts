@@ -99,20 +99,28 @@ describe('KeyResolver across instances', () => {
     }
   });
 
-  it('reads a key with its application in one query, a deleted application included', async () => {
+  it('reads a key and whether its application is deleted in one query', async () => {
     const { account, application } = await createTestConsumer(first, 'resolver-one-query');
     const { key, secret } = await first.get(ApiKeysService).create(account.id, application.id, {});
     const repository = first.get(ApiKeyRepository);
+    const stored = await first.get(DataSource).getRepository(ApiKeyEntity).findOneByOrFail({ id: key.id });
     const queries = jest.spyOn(Client.prototype, 'query');
     try {
-      await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({
-        key: { id: key.id, application: { id: application.id } },
+      // the whole record, as TypeORM reads it
+      await expect(repository.findByHash(sha256Hex(secret))).resolves.toEqual({
+        key: stored,
         applicationDeleted: false,
       });
       expect(queries).toHaveBeenCalledTimes(1);
     } finally {
       queries.mockRestore();
     }
+    // another application of the same account deleted: not this key's
+    const other = await first.get(ApplicationsService).create(account.id, { name: 'other app' });
+    await first.get(ApplicationsService).delete(account.id, other.id);
+    await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({
+      applicationDeleted: false,
+    });
     await first.get(ApplicationsService).delete(account.id, application.id);
     await expect(repository.findByHash(sha256Hex(secret))).resolves.toMatchObject({
       applicationDeleted: true,
