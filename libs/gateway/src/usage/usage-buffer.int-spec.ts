@@ -15,12 +15,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `${process.env.REDIS_PREFIX ?? 'portico-test'}-usagebuf-${randomUUID().slice(0, 8)}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let seq = 0;
-/** A call with a request id that sorts in push order. */
-function event(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  seq += 1;
-  return usageEventFactory({ requestId: `req-${seq.toString().padStart(8, '0')}`, ...overrides });
-}
+/** A call with a fresh request id (a UUIDv7, as the gateway mints). */
+const event = usageEventFactory;
 
 function env(redisUrl: string, prefix: string): CoreEnv {
   return Object.assign(new CoreEnv(), { REDIS_URL: redisUrl, REDIS_PREFIX: prefix });
