@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { base62Checksum, generateApiKey, maskApiKey, parseApiKey } from './api-key.format';
+import { base62Checksum, generateApiKey, isWellFormedApiKey, maskApiKey, parseApiKey } from './api-key.format';
 
 const kinds = fc.constantFrom('secret' as const, 'publishable' as const);
 const modes = fc.constantFrom('live' as const, 'test' as const);
@@ -11,7 +11,13 @@ describe('api key format', () => {
       fc.property(kinds, modes, (kind, mode) => {
         const key = generateApiKey(kind, mode);
         const parsed = parseApiKey(key);
-        expect(parsed).toEqual(expect.objectContaining({ kind, mode, lastFour: key.slice(-4) }));
+        expect(parsed).toEqual({
+          kind,
+          mode,
+          prefix: kind === 'secret' ? `mp_${mode}_` : `mpp_${mode}_`,
+          lastFour: key.slice(-4),
+        });
+        expect(isWellFormedApiKey(key)).toBe(true);
         expect(key.startsWith(kind === 'secret' ? `mp_${mode}_` : `mpp_${mode}_`)).toBe(true);
       }),
       { numRuns: 500 },
@@ -34,6 +40,7 @@ describe('api key format', () => {
           const tampered = key.slice(0, index) + replaced + key.slice(index + 1);
           expect(tampered).not.toBe(key);
           expect(parseApiKey(tampered)).toBeNull();
+          expect(isWellFormedApiKey(tampered)).toBe(false);
         },
       ),
       { numRuns: 2000 },
@@ -44,11 +51,13 @@ describe('api key format', () => {
     const key = generateApiKey('secret', 'test');
     expect(parseApiKey(key.replace('mp_test_', 'mp_live_'))).toBeNull();
     expect(parseApiKey(key.replace('mp_test_', 'mpp_test_'))).toBeNull();
+    expect(isWellFormedApiKey(key.replace('mp_test_', 'mp_live_'))).toBe(false);
   });
 
   it('rejects malformed input without throwing', () => {
     for (const junk of ['', 'mp_live_', 'Bearer abc', 'mp_prod_' + 'a'.repeat(38), generateApiKey('secret', 'live') + 'x', ' ' + generateApiKey('secret', 'live')]) {
       expect(parseApiKey(junk)).toBeNull();
+      expect(isWellFormedApiKey(junk)).toBe(false);
     }
   });
 

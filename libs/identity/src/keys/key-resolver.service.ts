@@ -2,7 +2,7 @@ import { Clock, InvalidatingCache } from '@app/common';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { hash as oneShotHash } from 'node:crypto';
 import type { ApiKeyKind, ApiKeyMode } from './api-key.entity';
-import { parseApiKey } from './api-key.format';
+import { isWellFormedApiKey } from './api-key.format';
 import { ApiKeyRepository } from './api-key.repository';
 import { keyRejection } from './api-key.rules';
 import { KeyInvalidationService } from './key-invalidation.service';
@@ -131,7 +131,7 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
    * this lookup awaited). A miss answers the promise of the load, shared with concurrent callers.
    */
   resolveCached(rawKey: string, now: Date = this.clock.now()): KeyResolution | Promise<KeyResolution> {
-    if (!parseApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
+    if (!isWellFormedApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
     // one-shot digest (node ≥ 20.12, engines says ≥ 20.15): no Hash object per call; the same hex
     // as sha256Hex, which stored the key hashes
     const record = this.cache.get(oneShotHash('sha256', rawKey, 'hex'));
