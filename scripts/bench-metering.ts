@@ -7,7 +7,8 @@
  *   - baseline "per event": what the naive design does — one transaction per event holding one
  *     INSERT into the request log and one rollup upsert, 4 in parallel;
  *   - "apply (direct)": `MeteringProcessor.applyUsageBatch` (the worker's real handler: batch
- *     claim, request log, rollups, last_used_at) on batches of 500, 4 in parallel, no queue;
+ *     claim, request log, rollups, last_used_at, the usage alerts and spend caps check) on batches
+ *     of 500, 4 in parallel, no queue;
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
  *     worker app's default concurrency (4) running the same handler — what one worker process does.
  * Each run also reads the CPU it cost per event: PostgreSQL's processes (/proc, all of them on
@@ -24,9 +25,11 @@
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · REDIS_URL
  */
 import 'reflect-metadata';
+import { BillingEnv } from '@app/billing';
 import {
   CoreEnv,
   CoreModule,
+  EncryptionEnv,
   JOB_QUEUES,
   JobQueue,
   bullConnection,
@@ -38,6 +41,7 @@ import {
 import { UsageBuffer } from '@app/gateway';
 import { ApiKeysService, ApplicationsService, IdentityEnv, IdentityModule } from '@app/identity';
 import { MeteringModule, MeteringService, type UsageBatch } from '@app/metering';
+import { SubscriptionsModule, UsageControlsService } from '@app/subscriptions';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IntersectionType } from '@nestjs/mapped-types';
@@ -70,7 +74,7 @@ const REQUEST_IDS = process.env.BENCH_REQUEST_IDS === 'random' ? 'random' : 'tim
 const REQUEST_LOG_ROWS = Number(process.env.BENCH_REQUEST_LOG_ROWS ?? 2_000_000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-class BenchEnv extends IntersectionType(CoreEnv, IdentityEnv) {}
+class BenchEnv extends IntersectionType(CoreEnv, IdentityEnv, BillingEnv, EncryptionEnv) {}
 
 @Module({})
 class BenchModule {
@@ -81,13 +85,14 @@ class BenchModule {
         CoreModule.forRoot({
           app: 'bench-metering',
           env: BenchEnv,
-          envFragments: [IdentityEnv],
+          envFragments: [IdentityEnv, BillingEnv, EncryptionEnv],
           migrations: [],
           poolSize: 10,
           rawEnv,
         }),
         IdentityModule,
         MeteringModule,
+        SubscriptionsModule,
       ],
     };
   }
@@ -435,13 +440,19 @@ async function main(): Promise<void> {
       REDIS_URL,
       REDIS_PREFIX: prefix,
       SESSION_SECRET: randomBytes(32).toString('base64'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     };
     context = await NestFactory.createApplicationContext(BenchModule.forRoot(rawEnv), {
       logger: ['warn', 'error'],
     });
     const db = context.get(DataSource);
     const env = context.get(CoreEnv);
-    const processor = new MeteringProcessor(context.get(MeteringService), context.get(ApiKeysService));
+    // the worker's handler as the worker builds it: usage alerts and spend caps checked after each batch
+    const processor = new MeteringProcessor(
+      context.get(MeteringService),
+      context.get(ApiKeysService),
+      context.get(UsageControlsService),
+    );
 
     // real keys (last_used_at moves for them), one consumer account per 10 keys
     const who: Who[] = [];

@@ -11,6 +11,7 @@ export * from './database/snake-naming.strategy';
 export * from './database/unique-violation';
 export * from './database/pg-binary-array';
 export * from './database/entity-row-reader';
+export * from './database/prepared-statement';
 export * from './errors/app-error';
 export * from './errors/error-codes';
 export * from './errors/problem';

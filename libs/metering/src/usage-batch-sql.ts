@@ -1,4 +1,4 @@
-import { pgBinaryArray } from '@app/common';
+import { pgBinaryArray, type PreparedStatement } from '@app/common';
 import { LATENCY_BUCKET_COUNT } from './latency-histogram';
 import { NO_ID, type MeteredCall, type RollupDelta } from './usage-aggregation';
 
@@ -254,7 +254,7 @@ const ROLLUPS = REQUESTS + REQUEST_ARRAYS;
  * of PostgreSQL's time per call. The request log and the batch row are plain inserts: a request id
  * or batch id seen before is a unique violation that rolls it all back.
  */
-export const APPLY_FRESH_BATCH = {
+export const APPLY_FRESH_BATCH: PreparedStatement = {
   name: 'metering.apply-fresh-batch',
   text: `WITH ins AS (${requestLogInsert(1, IDS, REQUESTS)}),
      roll AS (${rollupUpsert(IDS, ROLLUPS)}),

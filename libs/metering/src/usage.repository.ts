@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isUniqueViolation } from '@app/common';
-import type { PoolClient } from 'pg';
+import { isUniqueViolation, runPrepared } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { MeteredCall, RollupDelta } from './usage-aggregation';
 import {
@@ -58,20 +57,17 @@ export class UsageRepository {
     calls: readonly MeteredCall[],
     deltas: readonly RollupDelta[],
   ): Promise<boolean> {
-    const runner = this.dataSource.createQueryRunner();
     try {
-      const client = (await runner.connect()) as PoolClient;
-      await client.query({
-        ...APPLY_FRESH_BATCH,
-        values: applyFreshBatchValues(batchId, events, calls, deltas),
-      });
+      await runPrepared(
+        this.dataSource,
+        APPLY_FRESH_BATCH,
+        applyFreshBatchValues(batchId, events, calls, deltas),
+      );
       return true;
     } catch (error) {
       if (isUniqueViolation(error, 'pk_usage_requests') || isUniqueViolation(error, 'pk_usage_batches'))
         return false;
       throw error;
-    } finally {
-      await runner.release();
     }
   }
 

@@ -1,3 +1,4 @@
+import { pgBinaryArray, runPrepared, type PreparedStatement } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SubscriptionStatus } from './subscription-state';
@@ -31,6 +32,22 @@ interface ControlledRow {
   spend_cap_amount_minor: string | null;
   spend_capped_period_start: Date | null;
 }
+
+/** The running subscriptions among `$1` with usage controls set, in id order (`findControlled`). */
+const FIND_CONTROLLED: PreparedStatement = {
+  name: 'subscriptions.find-controlled',
+  text: `SELECT c.subscription_id, s.consumer_account_id, s.api_id, s.plan_id, s.status,
+              s.current_period_start, s.current_period_end, c.quota_alert_percents,
+              c.overage_alert_amounts_minor, c.spend_cap_amount_minor, c.spend_capped_period_start
+       FROM subscription_usage_controls c
+       JOIN subscriptions s ON s.id = c.subscription_id
+       WHERE c.subscription_id = ANY($1::uuid[])
+         AND s.status IN ('trialing', 'active', 'past_due')
+         AND s.current_period_start <= $2 AND s.current_period_end > $2
+         AND (cardinality(c.quota_alert_percents) > 0 OR cardinality(c.overage_alert_amounts_minor) > 0
+              OR c.spend_cap_amount_minor IS NOT NULL)
+       ORDER BY c.subscription_id`,
+};
 
 /**
  * `subscription_usage_controls` and `usage_alert_firings`. Callers check the subscription's owner
@@ -87,20 +104,12 @@ export class UsageControlsRepository {
    */
   async findControlled(ids: readonly string[], now: Date): Promise<ControlledSubscription[]> {
     if (ids.length === 0) return [];
-    const rows = await this.dataSource.query<ControlledRow[]>(
-      `SELECT c.subscription_id, s.consumer_account_id, s.api_id, s.plan_id, s.status,
-              s.current_period_start, s.current_period_end, c.quota_alert_percents,
-              c.overage_alert_amounts_minor, c.spend_cap_amount_minor, c.spend_capped_period_start
-       FROM subscription_usage_controls c
-       JOIN subscriptions s ON s.id = c.subscription_id
-       WHERE c.subscription_id = ANY($1::uuid[])
-         AND s.status IN ('trialing', 'active', 'past_due')
-         AND s.current_period_start <= $2 AND s.current_period_end > $2
-         AND (cardinality(c.quota_alert_percents) > 0 OR cardinality(c.overage_alert_amounts_minor) > 0
-              OR c.spend_cap_amount_minor IS NOT NULL)
-       ORDER BY c.subscription_id`,
-      [ids, now.toISOString()],
-    );
+    // run after every usage batch: prepared, and the ids in binary (parsing and planning it took
+    // ~14 times the server's time of running it on an empty table, ~1.3 µs per metered call)
+    const rows = await runPrepared<ControlledRow>(this.dataSource, FIND_CONTROLLED, [
+      pgBinaryArray.uuid(ids),
+      now.toISOString(),
+    ]);
     return rows.map((row) => ({
       subscriptionId: row.subscription_id,
       consumerAccountId: row.consumer_account_id,

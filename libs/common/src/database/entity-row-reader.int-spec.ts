@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Column, CreateDateColumn, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  DataSource,
+  Entity,
+  type EntityManager,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { EntityRowReader } from './entity-row-reader';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -126,6 +133,30 @@ describe('EntityRowReader on PostgreSQL', () => {
     });
     await expect(reader.findOne(['owner-x'])).resolves.toEqual(read?.entity);
     await expect(reader.read(['nobody'])).resolves.toBeNull();
+  });
+
+  it('prepares its statement once per connection, then only executes it', async () => {
+    const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1 AND flag');
+    const prepared = (manager: EntityManager) =>
+      manager.query<{ statement: string; runs: number }[]>(
+        `SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements
+         WHERE name LIKE 'entity-row-reader:' || $1 || ':%' AND statement LIKE '%WHERE owner_id = $1 AND flag LIMIT 1'`,
+        [TABLE],
+      );
+    await dataSource.transaction(async (manager) => {
+      // one connection for the whole test: its session's prepared statements
+      await expect(prepared(manager)).resolves.toEqual([]);
+      await reader.findOne(['nobody'], manager);
+      await reader.findOne(['owner-x'], manager);
+      await new EntityRowReader(dataSource, Sample, 'owner_id = $1 AND flag').findOne(['x'], manager);
+      const [statement, ...others] = await prepared(manager);
+      expect(others).toEqual([]);
+      expect(statement.statement).toMatch(
+        /^SELECT .* FROM "entity_row_reader_\w+" WHERE owner_id = \$1 AND flag LIMIT 1$/,
+      );
+      // three reads, two readers of the same SQL: one statement, executed three times
+      expect(statement.runs).toBe(3);
+    });
   });
 
   it('reads inside the transaction it is given', async () => {
