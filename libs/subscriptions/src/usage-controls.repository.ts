@@ -49,6 +49,13 @@ const FIND_CONTROLLED: PreparedStatement = {
        ORDER BY c.subscription_id`,
 };
 
+/** `spendCapReachedIn`: the cap amount of subscription `$1` when it was reached in the period starting at `$2`. */
+const SPEND_CAP_REACHED_IN: PreparedStatement = {
+  name: 'subscriptions.spend-cap-reached-in',
+  text: `SELECT spend_cap_amount_minor FROM subscription_usage_controls
+       WHERE subscription_id = $1 AND spend_capped_period_start = $2 AND spend_cap_amount_minor IS NOT NULL`,
+};
+
 /**
  * `subscription_usage_controls` and `usage_alert_firings`. Callers check the subscription's owner
  * first (through SubscriptionsService); the worker's reads take business keys only.
@@ -106,7 +113,7 @@ export class UsageControlsRepository {
     if (ids.length === 0) return [];
     // run after every usage batch: prepared, and the ids in binary (parsing and planning it took
     // ~14 times the server's time of running it on an empty table, ~1.3 µs per metered call)
-    const rows = await runPrepared<ControlledRow>(this.dataSource, FIND_CONTROLLED, [
+    const { rows } = await runPrepared<ControlledRow>(this.dataSource, FIND_CONTROLLED, [
       pgBinaryArray.uuid(ids),
       now.toISOString(),
     ]);
@@ -195,12 +202,13 @@ export class UsageControlsRepository {
 
   /** The cap amount when it was reached in the period starting at `periodStart`, else null (the gateway's lookup). */
   async spendCapReachedIn(subscriptionId: string, periodStart: Date): Promise<number | null> {
-    const [row] = await this.dataSource.query<{ spend_cap_amount_minor: string }[]>(
-      `SELECT spend_cap_amount_minor FROM subscription_usage_controls
-       WHERE subscription_id = $1 AND spend_capped_period_start = $2 AND spend_cap_amount_minor IS NOT NULL`,
+    // every gateway reloads each live subscription's cap about twice a minute: prepared
+    const { rows } = await runPrepared<{ spend_cap_amount_minor: string }>(
+      this.dataSource,
+      SPEND_CAP_REACHED_IN,
       [subscriptionId, periodStart.toISOString()],
     );
-    return row ? Number(row.spend_cap_amount_minor) : null;
+    return rows.length > 0 ? Number(rows[0].spend_cap_amount_minor) : null;
   }
 }
 

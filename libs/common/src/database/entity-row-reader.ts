@@ -50,7 +50,12 @@ export class EntityRowReader<
     manager?: EntityManager,
   ): Promise<{ entity: T; extras: X } | null> {
     const { metadata, columns, extras, statement } = this.compile();
-    const rows = await runPrepared<Record<string, unknown>>(this.dataSource, statement, parameters, manager);
+    const { rows } = await runPrepared<Record<string, unknown>>(
+      this.dataSource,
+      statement,
+      parameters,
+      manager,
+    );
     if (rows.length === 0) return null;
     const row = rows[0];
     const entity = metadata.create() as T;

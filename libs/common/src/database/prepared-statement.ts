@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -13,22 +13,21 @@ export interface PreparedStatement {
 }
 
 /**
- * Runs `statement` with `values` and answers its rows as node-postgres parses them: on a pooled
- * connection, or on the connection of `manager`'s transaction. Errors are node-postgres's own
- * (`isUniqueViolation` reads them), not TypeORM's `QueryFailedError`.
+ * Runs `statement` with `values` and answers node-postgres's result (`rows` as it parses them,
+ * `rowCount`): on a pooled connection, or on the connection of `manager`'s transaction. Errors are
+ * node-postgres's own (`isUniqueViolation` reads them), not TypeORM's `QueryFailedError`.
  */
 export async function runPrepared<R extends QueryResultRow>(
   dataSource: DataSource,
   statement: PreparedStatement,
   values: readonly unknown[],
   manager?: EntityManager,
-): Promise<R[]> {
+): Promise<QueryResult<R>> {
   const transaction = manager?.queryRunner;
   const runner = transaction ?? dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;
-    const result = await client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
-    return result.rows;
+    return await client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
   } finally {
     if (!transaction) await runner.release();
   }

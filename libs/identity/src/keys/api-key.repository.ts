@@ -1,4 +1,4 @@
-import { EntityRowReader } from '@app/common';
+import { EntityRowReader, pgBinaryArray, runPrepared, type PreparedStatement } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
@@ -38,16 +38,33 @@ export interface KeyUse {
 }
 
 /**
- * Keys are consumer-owned: every method a user can reach takes the owner's account id, and keys of
- * a deleted application are invisible to them. `findByHash` and `recordUsage` are system paths
- * (the gateway and the worker), named as such.
- */
-/**
  * How far a key's `last_used_at` may lag its latest call: a later use moves it only once it is at
  * least this much newer (every usage batch rewrote the rows of busy keys, bench:metering).
  */
 export const LAST_USED_RESOLUTION_SECONDS = 60;
 
+/** `recordUsage`'s statement: $1 key ids (each once), $2 their latest uses, $3 the resolution in seconds. */
+const RECORD_USAGE: PreparedStatement = {
+  name: 'identity.record-key-usage',
+  text: `WITH u AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
+       ), locked AS (
+         SELECT k.id FROM api_keys k JOIN u ON u.id = k.id
+          WHERE k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3)
+          ORDER BY k.id
+          FOR UPDATE OF k
+       )
+       UPDATE api_keys AS k SET last_used_at = u.used_at
+         FROM u, locked
+        WHERE k.id = locked.id AND u.id = k.id
+          AND (k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3))`,
+};
+
+/**
+ * Keys are consumer-owned: every method a user can reach takes the owner's account id, and keys of
+ * a deleted application are invisible to them. `findByHash` and `recordUsage` are system paths
+ * (the gateway and the worker), named as such.
+ */
 @Injectable()
 export class ApiKeyRepository {
   /** `findByHash`: the gateway reloads every key it serves this way, about twice a minute. */
@@ -141,25 +158,17 @@ export class ApiKeyRepository {
    */
   async recordUsage(uses: readonly KeyUse[], manager?: EntityManager): Promise<number> {
     if (uses.length === 0) return 0;
-    const [, moved] = await (manager ?? this.repo.manager).query<[unknown[], number]>(
-      `WITH u AS (
-         SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
-       ), locked AS (
-         SELECT k.id FROM api_keys k JOIN u ON u.id = k.id
-          WHERE k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3)
-          ORDER BY k.id
-          FOR UPDATE OF k
-       )
-       UPDATE api_keys AS k SET last_used_at = u.used_at
-         FROM u, locked
-        WHERE k.id = locked.id AND u.id = k.id
-          AND (k.last_used_at IS NULL OR k.last_used_at <= u.used_at - make_interval(secs => $3))`,
+    // run after every usage batch: prepared, the keys and times as binary arrays
+    const { rowCount } = await runPrepared(
+      this.repo.manager.connection,
+      RECORD_USAGE,
       [
-        uses.map((use) => use.keyId),
-        uses.map((use) => use.usedAt.toISOString()),
+        pgBinaryArray.uuid(uses.map((use) => use.keyId)),
+        pgBinaryArray.timestamptz(uses.map((use) => use.usedAt.getTime())),
         LAST_USED_RESOLUTION_SECONDS,
       ],
+      manager,
     );
-    return moved;
+    return rowCount ?? 0;
   }
 }
