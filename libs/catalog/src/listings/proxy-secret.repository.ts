@@ -1,3 +1,4 @@
+import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { ApiListingEntity } from './api-listing.entity';
@@ -13,7 +14,16 @@ const OWNED_LISTING =
  */
 @Injectable()
 export class ProxySecretRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `listLive`: every gateway reloads each API it serves about twice a minute. */
+  private readonly live: EntityRowReader<ProxySecretEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.live = new EntityRowReader(
+      dataSource,
+      ProxySecretEntity,
+      'api_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY expires_at DESC NULLS FIRST, created_at DESC',
+    );
+  }
 
   /** A new current secret (expiresAt null). Call inside the transaction that created or locked the owned listing. */
   async insert(
@@ -66,7 +76,7 @@ export class ProxySecretRepository {
 
   /** Gateway read (system): the live secrets of an API, current first. */
   listLive(apiId: string, now: Date): Promise<ProxySecretEntity[]> {
-    return this.liveQuery(this.dataSource.manager, apiId, now).getMany();
+    return this.live.findAll([apiId, now]);
   }
 
   /** True when the API has a current secret (listings inserted without one get one lazily). */

@@ -1,3 +1,4 @@
+import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type InsertQueryBuilder } from 'typeorm';
 import { ApiListingEntity } from '../listings/api-listing.entity';
@@ -74,7 +75,17 @@ interface DiffRow extends Record<(typeof CHANGE_FIELDS)[number], boolean> {
  */
 @Injectable()
 export class ApiVersionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `listCurrentEndpoints`: every gateway reloads each API it serves about twice a minute. */
+  private readonly currentEndpoints: EntityRowReader<ApiEndpointEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.currentEndpoints = new EntityRowReader(
+      dataSource,
+      ApiEndpointEntity,
+      `api_id = $1 AND version_id = (SELECT l.current_version_id FROM api_listings l WHERE l.id = $1)
+       ORDER BY path ASC, method ASC`,
+    );
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -237,13 +248,7 @@ export class ApiVersionRepository {
 
   /** System read (gateway routing, plans, the public catalog): the current version's endpoints. */
   listCurrentEndpoints(apiId: string): Promise<ApiEndpointEntity[]> {
-    return this.dataSource.manager
-      .createQueryBuilder(ApiEndpointEntity, 'e')
-      .innerJoin(ApiListingEntity, 'l', 'l.id = e.apiId AND l.currentVersionId = e.versionId')
-      .where('e.apiId = :apiId', { apiId })
-      .orderBy('e.path', 'ASC')
-      .addOrderBy('e.method', 'ASC')
-      .getMany();
+    return this.currentEndpoints.findAll([apiId]);
   }
 
   /** The stored JSON text of a version's document, byte for byte (callers decide who may see it). */

@@ -135,6 +135,24 @@ describe('EntityRowReader on PostgreSQL', () => {
     await expect(reader.read(['nobody'])).resolves.toBeNull();
   });
 
+  it('reads every matching row in the order its WHERE clause ends with', async () => {
+    const repo = dataSource.getRepository(Sample);
+    const owner = `owner-all-${randomUUID().slice(0, 8)}`;
+    for (const [amount, flag] of [
+      [3, true],
+      [1, false],
+      [2, true],
+    ] as const)
+      await repo.save(repo.create({ ownerId: owner, amounts: [amount], limits: { amount }, flag }));
+    const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1 ORDER BY amounts DESC');
+    const all = await reader.findAll([owner]);
+    expect(all).toEqual(await repo.find({ where: { ownerId: owner }, order: { amounts: 'DESC' } }));
+    expect(all.map((row) => row.amounts)).toEqual([[3], [2], [1]]);
+    // the first row in that order, and nothing for no match
+    await expect(reader.findOne([owner])).resolves.toEqual(all[0]);
+    await expect(reader.findAll(['nobody'])).resolves.toEqual([]);
+  });
+
   it('prepares its statement once per connection, then only executes it', async () => {
     const reader = new EntityRowReader(dataSource, Sample, 'owner_id = $1 AND flag');
     const prepared = (manager: EntityManager) =>
