@@ -126,7 +126,7 @@ const REQUEST_ARRAYS = REQUEST_COLUMNS.length;
  * Inserts the request-log rows given as arrays from `$first` on (see `requestArrays`; their
  * callers and endpoints from `$ids` on, see `BatchIds`), batch id in `$batch`, in the given order.
  */
-export function requestLogInsert(batch: number, ids: number, first: number): string {
+function requestLogInsert(batch: number, ids: number, first: number): string {
   const none = (sql: string) => `nullif(${sql}, '${NO_ID}')`;
   return `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
          api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
@@ -141,7 +141,7 @@ export function requestLogInsert(batch: number, ids: number, first: number): str
 }
 
 /** The calls' request-log columns (their ids indexed into `ids`). */
-export function requestArrays(calls: readonly MeteredCall[], ids: BatchIds): Buffer[] {
+function requestArrays(calls: readonly MeteredCall[], ids: BatchIds): Buffer[] {
   return [
     pgBinaryArray.uuid(calls.map((c) => c.requestId)),
     pgBinaryArray.timestamptz(calls.map((c) => c.at.getTime())),
@@ -196,7 +196,7 @@ const HISTOGRAM_SUM = `ARRAY[${Array.from(
 ).join(', ')}]`;
 
 /** Adds the rollup rows given as arrays (see `rollupRows`), locking rows in the given order. */
-export function rollupUpsert(ids: number, first: number): string {
+function rollupUpsert(ids: number, first: number): string {
   return `INSERT INTO usage_minute_rollups AS r (${ROLLUP_COLUMNS})
        ${rollupRows(ids, first)}
        ORDER BY d.ord
@@ -220,7 +220,7 @@ function rollupDeltasAppend(ids: number, first: number): string {
 }
 
 /** The deltas as `rollupRows` reads them (their ids indexed into `ids`). */
-export function rollupArrays(deltas: readonly RollupDelta[], ids: BatchIds): Buffer[] {
+function rollupArrays(deltas: readonly RollupDelta[], ids: BatchIds): Buffer[] {
   const histograms = new Array<number>(deltas.length * LATENCY_BUCKET_COUNT);
   deltas.forEach((d, row) => {
     for (let i = 0; i < LATENCY_BUCKET_COUNT; i++)
@@ -275,4 +275,34 @@ export function applyFreshBatchValues(
   const requests = requestArrays(calls, ids);
   const rollups = rollupArrays(deltas, ids);
   return [batchId, events, calls.length, ...ids.arrays(), ...requests, ...rollups];
+}
+
+/**
+ * The careful path's request-log insert (a batch applied again, or overlapping another): batch id
+ * in $1, the batch's ids, the calls; answers the request ids that were new (one stored before, by
+ * this batch or another, is skipped).
+ */
+export const INSERT_NEW_REQUESTS: PreparedStatement = {
+  name: 'metering.insert-new-requests',
+  text: `${requestLogInsert(1, 2, 2 + BatchIds.REQUEST_ARRAYS)} ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING RETURNING request_id`,
+};
+
+/** `INSERT_NEW_REQUESTS`'s parameters. */
+export function insertNewRequestsValues(batchId: string, calls: readonly MeteredCall[]): unknown[] {
+  const ids = new BatchIds();
+  const requests = requestArrays(calls, ids);
+  return [batchId, ...ids.arrays(false), ...requests];
+}
+
+/** Adds rollup rows (the careful path's, and the benchmark's rollups-only shape): the batch's ids, then the rows. */
+export const ADD_TO_ROLLUPS: PreparedStatement = {
+  name: 'metering.add-to-rollups',
+  text: rollupUpsert(1, 1 + BatchIds.ARRAYS),
+};
+
+/** `ADD_TO_ROLLUPS`'s parameters. */
+export function addToRollupsValues(deltas: readonly RollupDelta[]): unknown[] {
+  const ids = new BatchIds();
+  const rollups = rollupArrays(deltas, ids);
+  return [...ids.arrays(), ...rollups];
 }

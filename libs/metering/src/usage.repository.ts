@@ -3,13 +3,12 @@ import { isUniqueViolation, runPrepared } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { MeteredCall, RollupDelta } from './usage-aggregation';
 import {
+  ADD_TO_ROLLUPS,
+  addToRollupsValues,
   APPLY_FRESH_BATCH,
   applyFreshBatchValues,
-  BatchIds,
-  requestArrays,
-  requestLogInsert,
-  rollupArrays,
-  rollupUpsert,
+  INSERT_NEW_REQUESTS,
+  insertNewRequestsValues,
 } from './usage-batch-sql';
 
 export interface PeriodUsageRow {
@@ -100,11 +99,11 @@ export class UsageRepository {
     calls: readonly MeteredCall[],
   ): Promise<Set<string>> {
     if (calls.length === 0) return new Set();
-    const ids = new BatchIds();
-    const requests = requestArrays(calls, ids);
-    const rows = await manager.query<{ request_id: string }[]>(
-      `${requestLogInsert(1, 2, 2 + BatchIds.REQUEST_ARRAYS)} ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING RETURNING request_id`,
-      [batchId, ...ids.arrays(false), ...requests],
+    const { rows } = await runPrepared<{ request_id: string }>(
+      this.dataSource,
+      INSERT_NEW_REQUESTS,
+      insertNewRequestsValues(batchId, calls),
+      manager,
     );
     return new Set(rows.map((row) => row.request_id));
   }
@@ -112,9 +111,7 @@ export class UsageRepository {
   /** Adds the deltas (one per row, sorted by primary key) to the minute rollups in one statement. */
   async addToRollups(manager: EntityManager, deltas: readonly RollupDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const ids = new BatchIds();
-    const rollups = rollupArrays(deltas, ids);
-    await manager.query(rollupUpsert(1, 1 + BatchIds.ARRAYS), [...ids.arrays(), ...rollups]);
+    await runPrepared(this.dataSource, ADD_TO_ROLLUPS, addToRollupsValues(deltas), manager);
   }
 
   /** The summed latency histogram of a subscription's calls in [start, end) (SQL aggregate from the migration). */
