@@ -37,7 +37,7 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test,scripts,migrations}/**/*.spec.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'], slowTestThreshold: 20 },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test,migrations}/**/*.int-spec.ts'], slowTestThreshold: 20 },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 30 },
   ],
   testTimeout: 30_000,
