@@ -1,12 +1,15 @@
 import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
-import { ApiListingEntity } from './api-listing.entity';
+import { DataSource, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { ProxySecretEntity } from './proxy-secret.entity';
 
 /** Scopes a statement on api_proxy_secrets (api_id = :apiId) to listings of :providerId. */
 const OWNED_LISTING =
   'EXISTS (SELECT 1 FROM api_listings l WHERE l.id = :apiId AND l.provider_id = :providerId)';
+
+/** The live secrets of API `$1` at `$2` (the current one, and a previous one in its grace), current first. */
+const LIVE = 'api_id = $1 AND (expires_at IS NULL OR expires_at > $2)';
+const CURRENT_FIRST = 'ORDER BY expires_at DESC NULLS FIRST, created_at DESC';
 
 /**
  * The `api_proxy_secrets` table. Owner methods take the provider id and only touch secrets of a
@@ -16,12 +19,15 @@ const OWNED_LISTING =
 export class ProxySecretRepository {
   /** `listLive`: every gateway reloads each API it serves about twice a minute. */
   private readonly live: EntityRowReader<ProxySecretEntity>;
+  /** `listLiveOwned`: the same rows, only when the listing belongs to provider `$3`. */
+  private readonly liveOwned: EntityRowReader<ProxySecretEntity>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.live = new EntityRowReader(
+    this.live = new EntityRowReader(dataSource, ProxySecretEntity, `${LIVE} ${CURRENT_FIRST}`);
+    this.liveOwned = new EntityRowReader(
       dataSource,
       ProxySecretEntity,
-      'api_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY expires_at DESC NULLS FIRST, created_at DESC',
+      `${LIVE} AND EXISTS (SELECT 1 FROM api_listings l WHERE l.id = $1 AND l.provider_id = $3) ${CURRENT_FIRST}`,
     );
   }
 
@@ -40,9 +46,7 @@ export class ProxySecretRepository {
     now: Date,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<ProxySecretEntity[]> {
-    return this.liveQuery(manager, apiId, now)
-      .innerJoin(ApiListingEntity, 'l', 'l.id = s.apiId AND l.providerId = :providerId', { providerId })
-      .getMany();
+    return this.liveOwned.findAll([apiId, now, providerId], manager);
   }
 
   /**
@@ -82,15 +86,5 @@ export class ProxySecretRepository {
   /** True when the API has a current secret (listings inserted without one get one lazily). */
   async hasCurrent(manager: EntityManager, apiId: string): Promise<boolean> {
     return manager.getRepository(ProxySecretEntity).exists({ where: { apiId, expiresAt: IsNull() } });
-  }
-
-  private liveQuery(manager: EntityManager, apiId: string, now: Date) {
-    return manager
-      .getRepository(ProxySecretEntity)
-      .createQueryBuilder('s')
-      .where('s.apiId = :apiId', { apiId })
-      .andWhere(new Brackets((qb) => qb.where('s.expiresAt IS NULL').orWhere('s.expiresAt > :now', { now })))
-      .orderBy('s.expiresAt', 'DESC', 'NULLS FIRST')
-      .addOrderBy('s.createdAt', 'DESC');
   }
 }
