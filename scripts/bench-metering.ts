@@ -8,9 +8,10 @@
  *     INSERT into the request log and one rollup upsert, 4 in parallel;
  *   - "apply (direct)": `MeteringProcessor.applyUsageBatch` (the worker's real handler: batch
  *     claim, request log, rollups, last_used_at, the usage alerts and spend caps check) on batches
- *     of 500, 4 in parallel, no queue;
+ *     of 500, as many in parallel as the worker's metering queue runs (16), no queue; batches that
+ *     arrive while a group is written are applied together (libs/metering "Group commit");
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
- *     worker app's default concurrency (4) running the same handler — what one worker process does.
+ *     worker app's default metering concurrency running the same handler — what one worker process does.
  * Each run also reads the CPU it cost per event: PostgreSQL's processes (/proc, all of them on
  * this machine) and this process (the worker's side) — far steadier than events/s on a shared
  * machine, and it shows which side a change helped.
@@ -19,7 +20,7 @@
  * its row is visible in Postgres (request log and rollups commit in one transaction).
  *
  *   BENCH_ROUNDS=3 · BENCH_BATCHES=100 (×500 events per round) · BENCH_BASELINE_EVENTS=4000
- *   BENCH_LAG_SECONDS=20 · BENCH_LAG_RATE=2000 (events/s) · BENCH_KEYS=500 · BENCH_CONCURRENCY=4
+ *   BENCH_LAG_SECONDS=20 · BENCH_LAG_RATE=2000 (events/s) · BENCH_KEYS=500 · BENCH_CONCURRENCY=16
  *   BENCH_REQUEST_IDS=time-ordered|random (the gateway's UUIDv7 ids, or random v4 ones)
  *   BENCH_REQUEST_LOG_ROWS=2000000 (older calls in the request log before the rounds)
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · REDIS_URL
@@ -51,6 +52,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
+import { WorkerHttpEnv } from '../apps/worker/src/worker.env';
 import { aggregateCalls, meteredCalls, UsageRepository, type MeteredCall } from '@app/metering/testing';
 import {
   admin,
@@ -68,7 +70,10 @@ const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 4000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 2000);
 const KEYS = Number(process.env.BENCH_KEYS ?? 500);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+/** Batches in parallel, direct and through BullMQ: the worker's metering queue's default. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? new WorkerHttpEnv().WORKER_METERING_CONCURRENCY);
+/** The per-event baseline's transactions and the rollups-only shape's batches in parallel (as in every earlier run). */
+const YARDSTICK_CONCURRENCY = 4;
 /** `random`: request ids as random UUIDs (v4, what the gateway sent before), to compare with the time-ordered ones. */
 const REQUEST_IDS = process.env.BENCH_REQUEST_IDS === 'random' ? 'random' : 'time-ordered';
 const REQUEST_LOG_ROWS = Number(process.env.BENCH_REQUEST_LOG_ROWS ?? 2_000_000);
@@ -197,7 +202,7 @@ async function pool<T>(
 /** The naive design: one transaction per event (request log insert + one rollup upsert). */
 async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<Measured> {
   const meter = startMeter();
-  await pool(events, CONCURRENCY, (e) =>
+  await pool(events, YARDSTICK_CONCURRENCY, (e) =>
     db.transaction(async (m) => {
       const fresh = await m.query<unknown[]>(
         `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
@@ -265,9 +270,14 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<M
   return meter.stop(events.length);
 }
 
+/** How many batches shared each applied batch's statement (`ApplyBatchResult.group`), over the direct runs. */
+const groupSizes: number[] = [];
+
 async function directApply(processor: MeteringProcessor, batches: UsageBatch[]): Promise<Measured> {
   const meter = startMeter();
-  await pool(batches, CONCURRENCY, (batch) => processor.applyUsageBatch(batch));
+  await pool(batches, CONCURRENCY, async (batch) => {
+    groupSizes.push((await processor.applyUsageBatch(batch)).group);
+  });
   return meter.stop(batches.length * BATCH_SIZE);
 }
 
@@ -280,7 +290,7 @@ async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: Usag
   await db.query('ALTER TABLE usage_minute_rollups DISABLE TRIGGER USER');
   try {
     const meter = startMeter();
-    await pool(batches, CONCURRENCY, (batch) =>
+    await pool(batches, YARDSTICK_CONCURRENCY, (batch) =>
       usage.addToRollups(
         db.manager,
         aggregateCalls((meteredCalls(batch) ?? []).filter((call): call is MeteredCall => call !== null)),
@@ -539,6 +549,9 @@ async function main(): Promise<void> {
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
     console.log(line(`apply, through BullMQ (one Worker, conc. ${CONCURRENCY})`, results.bull));
     console.log(line('rollups only (prototype shape, not exact)', results.prototype));
+    console.log(
+      `batches per statement (group commit), direct: median ${median(groupSizes)}, mean ${(groupSizes.length / groupSizes.reduce((sum, g) => sum + 1 / g, 0)).toFixed(1)}`,
+    );
     console.log(
       `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull.map((m) => m.perSecond)) >= 75_000 ? 'met' : 'NOT met'}`,
     );

@@ -158,10 +158,12 @@ describe('metering reliability', () => {
       WORKER_PORT: String(await freePort()),
       REDIS_PREFIX: prefix,
       WORKER_CONCURRENCY: '4',
+      // the default: batches applied in groups, so the kill also lands in the middle of a group's statement
+      WORKER_METERING_CONCURRENCY: '16',
     });
     const first = spawnApp('worker', await workerEnv());
     spawned.push(first);
-    // kill -9 once a quarter of the batches is in, while four more are in their transactions
+    // kill -9 once a quarter of the batches is in, while more are in a group's statement or waiting for the next
     await until(appliedBatches, (n) => n >= BATCHES / 4, 120_000);
     first.child.kill('SIGKILL');
     const killed = await first.exited;

@@ -6,7 +6,7 @@ import {
   JOB_NAMES,
   JOB_QUEUES,
   type JobName,
-  type QueueName,
+  QueueName,
 } from '@app/common';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
@@ -78,7 +78,10 @@ export class JobDispatcher implements OnModuleInit, OnApplicationBootstrap, OnAp
       const worker = new Worker(queue, (job) => this.dispatch(job), {
         connection: bullConnection(this.env),
         prefix: bullPrefix(this.env),
-        concurrency: this.workerEnv.WORKER_CONCURRENCY,
+        concurrency:
+          queue === QueueName.Metering
+            ? this.workerEnv.WORKER_METERING_CONCURRENCY
+            : this.workerEnv.WORKER_CONCURRENCY,
       });
       worker.on('failed', (job, error) =>
         this.logger.warn({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),

@@ -20,6 +20,17 @@ export class WorkerHttpEnv {
   @Min(1)
   @Max(100)
   WORKER_CONCURRENCY = 4;
+
+  /**
+   * Jobs processed in parallel on the metering queue. Usage batches that arrive while one group
+   * is being written are applied together by the next statement (libs/metering "Group commit"),
+   * so this bounds a group's size: more in parallel, fewer rollup rows and commits per call.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_METERING_CONCURRENCY = 16;
 }
 
 export class WorkerEnv extends IntersectionType(CoreEnv, IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv, SearchEnv) {}

@@ -50,3 +50,4 @@ export * from './net/upstream-policy.module';
 export * from './net/upstream-url';
 export * from './net/upstream-url-policy.service';
 export * from './net/guarded-lookup';
+export * from './batching/group-commit';

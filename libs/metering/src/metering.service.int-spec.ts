@@ -4,7 +4,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { latencyPercentiles } from './latency-histogram';
-import { MeteringService, REQUEST_LOG_RETENTION_DAYS, USAGE_BATCH_RETENTION_DAYS } from './metering.service';
+import {
+  GROUPS_IN_FLIGHT,
+  MeteringService,
+  REQUEST_LOG_RETENTION_DAYS,
+  USAGE_BATCH_RETENTION_DAYS,
+} from './metering.service';
 import { NO_ID } from './usage-aggregation';
 
 interface RollupRow {
@@ -81,6 +86,7 @@ describe('MeteringService (real PostgreSQL)', () => {
       duplicates: 0,
       invalid: 0,
       keysMoved: 0,
+      group: 1,
       billedSubscriptionIds: [who.subscriptionId],
     });
     // a redelivery counts nothing, but still names the subscriptions it bills (alerts run again)
@@ -91,6 +97,7 @@ describe('MeteringService (real PostgreSQL)', () => {
       duplicates: 0,
       invalid: 0,
       keysMoved: 0,
+      group: 1,
       billedSubscriptionIds: [who.subscriptionId],
     });
 
@@ -521,6 +528,86 @@ describe('MeteringService (real PostgreSQL)', () => {
     ]);
     expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
     expect(await totalCalls(who.subscriptionId!)).toBe(50);
+  });
+
+  describe('group commit (batches that arrive while others are written share one statement)', () => {
+    /** Batches that take every in-flight slot, so the batches submitted with them wait and form one group. */
+    const slotFillers = () =>
+      Array.from({ length: GROUPS_IN_FLIGHT }, () => batch([usageEventFactory({ ...caller(), at: at(0) })]));
+
+    it('applies a group as if each batch were applied alone: its own batch row, count and request-log rows', async () => {
+      const who = caller();
+      const jobs = Array.from({ length: 4 }, (_, b) =>
+        batch(
+          Array.from({ length: 20 }, (_, i) =>
+            usageEventFactory({ ...who, at: at(b * 100 + i), billableUnits: 2 }),
+          ),
+        ),
+      );
+      const fillers = slotFillers();
+
+      const results = await Promise.all([...fillers, ...jobs].map((job) => metering.applyBatch(job)));
+
+      expect(results.map((r) => r.group)).toEqual([...fillers.map(() => 1), 4, 4, 4, 4]);
+      for (const result of results.slice(fillers.length))
+        expect(result).toMatchObject({ applied: true, events: 20, counted: 20, duplicates: 0 });
+      expect(await totalCalls(who.subscriptionId!)).toBe(80);
+      await expect(
+        metering.usageForPeriod(who.subscriptionId!, new Date(T0), new Date(T0 + 3_600_000)),
+      ).resolves.toEqual({ calls: 80, billableUnits: 160, overageUnits: 0 });
+      const rows = await db.query<{ batch_id: string; events: number; counted: number; logged: string }[]>(
+        `SELECT b.batch_id, b.events, b.counted, (SELECT count(*) FROM usage_requests r WHERE r.batch_id = b.batch_id) AS logged
+         FROM usage_batches b WHERE b.batch_id = ANY($1::uuid[]) ORDER BY b.batch_id`,
+        [jobs.map((job) => job.batchId)],
+      );
+      expect(rows).toEqual(
+        jobs
+          .map((job) => ({ batch_id: job.batchId, events: 20, counted: 20, logged: '20' }))
+          .sort((a, b) => (a.batch_id < b.batch_id ? -1 : 1)),
+      );
+      const logged = await db.query<{ request_id: string; batch_id: string }[]>(
+        `SELECT request_id, batch_id FROM usage_requests WHERE subscription_id = $1`,
+        [who.subscriptionId],
+      );
+      const batchOf = new Map(jobs.flatMap((job) => job.events.map((e) => [e.requestId, job.batchId])));
+      expect(logged.every((row) => batchOf.get(row.request_id) === row.batch_id)).toBe(true);
+    });
+
+    it('counts a request id in two batches of one group once, in the earlier batch', async () => {
+      const who = caller();
+      const [r1, r2, r3] = [0, 1, 2].map((i) => usageEventFactory({ ...who, at: at(i * 1000) }));
+      const fillers = slotFillers();
+
+      const results = await Promise.all(
+        [...fillers, batch([r1, r2]), batch([r2, r3, r3])].map((job) => metering.applyBatch(job)),
+      );
+
+      expect(results.slice(fillers.length)).toMatchObject([
+        { applied: true, group: 2, counted: 2, duplicates: 0 },
+        { applied: true, group: 2, counted: 1, duplicates: 2 },
+      ]);
+      expect(await totalCalls(who.subscriptionId!)).toBe(3);
+    });
+
+    it('applies the other batches of a group when one was applied before: the group falls back to one batch at a time', async () => {
+      const who = caller();
+      const events = (n: number) =>
+        Array.from({ length: n }, (_, i) => usageEventFactory({ ...who, at: at(i) }));
+      const again = batch(events(5));
+      await metering.applyBatch(again);
+      const fillers = slotFillers();
+
+      const results = await Promise.all(
+        [...fillers, batch(events(3)), again, batch(events(4))].map((job) => metering.applyBatch(job)),
+      );
+
+      expect(results.slice(fillers.length)).toMatchObject([
+        { applied: true, group: 1, counted: 3 },
+        { applied: false, group: 1, counted: 0 },
+        { applied: true, group: 1, counted: 4 },
+      ]);
+      expect(await totalCalls(who.subscriptionId!)).toBe(12);
+    });
   });
 
   it('attributes each minute to the one period holding its start', async () => {

@@ -1,9 +1,10 @@
-import { Clock, isUuid, type JobPayloads } from '@app/common';
+import { Clock, GroupCommit, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { billedSubscriptionIds } from './billed-subscriptions';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
 import { aggregateCalls, meteredCalls, type MeteredCall } from './usage-aggregation';
 import { UsageAnalyticsRepository } from './analytics/usage-analytics.repository';
+import type { FreshBatch } from './usage-batch-sql';
 import { UsageRepository, type PeriodQuery, type PeriodUsageRow } from './usage.repository';
 
 /** Recent-request log retention (README "Retention"): also the window in which a repeated request id is recognised. */
@@ -11,6 +12,17 @@ export const REQUEST_LOG_RETENTION_DAYS = 7;
 /** Applied batch ids are kept this long: far beyond BullMQ's retries (minutes) and failed-job retention (7 days). */
 export const USAGE_BATCH_RETENTION_DAYS = 30;
 const PRUNE_CHUNK = 10_000;
+/**
+ * Batches applied by one statement at most, counted in calls (`GroupCommit.maxWeight`): ten of the
+ * gateway's full batches (docs/benchmarks.md "Group commit").
+ */
+export const MAX_GROUP_CALLS = 5_000;
+/**
+ * Group statements running at once per process; the batches that arrive meanwhile wait for the
+ * next. Two, so one group's parameters are built and its request-log rows written while the other
+ * commits (docs/benchmarks.md "The ninth machine: group commit").
+ */
+export const GROUPS_IN_FLIGHT = 2;
 const DAY_MS = 86_400_000;
 
 export type UsageBatch = JobPayloads['metering.apply-usage-batch'];
@@ -34,6 +46,21 @@ export interface ApplyBatchResult {
   keysMoved: number;
   /** The subscriptions this batch bills, also when it was applied before (`billedSubscriptionIds`): for usage alerts and caps. */
   billedSubscriptionIds: string[];
+  /** Batches applied by the same statement as this one (1: alone; see `applyBatch`). */
+  group: number;
+}
+
+/** A batch checked: its calls valid, one per request id, sorted by request id. */
+interface CheckedBatch {
+  batchId: string;
+  events: number;
+  calls: MeteredCall[];
+}
+
+/** What applying a batch counted: null when it was applied before. */
+interface Applied {
+  counted: number | null;
+  group: number;
 }
 
 /**
@@ -67,13 +94,25 @@ export class MeteringService {
   ) {}
 
   /**
+   * Batches submitted while groups are being written form the next group (`GROUPS_IN_FLIGHT`,
+   * `MAX_GROUP_CALLS`): under load one statement applies several batches (fewer rollup rows per
+   * call, one commit); idle, a batch goes alone at once.
+   */
+  private readonly groups = new GroupCommit<CheckedBatch, Applied>((batches) => this.applyGroup(batches), {
+    maxInFlight: GROUPS_IN_FLIGHT,
+    maxWeight: MAX_GROUP_CALLS,
+    weight: (batch) => batch.calls.length,
+  });
+
+  /**
    * Applies one batch exactly once: the batch id and every request id count once, the request log
-   * and the rollups commit together. A batch of new requests (the normal case) takes ONE statement
-   * (`UsageRepository.applyFreshBatch`), so the rollup rows it shares with concurrent batches stay
-   * locked only while it writes them; a redelivered or overlapping batch is then applied in one
-   * transaction that claims the batch id and counts only the request ids never seen. Safe to run
-   * concurrently with any other batch. Afterwards the `recordKeyUses` hook moves the keys' last
-   * use (forward only, so running it again on a redelivery is harmless).
+   * and the rollups commit together. Batches of new requests (the normal case) take ONE statement
+   * (`UsageRepository.applyFreshBatches`), so the rollup rows they share with concurrent batches
+   * stay locked only while it writes them; batches that arrive together share it (group commit).
+   * A redelivered or overlapping batch is then applied in one transaction of its own that claims
+   * the batch id and counts only the request ids never seen. Safe to run concurrently with any
+   * other batch. Afterwards the `recordKeyUses` hook moves the keys' last use (forward only, so
+   * running it again on a redelivery is harmless).
    */
   async applyBatch(batch: UsageBatch, recordKeyUses?: RecordKeyUses): Promise<ApplyBatchResult> {
     if (typeof batch?.batchId !== 'string' || !isUuid(batch.batchId))
@@ -98,9 +137,7 @@ export class MeteringService {
       a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
     );
 
-    const counted = (await this.usage.applyFreshBatch(batchId, checked.length, calls, aggregateCalls(calls)))
-      ? calls.length
-      : await this.applyCarefully(batchId, checked.length, calls);
+    const { counted, group } = await this.groups.submit({ batchId, events: checked.length, calls });
     const keysMoved = recordKeyUses ? await recordKeyUses(latestKeyUses(calls)) : 0;
     return {
       applied: counted !== null,
@@ -110,7 +147,55 @@ export class MeteringService {
       invalid,
       keysMoved,
       billedSubscriptionIds: billedSubscriptionIds(calls),
+      group,
     };
+  }
+
+  /**
+   * A group of batches in ONE statement when all their request ids and batch ids are new (a
+   * request id in two of them counts in the first); otherwise, or when that statement fails, each
+   * batch alone, so one batch applied before or one bad batch does not hold the others back.
+   */
+  private async applyGroup(batches: readonly CheckedBatch[]): Promise<PromiseSettledResult<Applied>[]> {
+    if (batches.length > 1) {
+      const seen = new Set<string>();
+      const fresh: FreshBatch[] = batches.map(({ batchId, events, calls }) => ({
+        batchId,
+        events,
+        calls: calls.filter((call) => !seen.has(call.requestId) && seen.add(call.requestId)),
+      }));
+      let applied: boolean;
+      try {
+        applied = await this.usage.applyFreshBatches(fresh, aggregateCalls(fresh.flatMap((b) => b.calls)));
+      } catch (error) {
+        this.logger.warn(
+          { batches: batches.length, err: error },
+          'usage batch group failed; applying its batches one by one',
+        );
+        applied = false;
+      }
+      if (applied)
+        return fresh.map((b) => ({
+          status: 'fulfilled',
+          value: { counted: b.calls.length, group: batches.length },
+        }));
+    }
+    const results: PromiseSettledResult<Applied>[] = [];
+    for (const batch of batches) {
+      try {
+        results.push({ status: 'fulfilled', value: { counted: await this.applyAlone(batch), group: 1 } });
+      } catch (error) {
+        results.push({ status: 'rejected', reason: error });
+      }
+    }
+    return results;
+  }
+
+  /** One batch: the fast path, or when a request id or the batch id was stored before, the careful one. */
+  private async applyAlone({ batchId, events, calls }: CheckedBatch): Promise<number | null> {
+    return (await this.usage.applyFreshBatches([{ batchId, events, calls }], aggregateCalls(calls)))
+      ? calls.length
+      : this.applyCarefully(batchId, events, calls);
   }
 
   /** The batch in one transaction, counting only request ids never seen; null when the batch id was applied before. */

@@ -122,21 +122,28 @@ const REQUEST_TYPES =
   'uuid timestamptz int4 int4 varchar varchar int2 int4 int8 int8 varchar int4 bool varchar'.split(' ');
 const REQUEST_ARRAYS = REQUEST_COLUMNS.length;
 
+/** Where a request-log row's batch id comes from: one batch id in `$n`, or per call (an index into `$n`, the batches' ids, in the array after the calls'). */
+type RequestBatch = { single: number } | { indexed: number };
+
 /**
  * Inserts the request-log rows given as arrays from `$first` on (see `requestArrays`; their
- * callers and endpoints from `$ids` on, see `BatchIds`), batch id in `$batch`, in the given order.
+ * callers and endpoints from `$ids` on, see `BatchIds`), in the given order.
  */
-function requestLogInsert(batch: number, ids: number, first: number): string {
+function requestLogInsert(batch: RequestBatch, ids: number, first: number): string {
   const none = (sql: string) => `nullif(${sql}, '${NO_ID}')`;
+  const [batchId, columns, types] =
+    'single' in batch
+      ? [`$${batch.single}`, REQUEST_COLUMNS, REQUEST_TYPES]
+      : [`($${batch.indexed}::uuid[])[c.batch]`, [...REQUEST_COLUMNS, 'batch'], [...REQUEST_TYPES, 'int4']];
   return `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
          api_id, subscription_id, endpoint_id, method, status, latency_ms, bytes_in, bytes_out, mode, billable_units,
          generated, error_code)
-       SELECT c.request_id, c.at, $${batch}, ${idOf(ids, 'consumer_account_id', 'c.caller')},
+       SELECT c.request_id, c.at, ${batchId}, ${idOf(ids, 'consumer_account_id', 'c.caller')},
          ${idOf(ids, 'application_id', 'c.caller')}, ${idOf(ids, 'key_id', 'c.caller')}, c.key_prefix,
          ${none(idOf(ids, 'api_id', 'c.caller'))}, ${none(idOf(ids, 'subscription_id', 'c.caller'))},
          ${none(idOf(ids, 'endpoint_id', 'c.endpoint'))}, c.method, c.status, c.latency_ms, c.bytes_in, c.bytes_out,
          c.mode, c.billable_units, c.generated, c.error_code
-       FROM unnest(${arrayParams(first, REQUEST_TYPES)}) WITH ORDINALITY AS c(${REQUEST_COLUMNS.join(', ')}, ord)
+       FROM unnest(${arrayParams(first, types)}) WITH ORDINALITY AS c(${columns.join(', ')}, ord)
        ORDER BY c.ord`;
 }
 
@@ -243,38 +250,67 @@ function rollupArrays(deltas: readonly RollupDelta[], ids: BatchIds): Buffer[] {
   ];
 }
 
-/** Parameters of `APPLY_FRESH_BATCH`: batch id, events, calls; the batch's ids; request-log rows; rollup rows. */
+/** Parameters of `APPLY_FRESH_BATCH`: the batches' ids, events and counts; the calls' ids; request-log rows (and their batches); rollup rows. */
 const IDS = 4;
 const REQUESTS = IDS + BatchIds.ARRAYS;
-const ROLLUPS = REQUESTS + REQUEST_ARRAYS;
+const ROLLUPS = REQUESTS + REQUEST_ARRAYS + 1;
 
 /**
- * The fast path's ONE statement (libs/metering README "Invariants"), prepared once per connection
- * (node-postgres names it): parsing, analysing and planning it again for every batch cost a tenth
- * of PostgreSQL's time per call. The request log and the batch row are plain inserts: a request id
- * or batch id seen before is a unique violation that rolls it all back.
+ * The fast path's ONE statement (libs/metering README "Invariants"), for one batch or a group of
+ * them (`FreshBatch`), prepared once per connection (node-postgres names it): parsing, analysing
+ * and planning it again for every batch cost a tenth of PostgreSQL's time per call. The request
+ * log and the batch rows are plain inserts: a request id or batch id seen before is a unique
+ * violation that rolls it all back.
  */
 export const APPLY_FRESH_BATCH: PreparedStatement = {
   name: 'metering.apply-fresh-batch',
-  text: `WITH ins AS (${requestLogInsert(1, IDS, REQUESTS)}),
+  text: `WITH ins AS (${requestLogInsert({ indexed: 1 }, IDS, REQUESTS)}),
      roll AS (${rollupUpsert(IDS, ROLLUPS)}),
      deltas AS (${rollupDeltasAppend(IDS, ROLLUPS)})
      INSERT INTO usage_batches (batch_id, events, counted)
+     SELECT b.batch_id, b.events, b.counted FROM unnest($1::uuid[], $2::int4[], $3::int4[]) AS b(batch_id, events, counted)
      -- read by the minute rollups' trigger at the end of this statement: deltas appended above
-     SELECT $1, $2, $3 WHERE set_config('metering.deltas_logged', 'on', true) = 'on'`,
+     WHERE set_config('metering.deltas_logged', 'on', true) = 'on'`,
 };
 
-/** `APPLY_FRESH_BATCH`'s parameters. */
+/** A batch of `APPLY_FRESH_BATCH`: its id, its events, and the calls it counts (their request ids new, sorted). */
+export interface FreshBatch {
+  batchId: string;
+  events: number;
+  calls: readonly MeteredCall[];
+}
+
+/** `APPLY_FRESH_BATCH`'s parameters: the batches (their calls disjoint) and the rollup rows of all their calls. */
 export function applyFreshBatchValues(
-  batchId: string,
-  events: number,
-  calls: readonly MeteredCall[],
+  batches: readonly FreshBatch[],
   deltas: readonly RollupDelta[],
 ): unknown[] {
+  const [calls, batchOfCall] = inRequestIdOrder(batches);
   const ids = new BatchIds();
   const requests = requestArrays(calls, ids);
   const rollups = rollupArrays(deltas, ids);
-  return [batchId, events, calls.length, ...ids.arrays(), ...requests, ...rollups];
+  return [
+    pgBinaryArray.uuid(batches.map((b) => b.batchId)),
+    pgBinaryArray.int4(batches.map((b) => b.events)),
+    pgBinaryArray.int4(batches.map((b) => b.calls.length)),
+    ...ids.arrays(),
+    ...requests,
+    pgBinaryArray.int4(batchOfCall),
+    ...rollups,
+  ];
+}
+
+/**
+ * The batches' calls merged in request-id order (each batch's are sorted), so that concurrent
+ * statements insert shared request ids in one order, and the 1-based batch of each.
+ */
+function inRequestIdOrder(batches: readonly FreshBatch[]): [readonly MeteredCall[], number[]] {
+  if (batches.length === 1) return [batches[0].calls, batches[0].calls.map(() => 1)];
+  const tagged = batches.flatMap((b, i) => b.calls.map((call) => ({ call, batch: i + 1 })));
+  tagged.sort((a, b) =>
+    a.call.requestId < b.call.requestId ? -1 : a.call.requestId > b.call.requestId ? 1 : 0,
+  );
+  return [tagged.map((t) => t.call), tagged.map((t) => t.batch)];
 }
 
 /**
@@ -284,7 +320,7 @@ export function applyFreshBatchValues(
  */
 export const INSERT_NEW_REQUESTS: PreparedStatement = {
   name: 'metering.insert-new-requests',
-  text: `${requestLogInsert(1, 2, 2 + BatchIds.REQUEST_ARRAYS)} ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING RETURNING request_id`,
+  text: `${requestLogInsert({ single: 1 }, 2, 2 + BatchIds.REQUEST_ARRAYS)} ON CONFLICT ON CONSTRAINT pk_usage_requests DO NOTHING RETURNING request_id`,
 };
 
 /** `INSERT_NEW_REQUESTS`'s parameters. */

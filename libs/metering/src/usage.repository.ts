@@ -7,6 +7,7 @@ import {
   addToRollupsValues,
   APPLY_FRESH_BATCH,
   applyFreshBatchValues,
+  type FreshBatch,
   INSERT_NEW_REQUESTS,
   insertNewRequestsValues,
 } from './usage-batch-sql';
@@ -40,8 +41,8 @@ export class UsageRepository {
   }
 
   /**
-   * The fast path: applies a batch whose requests are all new in ONE autocommit statement (request
-   * log, rollups and their deltas for the hour/day fold, batch row with its count), so the rollup
+   * The fast path: applies batches whose requests are all new in ONE autocommit statement (request
+   * log, rollups and their deltas for the hour/day fold, batch rows with their counts), so the rollup
    * rows it locks are released as soon as they are written. The request log and the batch row are
    * plain inserts: a request id stored before, or a batch id applied already, is a unique violation
    * that rolls the whole statement back, and the answer is then false, having changed nothing: the
@@ -50,18 +51,9 @@ export class UsageRepository {
    * inside a caller's transaction: the `metering.deltas_logged` it sets would then hide that
    * transaction's later minute-rollup writes from the delta trigger.
    */
-  async applyFreshBatch(
-    batchId: string,
-    events: number,
-    calls: readonly MeteredCall[],
-    deltas: readonly RollupDelta[],
-  ): Promise<boolean> {
+  async applyFreshBatches(batches: readonly FreshBatch[], deltas: readonly RollupDelta[]): Promise<boolean> {
     try {
-      await runPrepared(
-        this.dataSource,
-        APPLY_FRESH_BATCH,
-        applyFreshBatchValues(batchId, events, calls, deltas),
-      );
+      await runPrepared(this.dataSource, APPLY_FRESH_BATCH, applyFreshBatchValues(batches, deltas));
       return true;
     } catch (error) {
       if (isUniqueViolation(error, 'pk_usage_requests') || isUniqueViolation(error, 'pk_usage_batches'))
