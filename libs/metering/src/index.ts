@@ -2,6 +2,7 @@ export * from './metering.module';
 export * from './analytics';
 export {
   MalformedUsageBatchError,
+  MAX_GROUP_CALLS,
   MeteringService,
   REQUEST_LOG_RETENTION_DAYS,
   USAGE_BATCH_RETENTION_DAYS,

@@ -105,6 +105,8 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
       (job) => job?.finishedOn !== undefined,
     );
     expect(redelivered?.returnvalue).toMatchObject({ applied: false, counted: 0 });
+    // counts only: the subscriptions a batch bills are not stored with the job in Redis
+    expect(done.every((job) => !('billedSubscriptionIds' in job.returnvalue))).toBe(true);
     expect(await calls(subscriptionId)).toBe(240);
   });
 
@@ -115,6 +117,40 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     await expect(
       processor.applyUsageBatch({ batchId: randomUUID(), events: 'nope' } as unknown as Payload),
     ).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it('moves the keys of batches applied together, each to its latest call across them', async () => {
+    const { account, application } = await createTestConsumer(identity, 'usage-keys-together');
+    const keys = identity.get(ApiKeysService);
+    const [a, b, c] = await Promise.all(
+      [0, 1, 2].map(async () => (await keys.create(account.id, application.id, {})).key),
+    );
+    const who = { applicationId: application.id, consumerAccountId: account.id };
+    // minutes apart: every later use is past LAST_USED_RESOLUTION_SECONDS
+    const t = (m: number) => new Date(Date.UTC(2031, 0, 2, 10, m)).toISOString();
+    const calls = [
+      [a, 3],
+      [b, 4],
+      [a, 7],
+      [c, 2],
+      [b, 1],
+      [a, 5],
+    ] as const;
+
+    // submitted at once: some share a statement (group commit), and so do their key uses
+    const results = await Promise.all(
+      calls.map(([key, m]) =>
+        processor.applyUsageBatch({
+          batchId: randomUUID(),
+          events: [usageEventFactory({ ...who, keyId: key.id, at: t(m) })],
+        }),
+      ),
+    );
+
+    expect(results.every((r) => r.applied && r.counted === 1)).toBe(true);
+    expect(await lastUsed(a.id)).toBe(t(7));
+    expect(await lastUsed(b.id)).toBe(t(4));
+    expect(await lastUsed(c.id)).toBe(t(2));
   });
 
   it("moves each key's last_used_at to its latest call in the batch, once the batch committed, forward only, by a minute or more", async () => {

@@ -1,6 +1,12 @@
-import { JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
+import { GroupCommit, JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
 import { ApiKeysService } from '@app/identity';
-import { MalformedUsageBatchError, MeteringService, type ApplyBatchResult } from '@app/metering';
+import {
+  MalformedUsageBatchError,
+  MAX_GROUP_CALLS,
+  MeteringService,
+  type ApplyBatchResult,
+  type BatchKeyUse,
+} from '@app/metering';
 import { UsageControlsService } from '@app/subscriptions';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -9,10 +15,29 @@ export const PRUNE_USAGE_JOB = 'metering.prune-usage' as const;
 /** How often expired request-log rows and batch ids are deleted. */
 export const PRUNE_USAGE_EVERY_MS = 3_600_000;
 
+/**
+ * What a usage batch job answers (BullMQ stores it with the job in Redis): the counts, without the
+ * list of subscriptions the batch bills.
+ */
+export type UsageBatchJobResult = Omit<ApplyBatchResult, 'billedSubscriptionIds'>;
+
 /** Jobs of libs/metering. */
 @Injectable()
 export class MeteringProcessor {
   private readonly logger = new Logger(MeteringProcessor.name);
+
+  /**
+   * The key uses of batches that commit together (a group, libs/metering "Group commit") go to
+   * identity in one statement, which keeps the latest use per key: each job's `keysMoved` is what
+   * that statement moved.
+   */
+  private readonly keyUses = new GroupCommit<readonly BatchKeyUse[], number>(
+    async (batches) => {
+      const moved = await this.keys.recordUsage(batches.flat());
+      return batches.map(() => ({ status: 'fulfilled', value: moved }));
+    },
+    { maxInFlight: 1, maxWeight: MAX_GROUP_CALLS, weight: (uses) => uses.length },
+  );
 
   constructor(
     private readonly metering: MeteringService,
@@ -29,10 +54,10 @@ export class MeteringProcessor {
    * metering never writes identity's table itself).
    */
   @JobHandler('metering.apply-usage-batch')
-  async applyUsageBatch(payload: JobPayloads['metering.apply-usage-batch']): Promise<ApplyBatchResult> {
+  async applyUsageBatch(payload: JobPayloads['metering.apply-usage-batch']): Promise<UsageBatchJobResult> {
     let result: ApplyBatchResult;
     try {
-      result = await this.metering.applyBatch(payload, (uses) => this.keys.recordUsage(uses));
+      result = await this.metering.applyBatch(payload, (uses) => this.keyUses.submit(uses));
     } catch (error) {
       // retrying cannot fix a malformed payload
       if (error instanceof MalformedUsageBatchError) throw new UnrecoverableError(error.message);
@@ -45,7 +70,8 @@ export class MeteringProcessor {
     const controls = await this.usageControls?.evaluate(result.billedSubscriptionIds);
     if (controls && controls.fired + controls.capped > 0)
       this.logger.log({ batchId: payload.batchId, ...controls }, 'usage alerts fired / spend caps reached');
-    return result;
+    const { billedSubscriptionIds: _billed, ...counts } = result;
+    return counts;
   }
 
   @JobHandler(PRUNE_USAGE_JOB)
