@@ -14,7 +14,7 @@ export const USAGE_BATCH_RETENTION_DAYS = 30;
 const PRUNE_CHUNK = 10_000;
 /**
  * Batches applied by one statement at most, counted in calls (`GroupCommit.maxWeight`): ten of the
- * gateway's full batches (docs/benchmarks.md "Group commit").
+ * gateway's full batches (docs/benchmarks.md "The ninth machine: group commit").
  */
 export const MAX_GROUP_CALLS = 5_000;
 /**
