@@ -282,9 +282,11 @@ export interface FreshBatch {
 
 /** `APPLY_FRESH_BATCH`'s parameters: the batches (their calls disjoint) and the rollup rows of all their calls. */
 export function applyFreshBatchValues(
-  batches: readonly FreshBatch[],
+  given: readonly FreshBatch[],
   deltas: readonly RollupDelta[],
 ): unknown[] {
+  // batch rows in id order too: two statements that both hold the same two batches insert them alike
+  const batches = [...given].sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
   const [calls, batchOfCall] = inRequestIdOrder(batches);
   const ids = new BatchIds();
   const requests = requestArrays(calls, ids);
