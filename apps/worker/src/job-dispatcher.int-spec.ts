@@ -1,5 +1,6 @@
-import { CoreEnv, JOB_NAMES } from '@app/common';
+import { CoreEnv, JOB_NAMES, JOB_QUEUES, QueueName } from '@app/common';
 import { Module } from '@nestjs/common';
+import type { Worker } from 'bullmq';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { JobDispatcher, MissingJobHandlersError } from './job-dispatcher';
@@ -31,6 +32,18 @@ describe('worker boot', () => {
       expect(ready.body.status).toBe('ok');
       const unknown = await request(app.getHttpServer()).get('/nope').expect(404);
       expect(unknown.body.code).toBe('route_not_found');
+      // one BullMQ Worker per queue with jobs: the metering queue at WORKER_METERING_CONCURRENCY (its batches are applied in groups), the rest at WORKER_CONCURRENCY
+      const env = new WorkerHttpEnv();
+      const workers = app.get<JobDispatcher, { workers: Worker[] }>(JobDispatcher).workers;
+      expect(Object.fromEntries(workers.map((worker) => [worker.name, worker.concurrency]))).toEqual(
+        Object.fromEntries(
+          Object.values(JOB_QUEUES).map((queue) => [
+            queue,
+            queue === QueueName.Metering ? env.WORKER_METERING_CONCURRENCY : env.WORKER_CONCURRENCY,
+          ]),
+        ),
+      );
+      expect(env.WORKER_METERING_CONCURRENCY).not.toBe(env.WORKER_CONCURRENCY);
     } finally {
       await app.close();
     }

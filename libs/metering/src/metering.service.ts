@@ -1,4 +1,4 @@
-import { Clock, GroupCommit, isUuid, type JobPayloads } from '@app/common';
+import { Clock, compareCodeUnits, GroupCommit, isUuid, type JobPayloads } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { billedSubscriptionIds } from './billed-subscriptions';
 import { latencyPercentiles, type LatencyPercentiles } from './latency-histogram';
@@ -133,9 +133,7 @@ export class MeteringService {
     }
     if (invalid > 0)
       this.logger.warn({ batchId, invalid }, 'usage batch held malformed events; skipped them');
-    const calls = [...byRequest.values()].sort((a, b) =>
-      a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
-    );
+    const calls = [...byRequest.values()].sort((a, b) => compareCodeUnits(a.requestId, b.requestId));
 
     const { counted, group } = await this.groups.submit({ batchId, events: checked.length, calls });
     const keysMoved = recordKeyUses ? await recordKeyUses(latestKeyUses(calls)) : 0;
@@ -277,6 +275,6 @@ function latestKeyUses(calls: readonly MeteredCall[]): BatchKeyUse[] {
     if (time > (latest.get(call.keyId) ?? -Infinity)) latest.set(call.keyId, time);
   }
   return [...latest]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareCodeUnits(a, b))
     .map(([keyId, time]) => ({ keyId, usedAt: new Date(time) }));
 }

@@ -1,4 +1,4 @@
-import { isUuid, usageBatchColumns, type UsageEvent } from '@app/common';
+import { compareCodeUnits, isUuid, usageBatchColumns, type UsageEvent } from '@app/common';
 import { emptyHistogram, recordLatency, type LatencyHistogram } from './latency-histogram';
 
 /** Stands for "none" in rollup key columns (a primary key column cannot be null): no subscription, API, plan or endpoint. */
@@ -356,6 +356,6 @@ export function aggregateCalls(calls: readonly MeteredCall[]): RollupDelta[] {
   }
   return all
     .map((row): [string, RollupDelta] => [rollupKey(row), row])
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareCodeUnits(a, b))
     .map(([, row]) => row);
 }

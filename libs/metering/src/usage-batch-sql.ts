@@ -1,4 +1,4 @@
-import { pgBinaryArray, type PreparedStatement } from '@app/common';
+import { compareCodeUnits, pgBinaryArray, type PreparedStatement } from '@app/common';
 import { LATENCY_BUCKET_COUNT } from './latency-histogram';
 import { NO_ID, type MeteredCall, type RollupDelta } from './usage-aggregation';
 
@@ -286,7 +286,7 @@ export function applyFreshBatchValues(
   deltas: readonly RollupDelta[],
 ): unknown[] {
   // batch rows in id order too: two statements that both hold the same two batches insert them alike
-  const batches = [...given].sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
+  const batches = [...given].sort((a, b) => compareCodeUnits(a.batchId, b.batchId));
   const [calls, batchOfCall] = inRequestIdOrder(batches);
   const ids = new BatchIds();
   const requests = requestArrays(calls, ids);
@@ -309,9 +309,7 @@ export function applyFreshBatchValues(
 function inRequestIdOrder(batches: readonly FreshBatch[]): [readonly MeteredCall[], number[]] {
   if (batches.length === 1) return [batches[0].calls, batches[0].calls.map(() => 1)];
   const tagged = batches.flatMap((b, i) => b.calls.map((call) => ({ call, batch: i + 1 })));
-  tagged.sort((a, b) =>
-    a.call.requestId < b.call.requestId ? -1 : a.call.requestId > b.call.requestId ? 1 : 0,
-  );
+  tagged.sort((a, b) => compareCodeUnits(a.call.requestId, b.call.requestId));
   return [tagged.map((t) => t.call), tagged.map((t) => t.batch)];
 }
 

@@ -43,7 +43,7 @@ export class UsageRepository {
   /**
    * The fast path: applies batches whose requests are all new in ONE autocommit statement (request
    * log, rollups and their deltas for the hour/day fold, batch rows with their counts), so the rollup
-   * rows it locks are released as soon as they are written. The request log and the batch row are
+   * rows it locks are released as soon as they are written. The request log and the batch rows are
    * plain inserts: a request id stored before, or a batch id applied already, is a unique violation
    * that rolls the whole statement back, and the answer is then false, having changed nothing: the
    * caller applies the batch with `claimBatch` and friends. (An `ON CONFLICT DO NOTHING` with a

@@ -1,4 +1,4 @@
-import { isUuid, timeOrderedUuid } from './ids';
+import { compareCodeUnits, isUuid, timeOrderedUuid } from './ids';
 
 describe('timeOrderedUuid', () => {
   it('is a version 7, RFC 9562 variant UUID carrying the time in ms', () => {
@@ -21,5 +21,24 @@ describe('timeOrderedUuid', () => {
   it('keeps drawing fresh random bits past its pooled buffer', () => {
     const ids = Array.from({ length: 2000 }, () => timeOrderedUuid(5));
     expect(new Set(ids.map((id) => id.slice(15))).size).toBe(2000);
+  });
+});
+
+describe('compareCodeUnits', () => {
+  it("orders strings by code unit, as PostgreSQL orders lower-case uuids and C-collated text", () => {
+    const ids = [
+      'ffffffff-0000-4000-8000-000000000000',
+      '0aaaaaaa-0000-4000-8000-000000000000',
+      'a0000000-0000-4000-8000-000000000000',
+      '0a-b',
+    ];
+    expect([...ids].sort(compareCodeUnits)).toEqual([
+      '0a-b',
+      '0aaaaaaa-0000-4000-8000-000000000000',
+      'a0000000-0000-4000-8000-000000000000',
+      'ffffffff-0000-4000-8000-000000000000',
+    ]);
+    expect(compareCodeUnits('B', 'a')).toBe(-1);
+    expect(compareCodeUnits('abc', 'abc')).toBe(0);
   });
 });

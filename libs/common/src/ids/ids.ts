@@ -54,6 +54,14 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right) && a.length === b.length;
 }
 
+/**
+ * Orders strings by UTF-16 code units (`<`), which for lower-case ids is PostgreSQL's order of
+ * `uuid` and of `COLLATE "C"` text: rows sent in this order are locked in primary-key order.
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {
