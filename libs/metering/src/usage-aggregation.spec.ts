@@ -108,6 +108,9 @@ describe('meteredCalls', () => {
       (bad.caller as unknown[])[0] = index;
       expect(meteredCalls({ batchId: 'b', calls: bad })).toEqual([null]);
     }
+    const undecodable = encodeUsageCalls([first]);
+    undecodable.callers[0][1] = '%E2%80';
+    expect(meteredCalls({ batchId: 'b', calls: undecodable })).toEqual([null]);
   });
 
   it('answers null for a payload without readable calls', () => {

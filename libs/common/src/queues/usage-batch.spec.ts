@@ -48,6 +48,30 @@ describe('usage batch columns', () => {
     expect(usageBatchEvents(sent)).toEqual(events);
   });
 
+  it('keeps the payload ASCII: key prefixes travel percent-encoded', () => {
+    const calls = encodeUsageCalls(events);
+    expect(calls.keyPrefixes).toBe('uri');
+    expect(calls.callers.map((caller) => caller[1])).toEqual([
+      'mp_live_%E2%80%A6ab12',
+      'mp_test_%E2%80%A6cd34',
+      'mp_live_%E2%80%A6ab12',
+    ]);
+    expect(JSON.stringify({ batchId: 'b', calls })).toMatch(/^[\x20-\x7e]*$/);
+  });
+
+  it('reads the columns of earlier gateways, whose key prefixes are not encoded', () => {
+    const calls = encodeUsageCalls(events);
+    delete calls.keyPrefixes;
+    for (const caller of calls.callers) caller[1] = decodeURIComponent(caller[1]);
+    expect(usageBatchEvents({ batchId: 'b', calls })).toEqual(events);
+  });
+
+  it('decodes a key prefix that is no valid escape as null', () => {
+    const calls = encodeUsageCalls(events.slice(0, 1));
+    calls.callers[0][1] = 'mp_live_%E2%80';
+    expect(usageBatchEvents({ batchId: 'b', calls })).toEqual([{ ...events[0], keyPrefix: null }]);
+  });
+
   it('reads the events array older gateways send', () => {
     expect(usageBatchEvents({ batchId: 'b', events })).toBe(events);
   });

@@ -3,6 +3,7 @@ import type { UsageEvent } from './jobs';
 /** Who made a call, as one tuple per distinct caller of a batch (see `UsageCalls.callers`). */
 export type UsageCaller = [
   keyId: string,
+  /** The key's display form; percent-encoded in a payload whose `keyPrefixes` is 'uri'. */
   keyPrefix: string,
   applicationId: string,
   consumerAccountId: string,
@@ -20,6 +21,12 @@ export type UsageCaller = [
  * stringifying and parsing the objects did.
  */
 export interface UsageCalls {
+  /**
+   * 'uri': the callers' key prefixes are percent-encoded (`encodeURIComponent`), so the payload is
+   * ASCII (ADR 0011: the display form's ellipsis made the JSON of every batch a two-byte string).
+   * Absent from batches of earlier gateways, whose prefixes are as they are.
+   */
+  keyPrefixes?: 'uri';
   callers: UsageCaller[];
   endpoints: (string | null)[];
   requestId: string[];
@@ -50,6 +57,7 @@ export type UsageBatchPayload =
 /** The events as columns (`UsageCalls`), in the same order. */
 export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
   const calls: UsageCalls = {
+    keyPrefixes: 'uri',
     callers: [],
     endpoints: [],
     requestId: [],
@@ -66,19 +74,21 @@ export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
     generated: [],
     errorCode: [],
   };
-  // callers by key id, then compared field by field (no composite string key built per call)
+  // callers by key id, then compared field by field with the caller's first call (no composite string key built per call)
   const callersByKey = new Map<string, number[]>();
+  const firstCalls: UsageEvent[] = [];
   const endpointIndex = new Map<string | null, number>();
   for (const event of events) {
     let sameKey = callersByKey.get(event.keyId);
     if (sameKey === undefined) callersByKey.set(event.keyId, (sameKey = []));
     let caller: number | undefined;
-    for (const index of sameKey) if (isCaller(calls.callers[index], event)) caller = index;
+    for (const index of sameKey) if (sameCaller(firstCalls[index], event)) caller = index;
     if (caller === undefined) {
       caller = calls.callers.length;
+      firstCalls.push(event);
       calls.callers.push([
         event.keyId,
-        event.keyPrefix,
+        encodeURIComponent(event.keyPrefix),
         event.applicationId,
         event.consumerAccountId,
         event.apiId,
@@ -111,15 +121,16 @@ export function encodeUsageCalls(events: readonly UsageEvent[]): UsageCalls {
   return calls;
 }
 
-function isCaller(c: UsageCaller, event: UsageEvent): boolean {
+/** Whether two calls of one key have the same caller (`UsageCaller`'s fields). */
+function sameCaller(a: UsageEvent, b: UsageEvent): boolean {
   return (
-    c[1] === event.keyPrefix &&
-    c[2] === event.applicationId &&
-    c[3] === event.consumerAccountId &&
-    c[4] === event.apiId &&
-    c[5] === event.subscriptionId &&
-    c[6] === event.planId &&
-    c[7] === event.mode
+    a.keyPrefix === b.keyPrefix &&
+    a.applicationId === b.applicationId &&
+    a.consumerAccountId === b.consumerAccountId &&
+    a.apiId === b.apiId &&
+    a.subscriptionId === b.subscriptionId &&
+    a.planId === b.planId &&
+    a.mode === b.mode
   );
 }
 
@@ -141,7 +152,9 @@ const COLUMNS = [
 
 /**
  * The columns of a batch payload's `calls`, unchecked but for their shape (every column an array,
- * all of one length); null when there are none or they are not of one length, which no retry can fix.
+ * all of one length), with the callers' key prefixes decoded (`keyPrefixes`; one that does not
+ * decode comes out as null); null when there are none or they are not of one length, which no
+ * retry can fix.
  */
 export function usageBatchColumns(payload: unknown): UsageCalls | null {
   if (typeof payload !== 'object' || payload === null) return null;
@@ -151,7 +164,25 @@ export function usageBatchColumns(payload: unknown): UsageCalls | null {
   if (!Array.isArray(c.callers) || !Array.isArray(c.endpoints) || !Array.isArray(c.requestId)) return null;
   const n = c.requestId.length;
   if (!COLUMNS.every((name) => Array.isArray(c[name]) && (c[name] as unknown[]).length === n)) return null;
-  return c as unknown as UsageCalls;
+  if (c.keyPrefixes !== 'uri') return c as unknown as UsageCalls;
+  return {
+    ...(c as unknown as UsageCalls),
+    keyPrefixes: undefined,
+    callers: c.callers.map(decodedKeyPrefix),
+  };
+}
+
+/** A caller tuple with its key prefix percent-decoded; the prefix null when it is no string or does not decode. */
+function decodedKeyPrefix(caller: unknown): UsageCaller {
+  if (!Array.isArray(caller)) return caller as UsageCaller;
+  const decoded = [...(caller as unknown[])];
+  try {
+    decoded[1] = typeof caller[1] === 'string' ? decodeURIComponent(caller[1]) : null;
+  } catch {
+    // URIError: a malformed escape
+    decoded[1] = null;
+  }
+  return decoded as UsageCaller;
 }
 
 /**
