@@ -3,6 +3,7 @@ import { createMeteringTestContext, usageEventFactory } from '@app/metering/test
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { until } from '../../../test/support/until';
 import { latencyPercentiles } from './latency-histogram';
 import {
   GROUPS_IN_FLIGHT,
@@ -608,6 +609,47 @@ describe('MeteringService (real PostgreSQL)', () => {
       ]);
       expect(await totalCalls(who.subscriptionId!)).toBe(12);
     });
+  });
+
+  it('locks the rollup rows last: a batch waiting for one has written its request log already', async () => {
+    const who = caller();
+    await metering.applyBatch(batch([usageEventFactory({ ...who, at: at(0) })]));
+    const holder = db.createQueryRunner();
+    const probe = db.createQueryRunner();
+    try {
+      // another transaction holds the rollup row the next batch adds to
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM usage_minute_rollups WHERE subscription_id = $1 FOR UPDATE`, [
+        who.subscriptionId,
+      ]);
+      const call = usageEventFactory({ ...who, at: at(1000) });
+      const applying = metering.applyBatch(batch([call]));
+      await until(
+        () =>
+          db.query<{ waiting: number }[]>(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH %'`,
+          ),
+        ([row]) => row.waiting === 1,
+      );
+      // while it waits, its call's request id is taken (uncommitted): storing it again waits for that transaction
+      await probe.query(`SET lock_timeout = '200ms'`);
+      await expect(
+        probe.query(
+          `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
+             method, status, latency_ms, bytes_in, bytes_out, mode, billable_units, generated)
+           VALUES ($1, now(), $2, $3, $4, $5, 'mp_live_probe', 'GET', 200, 1, 0, 0, 'live', 1, false)`,
+          [call.requestId, randomUUID(), who.consumerAccountId, who.applicationId, who.keyId],
+        ),
+      ).rejects.toMatchObject({ driverError: { code: '55P03' } });
+      await holder.commitTransaction();
+      await expect(applying).resolves.toMatchObject({ applied: true, counted: 1 });
+      expect(await totalCalls(who.subscriptionId!)).toBe(2);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await probe.release();
+    }
   });
 
   it('attributes each minute to the one period holding its start', async () => {
