@@ -75,6 +75,7 @@ import {
   median,
   migrateDatabase,
   percentile,
+  startScriptNodeFlags,
   withAdmin,
 } from './bench-support';
 
@@ -540,16 +541,7 @@ http {
 /** The node flags of `npm run start:gateway` (or BENCH_GATEWAY_FLAGS when set). */
 function gatewayNodeFlags(): string[] {
   const override = process.env.BENCH_GATEWAY_FLAGS;
-  if (override !== undefined) return override.split(' ').filter(Boolean);
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const match = /^node((?: --[^ ]+)*) dist\/apps\/gateway\/main\.js$/.exec(
-    pkg.scripts['start:gateway'] ?? '',
-  );
-  if (!match)
-    throw new Error('package.json "start:gateway" is not `node [--flag …] dist/apps/gateway/main.js`');
-  return match[1].split(' ').filter(Boolean);
+  return override === undefined ? startScriptNodeFlags('gateway') : override.split(' ').filter(Boolean);
 }
 
 function nginxBinary(): string | null {

@@ -24,6 +24,8 @@
  *   BENCH_REQUEST_IDS=time-ordered|random (the gateway's UUIDv7 ids, or random v4 ones)
  *   BENCH_REQUEST_LOG_ROWS=2000000 (older calls in the request log before the rounds)
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · REDIS_URL
+ * This process plays the worker, so `npm run bench:metering` starts it with the node flags of
+ * `npm run start:worker` (docs/adr/0012-worker-young-generation.md); it says so when they differ.
  */
 import 'reflect-metadata';
 import { BillingEnv } from '@app/billing';
@@ -61,6 +63,7 @@ import {
   median,
   migrateDatabase,
   percentile,
+  startScriptNodeFlags,
 } from './bench-support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -438,6 +441,13 @@ async function main(): Promise<void> {
   const database = `portico_bench_metering_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const prefix = `portico-bench-metering-${randomBytes(4).toString('hex')}`;
   console.log(`bench:metering — ${cpus().length} CPUs, scratch database ${database}, Redis prefix ${prefix}`);
+  const workerFlags = startScriptNodeFlags('worker');
+  const missing = workerFlags.filter((flag) => !process.execArgv.includes(flag));
+  console.log(
+    missing.length === 0
+      ? `node flags of npm run start:worker: ${workerFlags.join(' ') || '(none)'}`
+      : `WARNING: this process lacks the worker's node flags ${missing.join(' ')} (npm run start:worker): run it with npm run bench:metering`,
+  );
   await admin(`CREATE DATABASE "${database}"`);
   let context: INestApplicationContext | undefined;
   try {

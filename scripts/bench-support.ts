@@ -4,6 +4,7 @@
  */
 import { MIGRATIONS } from '@migrations';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -68,6 +69,22 @@ export function cpuMsOf(pids: readonly (number | string)[]): number {
 /** CPU time in ms of every process whose name is `comm`. */
 export function cpuMsOfProcessesNamed(comm: string): number {
   return cpuMsOf(readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && procStat(pid)?.comm === comm));
+}
+
+/**
+ * The node flags of `npm run start:<app>` in package.json (`node [--flag …] dist/apps/<app>/main.js`):
+ * what operators run (docs/adr/0006 and 0012).
+ */
+export function startScriptNodeFlags(app: 'gateway' | 'worker'): string[] {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const match = new RegExp(`^node((?: --[^ ]+)*) dist/apps/${app}/main\\.js$`).exec(
+    pkg.scripts[`start:${app}`] ?? '',
+  );
+  if (!match)
+    throw new Error(`package.json "start:${app}" is not \`node [--flag …] dist/apps/${app}/main.js\``);
+  return match[1].split(' ').filter(Boolean);
 }
 
 /** Runs every migration on scratch database `name` (created by the caller); answers its URL. */

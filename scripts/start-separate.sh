@@ -26,9 +26,9 @@ for i in "${!APPS[@]}"; do
   label="$(printf '%-7s|' "$app")"
   [ "${#COLORS[@]}" -gt 0 ] && label=$'\e['"${COLORS[$i]}m${label}"$'\e[0m'
   # node's own pid is $! (the prefixer runs in a process substitution)
-  # the gateway's V8 flags are the ones of `npm run start:gateway` (docs/adr/0006-gateway-young-generation.md)
-  flags=()
-  [ "$app" = gateway ] && flags=(--max-semi-space-size=32)
+  # each app's node flags are those of its `npm run start:<app>` in package.json (docs/adr/0006, 0012)
+  read -r -a flags <<< "$(APP="$app" node -p \
+    "(/^node((?: --\\S+)*) /.exec(require('./package.json').scripts['start:' + process.env.APP]) || ['', ''])[1]")"
   node "${flags[@]}" "dist/apps/$app/main.js" > >(sed -u "s/^/${label//\//\\/} /") 2>&1 &
   PIDS+=("$!")
   NAME_OF[$!]="$app"
