@@ -8,7 +8,7 @@
  *     INSERT into the request log and one rollup upsert, 4 in parallel;
  *   - "apply (direct)": `MeteringProcessor.applyUsageBatch` (the worker's real handler: batch
  *     claim, request log, rollups, last_used_at, the usage alerts and spend caps check) on batches
- *     of 500, as many in parallel as the worker's metering queue runs (16), no queue; batches that
+ *     of 500, as many in parallel as the worker's metering queue runs (32), no queue; batches that
  *     arrive while a group is written are applied together (libs/metering "Group commit");
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
  *     worker app's default metering concurrency running the same handler — what one worker process does.
@@ -20,7 +20,7 @@
  * its row is visible in Postgres (request log and rollups commit in one transaction).
  *
  *   BENCH_ROUNDS=3 · BENCH_BATCHES=100 (×500 events per round) · BENCH_BASELINE_EVENTS=4000
- *   BENCH_LAG_SECONDS=20 · BENCH_LAG_RATE=2000 (events/s) · BENCH_KEYS=500 · BENCH_CONCURRENCY=16
+ *   BENCH_LAG_SECONDS=20 · BENCH_LAG_RATE=2000 (events/s) · BENCH_KEYS=500 · BENCH_CONCURRENCY=32
  *   BENCH_REQUEST_IDS=time-ordered|random (the gateway's UUIDv7 ids, or random v4 ones)
  *   BENCH_REQUEST_LOG_ROWS=2000000 (older calls in the request log before the rounds)
  *   BENCH_ADMIN_DATABASE_URL=postgres://…/postgres · REDIS_URL

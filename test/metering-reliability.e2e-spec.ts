@@ -159,7 +159,7 @@ describe('metering reliability', () => {
       REDIS_PREFIX: prefix,
       WORKER_CONCURRENCY: '4',
       // the default: batches applied in groups, so the kill also lands in the middle of a group's statement
-      WORKER_METERING_CONCURRENCY: '16',
+      WORKER_METERING_CONCURRENCY: '32',
     });
     const first = spawnApp('worker', await workerEnv());
     spawned.push(first);

@@ -24,13 +24,14 @@ export class WorkerHttpEnv {
   /**
    * Jobs processed in parallel on the metering queue. Usage batches that arrive while one group
    * is being written are applied together by the next statement (libs/metering "Group commit"),
-   * so this bounds a group's size: more in parallel, fewer rollup rows and commits per call.
+   * so this bounds a group's size: more in parallel, fewer rollup rows and commits per call
+   * (32: docs/benchmarks.md, the tenth machine).
    */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(100)
-  WORKER_METERING_CONCURRENCY = 16;
+  WORKER_METERING_CONCURRENCY = 32;
 }
 
 export class WorkerEnv extends IntersectionType(CoreEnv, IdentityEnv, WorkerHttpEnv, BillingEnv, EncryptionEnv, SearchEnv) {}
