@@ -274,7 +274,7 @@ export const APPLY_FRESH_BATCH: PreparedStatement = {
      ins AS (${requestLogInsert({ indexed: 1 }, IDS, REQUESTS)})
      INSERT INTO usage_batches (batch_id, events, counted)
      SELECT b.batch_id, b.events, b.counted FROM unnest($1::uuid[], $2::int4[], $3::int4[]) AS b(batch_id, events, counted)
-     -- read by the minute rollups' trigger at the end of this statement, when the deltas are appended
+     -- read by the minute rollups' trigger: this statement appends their deltas itself (deltas)
      WHERE set_config('metering.deltas_logged', 'on', true) = 'on'`,
 };
 
