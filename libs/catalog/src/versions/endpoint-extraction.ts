@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '@app/common';
 import { boundedJson, storableString } from './bounded-json';
 import type { DocumentProblem } from './openapi-import.errors';
 import { OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
@@ -76,7 +77,7 @@ function mergeParameters(
     const left = a as { in: string; name: string };
     const right = b as { in: string; name: string };
     const rank = (PARAMETER_ORDER[left.in] ?? 9) - (PARAMETER_ORDER[right.in] ?? 9);
-    return rank !== 0 ? rank : left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
+    return rank !== 0 ? rank : compareCodeUnits(left.name, right.name);
   });
   return [...named, ...unnamed];
 }

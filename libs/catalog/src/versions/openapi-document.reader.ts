@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '@app/common';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { documentTooLarge, invalidDocument, type DocumentProblem } from './openapi-import.errors';
 import { formatMegabytes, OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
@@ -164,5 +165,5 @@ export function scanDocument(document: Record<string, unknown>): DocumentProblem
       stack.push({ node: child, key, parent: entry, depth: depth + 1, data: childIsData });
     }
   }
-  return problems.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+  return problems.sort((a, b) => compareCodeUnits(a.pointer, b.pointer));
 }

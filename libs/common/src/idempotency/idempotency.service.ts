@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { SecretBox } from '../crypto/secret-box';
 import { AppError } from '../errors/app-error';
-import { sha256Hex } from '../ids/ids';
+import { compareCodeUnits, sha256Hex } from '../ids/ids';
 import { REDIS, RedisKeys } from '../redis/redis-keys';
 import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions } from './idempotency.options';
 
@@ -51,7 +51,7 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => compareCodeUnits(a, b));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 

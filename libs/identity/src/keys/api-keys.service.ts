@@ -1,4 +1,4 @@
-import { AppError, Clock, conflict, isUuid, notFound, sha256Hex } from '@app/common';
+import { AppError, Clock, compareCodeUnits, conflict, isUuid, notFound, sha256Hex } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ApplicationRepository } from '../applications/application.repository';
@@ -198,7 +198,7 @@ export class ApiKeysService {
       if (at > (latest.get(id) ?? -Infinity)) latest.set(id, at);
     }
     const rows: KeyUse[] = [...latest]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareCodeUnits(a, b))
       .map(([keyId, at]) => ({ keyId, usedAt: new Date(at) }));
     return this.keys.recordUsage(rows, manager);
   }

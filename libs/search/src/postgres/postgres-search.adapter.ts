@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '@app/common';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { MARK_END, MARK_START, toHighlightHtml, words, markPrefixes } from '../highlight';
 import {
@@ -171,7 +172,7 @@ export class PostgresSearchAdapter extends SearchPort {
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
     // sorted by primary key: concurrent upserts over the same rows never deadlock
-    const sorted = [...documents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const sorted = [...documents].sort((a, b) => compareCodeUnits(a.id, b.id));
     for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
       const params = new Params();
       const rows = sorted
