@@ -13,8 +13,9 @@
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
  *     worker app's default metering concurrency running the same handler — what one worker process does.
  * Each run also reads the CPU it cost per event: PostgreSQL's processes (/proc, all of them on
- * this machine) and this process (the worker's side) — far steadier than events/s on a shared
- * machine, and it shows which side a change helped.
+ * this machine), this process (the worker's side) and Redis — far steadier than events/s on a
+ * shared machine, and it shows which side a change helped — and the machine's idle share (a core
+ * left idle is waiting: for locks, a WAL flush, or a job from the queue).
  * Lag: the gateway's own producer (`UsageBuffer`, 50 ms / 500-event batches) fed at a sustained
  * rate while the BullMQ worker drains it; for a sample of calls, the time from push to the moment
  * its row is visible in Postgres (request log and rollups commit in one transaction).
@@ -60,6 +61,7 @@ import {
   admin,
   cpuMsOfProcessesNamed,
   databaseUrl,
+  machineTicks,
   median,
   migrateDatabase,
   percentile,
@@ -142,7 +144,8 @@ function makeEvent(who: Who[], at = new Date()): UsageEvent {
     endpointId: ENDPOINTS[Math.floor(ENDPOINTS.length * Math.random() ** 2)],
     method: 'GET',
     status,
-    latencyMs: 5 + Math.random() * 395,
+    // in ms to the microsecond, as the gateway rounds it
+    latencyMs: Math.round((5 + Math.random() * 395) * 1000) / 1000,
     bytesIn: 0,
     bytesOut: 200 + Math.floor(Math.random() * 4000),
     mode: 'live',
@@ -161,7 +164,6 @@ function makeBatches(who: Who[], n: number): UsageBatch[] {
   }));
 }
 
-/** Runs `work` over `items` with `concurrency` in flight. */
 /** Throughput of one measured run, and what it cost per event in CPU. */
 interface Measured {
   perSecond: number;
@@ -169,26 +171,36 @@ interface Measured {
   postgresUs: number;
   /** µs of CPU per event in this process (the worker's side: decoding, aggregation, parameters, BullMQ). */
   workerUs: number;
+  /** µs of CPU per event in Redis (BullMQ's scripts and the jobs' data, in and out). */
+  redisUs: number;
+  /** The machine's idle share over the run (all cores): what no process used. */
+  idle: number;
 }
 
 /** Starts measuring wall time and CPU; `stop(events)` answers the run's `Measured`. */
 function startMeter(): { stop(events: number): Measured } {
   const postgres = cpuMsOfProcessesNamed('postgres');
+  const redis = cpuMsOfProcessesNamed('redis-server');
+  const machine = machineTicks();
   const self = process.cpuUsage();
   const start = performance.now();
   return {
     stop(events) {
       const seconds = (performance.now() - start) / 1000;
       const used = process.cpuUsage(self);
+      const { total, idle } = machineTicks();
       return {
         perSecond: events / seconds,
         postgresUs: ((cpuMsOfProcessesNamed('postgres') - postgres) * 1000) / events,
         workerUs: (used.user + used.system) / events,
+        redisUs: ((cpuMsOfProcessesNamed('redis-server') - redis) * 1000) / events,
+        idle: (idle - machine.idle) / Math.max(1, total - machine.total),
       };
     },
   };
 }
 
+/** Runs `work` over `items` with `concurrency` in flight. */
 async function pool<T>(
   items: readonly T[],
   concurrency: number,
@@ -273,13 +285,18 @@ async function perEventBaseline(db: DataSource, events: UsageEvent[]): Promise<M
   return meter.stop(events.length);
 }
 
-/** How many batches shared each applied batch's statement (`ApplyBatchResult.group`), over the direct runs. */
-const groupSizes: number[] = [];
+/** How many batches shared each applied batch's statement (`ApplyBatchResult.group`), over the direct and the BullMQ runs. */
+const groupSizes = { direct: [] as number[], bull: [] as number[] };
+
+/** Median and mean batches per statement (the mean over statements: each batch of a group of g counts 1/g). */
+function groupStats(sizes: readonly number[]): string {
+  return `median ${median(sizes)}, mean ${(sizes.length / sizes.reduce((sum, g) => sum + 1 / g, 0)).toFixed(1)}`;
+}
 
 async function directApply(processor: MeteringProcessor, batches: UsageBatch[]): Promise<Measured> {
   const meter = startMeter();
   await pool(batches, CONCURRENCY, async (batch) => {
-    groupSizes.push((await processor.applyUsageBatch(batch)).group);
+    groupSizes.direct.push((await processor.applyUsageBatch(batch)).group);
   });
   return meter.stop(batches.length * BATCH_SIZE);
 }
@@ -327,7 +344,8 @@ async function bullApply(
       prefix: bullPrefix(env),
       concurrency: CONCURRENCY,
     });
-    worker.on('completed', () => {
+    worker.on('completed', (_job, result: Awaited<ReturnType<MeteringProcessor['applyUsageBatch']>>) => {
+      groupSizes.bull.push(result.group);
       done += 1;
       if (done === batches.length) void worker.close().then(() => resolve());
     });
@@ -545,22 +563,23 @@ async function main(): Promise<void> {
       const rates = measured.map((m) => m.perSecond);
       return (
         `| ${name.padEnd(44)} | ${fmt(median(rates)).padStart(9)} | ${`${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`.padStart(17)} | ` +
-        `${(median(rates) / base).toFixed(1).padStart(6)}× | ${micros(measured.map((m) => m.postgresUs))} | ${micros(measured.map((m) => m.workerUs)).padStart(12)} |`
+        `${(median(rates) / base).toFixed(1).padStart(6)}× | ${micros(measured.map((m) => m.postgresUs))} | ${micros(measured.map((m) => m.workerUs)).padStart(12)} | ` +
+        `${micros(measured.map((m) => m.redisUs)).padStart(11)} | ${`${Math.round(median(measured.map((m) => m.idle)) * 100)} %`.padStart(6)} |`
       );
     };
     console.log('');
     console.log(
-      `| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base | PG µs/ev | worker µs/ev |`,
+      `| events applied per second (${ROUNDS} rounds)         | median/s  |        min–max/s  | × base | PG µs/ev | worker µs/ev | Redis µs/ev |   idle |`,
     );
     console.log(
-      '| -------------------------------------------- | --------: | ----------------: | -----: | -------: | -----------: |',
+      '| -------------------------------------------- | --------: | ----------------: | -----: | -------: | -----------: | ----------: | -----: |',
     );
     console.log(line('baseline: one transaction per event', results.baseline));
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
     console.log(line(`apply, through BullMQ (one Worker, conc. ${CONCURRENCY})`, results.bull));
     console.log(line('rollups only (prototype shape, not exact)', results.prototype));
     console.log(
-      `batches per statement (group commit), direct: median ${median(groupSizes)}, mean ${(groupSizes.length / groupSizes.reduce((sum, g) => sum + 1 / g, 0)).toFixed(1)}`,
+      `batches per statement (group commit): direct ${groupStats(groupSizes.direct)}; BullMQ ${groupStats(groupSizes.bull)}`,
     );
     console.log(
       `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull.map((m) => m.perSecond)) >= 75_000 ? 'met' : 'NOT met'}`,

@@ -71,6 +71,17 @@ export function cpuMsOfProcessesNamed(comm: string): number {
   return cpuMsOf(readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && procStat(pid)?.comm === comm));
 }
 
+/** The machine's CPU ticks so far, all cores (/proc/stat): in all, and idle (idle + iowait). */
+export function machineTicks(): { total: number; idle: number } {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  return { total: fields.reduce((sum, n) => sum + n, 0), idle: fields[3] + fields[4] };
+}
+
 /**
  * The node flags of `npm run start:<app>` in package.json (`node [--flag …] dist/apps/<app>/main.js`):
  * what operators run (docs/adr/0006 and 0012).
