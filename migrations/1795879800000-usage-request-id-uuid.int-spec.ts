@@ -1,8 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { ADMIN_DATABASE_URL, databaseUrlFor } from '../test/support/test-run';
-import { MIGRATIONS } from './index';
+import { beforeMigration } from '../test/support/migration-scratch';
 import { UsageRequestIdUuid1795879800000 } from './1795879800000-usage-request-id-uuid';
 
 /** The UUID spelled by the MD5 of `text`, as PostgreSQL's `md5(text)::uuid` spells it. */
@@ -13,60 +10,37 @@ function md5Uuid(text: string): string {
 
 describe('UsageRequestIdUuid1795879800000 on PostgreSQL', () => {
   it('keeps every stored request id: a UUID as itself (either case), anything else as the UUID of its MD5; down restores text', async () => {
-    const name = `portico_scratch_${process.pid}_${Date.now().toString(36)}`;
-    const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const index = MIGRATIONS.indexOf(UsageRequestIdUuid1795879800000);
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrlFor(name),
-      // every migration before this one, then this one alone
-      migrations: MIGRATIONS.slice(0, index),
-      migrationsTableName: 'typeorm_migrations',
-    });
-    try {
-      await dataSource.initialize();
-      await dataSource.runMigrations({ transaction: 'each' });
+    await beforeMigration(UsageRequestIdUuid1795879800000, async (runner) => {
       // a gateway id, one in upper case, and an id no Portico gateway minted
       const ids = [randomUUID(), randomUUID().toUpperCase(), 'req-old-42'];
       for (const id of ids)
-        await dataSource.query(
+        await runner.query(
           `INSERT INTO usage_requests (request_id, at, batch_id, consumer_account_id, application_id, key_id, key_prefix,
              method, status, latency_ms, bytes_in, bytes_out, mode, billable_units, generated)
            VALUES ($1, now(), $2, $2, $2, $2, 'mp_live_…abcd', 'GET', 200, 5, 0, 10, 'live', 1, false)`,
           [id, randomUUID()],
         );
 
-      const runner = dataSource.createQueryRunner();
-      try {
-        await new UsageRequestIdUuid1795879800000().up(runner);
-        const rows = await runner.query(`SELECT request_id::text AS id FROM usage_requests`);
-        expect(rows.map((row: { id: string }) => row.id).sort()).toEqual(
-          [ids[0], ids[1].toLowerCase(), md5Uuid('req-old-42')].sort(),
-        );
-        const [{ type }] = await runner.query(
-          `SELECT data_type AS type FROM information_schema.columns
-           WHERE table_name = 'usage_requests' AND column_name = 'request_id'`,
-        );
-        expect(type).toBe('uuid');
+      await new UsageRequestIdUuid1795879800000().up(runner);
+      const rows = await runner.query(`SELECT request_id::text AS id FROM usage_requests`);
+      expect(rows.map((row: { id: string }) => row.id).sort()).toEqual(
+        [ids[0], ids[1].toLowerCase(), md5Uuid('req-old-42')].sort(),
+      );
+      const [{ type }] = await runner.query(
+        `SELECT data_type AS type FROM information_schema.columns
+         WHERE table_name = 'usage_requests' AND column_name = 'request_id'`,
+      );
+      expect(type).toBe('uuid');
 
-        await new UsageRequestIdUuid1795879800000().down(runner);
-        const [{ type: restored }] = await runner.query(
-          `SELECT data_type AS type FROM information_schema.columns
-           WHERE table_name = 'usage_requests' AND column_name = 'request_id'`,
-        );
-        expect(restored).toBe('character varying');
-        await expect(runner.query(`SELECT count(*)::int AS n FROM usage_requests`)).resolves.toEqual([
-          { n: 3 },
-        ]);
-      } finally {
-        await runner.release();
-      }
-    } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    }
+      await new UsageRequestIdUuid1795879800000().down(runner);
+      const [{ type: restored }] = await runner.query(
+        `SELECT data_type AS type FROM information_schema.columns
+         WHERE table_name = 'usage_requests' AND column_name = 'request_id'`,
+      );
+      expect(restored).toBe('character varying');
+      await expect(runner.query(`SELECT count(*)::int AS n FROM usage_requests`)).resolves.toEqual([
+        { n: 3 },
+      ]);
+    });
   });
 });
