@@ -4,6 +4,17 @@ import { beforeMigration } from '../test/support/migration-scratch';
 import { UsageRollupDeltaBatches1795880400000 } from './1795880400000-usage-rollup-delta-batches';
 
 const MINUTE = '2031-05-06T07:08:00.000Z';
+
+/** A delta row's measures, as the test reads them (integers). */
+interface Measures {
+  calls: number;
+  errors: number;
+  bytes_in: number;
+  bytes_out: number;
+  billable_units: number;
+  overage_units: number;
+  latency_ms_sum: number;
+}
 /** A 24-bucket histogram with `count` calls in bucket `bucket` (1-based). */
 const histogram = (bucket: number, count: number) =>
   Array.from({ length: 24 }, (_, i) => (i + 1 === bucket ? count : 0));
@@ -51,7 +62,7 @@ describe('UsageRollupDeltaBatches1795880400000 on PostgreSQL', () => {
              overage_units::int, latency_ms_sum::int, latency_histogram
            FROM ${table}`,
         );
-      const row = (endpoint: string, statusClass: number, measures: number[], bucket: number) => ({
+      const row = (endpoint: string, statusClass: number, bucket: number, measures: Measures) => ({
         subscription_id: subscription,
         application_id: application,
         key_id: key,
@@ -62,23 +73,21 @@ describe('UsageRollupDeltaBatches1795880400000 on PostgreSQL', () => {
         minute: new Date(MINUTE),
         status_class: statusClass,
         mode: 'live',
-        ...Object.fromEntries(
-          [
-            'calls',
-            'errors',
-            'bytes_in',
-            'bytes_out',
-            'billable_units',
-            'overage_units',
-            'latency_ms_sum',
-          ].map((column, i) => [column, measures[i]]),
-        ),
-        latency_histogram: histogram(bucket, measures[0]),
+        ...measures,
+        latency_histogram: histogram(bucket, measures.calls),
       });
+      const none = { errors: 0, bytes_in: 0, overage_units: 0 };
       const expected = [
-        row(e1, 2, [3, 0, 10, 100, 3, 0, 30], 1),
-        row(e1, 2, [5, 0, 0, 50, 5, 0, 40], 3),
-        row(e2, 4, [1, 1, 0, 5, 0, 0, 7], 2),
+        row(e1, 2, 1, {
+          ...none,
+          calls: 3,
+          bytes_in: 10,
+          bytes_out: 100,
+          billable_units: 3,
+          latency_ms_sum: 30,
+        }),
+        row(e1, 2, 3, { ...none, calls: 5, bytes_out: 50, billable_units: 5, latency_ms_sum: 40 }),
+        row(e2, 4, 2, { ...none, calls: 1, errors: 1, bytes_out: 5, billable_units: 0, latency_ms_sum: 7 }),
       ];
       expect(sortByEndpoint(await pending('usage_pending_rollup_deltas'), e1)).toEqual(expected);
       const hourCalls = () => hourTotal(runner, subscription);
