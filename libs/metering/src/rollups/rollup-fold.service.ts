@@ -17,7 +17,7 @@ export interface FoldReport {
  * minute rollups appended to `usage_rollup_deltas` and `usage_rollup_delta_batches` (libs/metering
  * README "Hours and days").
  * Run by the worker's `metering.fold-rollups` job every few seconds. Safe to run twice or
- * concurrently: each delta row is deleted by exactly one fold, in the statement that adds it.
+ * concurrently: each delta row or batch is deleted by exactly one fold, in the statement that adds it.
  * Readers never wait for it: they add the pending deltas themselves.
  */
 @Injectable()
