@@ -147,18 +147,17 @@ export function rollupDeltasFunction(verb: 'CREATE' | 'CREATE OR REPLACE', skipW
 }
 
 /**
- * The exact hour/day sums: folded rows plus the deltas not folded yet (`deltas`: this migration's
- * table; the view of every pending delta since UsageRollupDeltaBatches1795880400000), summed again
- * per key (a key whose calls were all deleted has no row, as in the minute table).
+ * The exact hour/day sums: folded rows plus the deltas not folded yet, summed again per key (a key
+ * whose calls were all deleted has no row, as in the minute table).
  */
-export function exactView(view: string, table: string, unit: string, deltas = 'usage_rollup_deltas'): string {
+function exactView(view: string, table: string, unit: string): string {
   return `CREATE VIEW "${view}" AS
     SELECT "${unit}", ${KEY}, consumer_account_id, mode, ${sums().join(', ')}, ${histogramSum()} AS latency_histogram
     FROM (
       SELECT "${unit}", ${KEY}, consumer_account_id, mode, ${MEASURES}, latency_histogram FROM "${table}"
       UNION ALL
       SELECT date_trunc('${unit}', minute, 'UTC'), ${KEY}, consumer_account_id, mode, ${MEASURES}, latency_histogram::bigint[]
-      FROM ${deltas}
+      FROM usage_rollup_deltas
     ) r
     GROUP BY "${unit}", ${KEY}, consumer_account_id, mode
     HAVING sum(calls) <> 0`;

@@ -476,49 +476,6 @@ describe('MeteringService (real PostgreSQL)', () => {
     ]);
   });
 
-  it('appends its rollup deltas as one delta-batch row per statement, which the pending-deltas view reads back as those rows', async () => {
-    // two subscriptions, two minutes, a 4xx with no endpoint; the second batch adds to the first's rows
-    const who = caller();
-    const other = { ...who, subscriptionId: randomUUID(), apiId: randomUUID(), planId: randomUUID() };
-    const subscriptions = [who.subscriptionId, other.subscriptionId];
-    const events = (offset: number) => [
-      usageEventFactory({ ...who, at: at(offset) }),
-      usageEventFactory({ ...other, at: at(offset + 1) }),
-      usageEventFactory({ ...who, endpointId: null, at: at(offset + 2), status: 404, generated: true }),
-      usageEventFactory({ ...other, at: at(offset + 60_000), latencyMs: 250 }),
-    ];
-    await metering.applyBatch({ batchId: randomUUID(), calls: encodeUsageCalls(events(0)) });
-    await metering.applyBatch({ batchId: randomUUID(), calls: encodeUsageCalls(events(5)) });
-
-    const [{ batches, deltas, rows }] = await db.query<{ batches: number; deltas: number; rows: number }[]>(
-      `SELECT count(*)::int AS batches, sum(deltas)::int AS deltas, sum(cardinality(calls))::int AS rows
-       FROM usage_rollup_delta_batches WHERE subscriptions && $1::uuid[]`,
-      [subscriptions],
-    );
-    expect({ batches, deltas, rows }).toEqual({ batches: 2, deltas: 8, rows: 8 });
-    // the trigger logged none of them again
-    await expect(
-      db.query(`SELECT count(*)::int AS n FROM usage_rollup_deltas WHERE subscription_id = ANY($1)`, [
-        subscriptions,
-      ]),
-    ).resolves.toEqual([{ n: 0 }]);
-    // every column of the expanded rows, summed per key, is the minute rows
-    const columns = `subscription_id, minute, application_id, key_id, api_id, endpoint_id, plan_id, status_class,
-      consumer_account_id, mode`;
-    const sums = `sum(calls)::int AS calls, sum(errors)::int AS errors, sum(bytes_in)::int AS bytes_in,
-      sum(bytes_out)::int AS bytes_out, sum(billable_units)::int AS billable_units,
-      sum(overage_units)::int AS overage_units, sum(latency_ms_sum)::int AS latency_ms_sum,
-      metering_histogram_sum(latency_histogram) AS latency_histogram`;
-    const summed = (table: string) =>
-      db.query(
-        `SELECT ${columns}, ${sums} FROM ${table} WHERE subscription_id = ANY($1) GROUP BY ${columns} ORDER BY ${columns}`,
-        [subscriptions],
-      );
-    const minuteRows = await summed('usage_minute_rollups');
-    expect(minuteRows).toHaveLength(4);
-    expect(await summed('usage_pending_rollup_deltas')).toEqual(minuteRows);
-  });
-
   it('skips malformed events and counts the rest', async () => {
     const who = caller();
     const good = usageEventFactory({ ...who, at: at(1) });

@@ -219,18 +219,11 @@ function rollupUpsert(ids: number, first: number): string {
 }
 
 /**
- * Appends the same rows as ONE `usage_rollup_delta_batches` row, which the hour/day fold and the
- * readers expand (migration `usage-rollup-delta-batches`): the batch's ids and the rows' arrays as
- * sent. For a writer that sets `metering.deltas_logged`, so the trigger on the minute rollups does
- * not log them again.
+ * Appends the same rows to `usage_rollup_deltas`, which the hour/day fold reads: for a writer that
+ * sets `metering.deltas_logged` so the trigger on the minute rollups does not log them again.
  */
-function rollupDeltaBatchAppend(ids: number, first: number): string {
-  // the id arrays in ID_COLUMNS order
-  const idArrays = ID_COLUMNS.map((_, i) => `$${ids + i}::uuid[]`);
-  return `INSERT INTO usage_rollup_delta_batches (consumers, applications, keys, apis, subscriptions, endpoints, plans,
-         ${DELTA_COLUMNS.join(', ')}, latency_histograms, deltas)
-       VALUES (${idArrays.join(', ')}, ${arrayParams(first, DELTA_TYPES)}, $${first + DELTA_COLUMNS.length}::int4[],
-         cardinality($${first}::int4[]))`;
+function rollupDeltasAppend(ids: number, first: number): string {
+  return `INSERT INTO usage_rollup_deltas (${ROLLUP_COLUMNS}) ${rollupRows(ids, first)}`;
 }
 
 /** The deltas as `rollupRows` reads them (their ids indexed into `ids`). */
@@ -277,7 +270,7 @@ const ROLLUPS = REQUESTS + REQUEST_ARRAYS + 1;
 export const APPLY_FRESH_BATCH: PreparedStatement = {
   name: 'metering.apply-fresh-batch',
   text: `WITH roll AS (${rollupUpsert(IDS, ROLLUPS)}),
-     deltas AS (${rollupDeltaBatchAppend(IDS, ROLLUPS)}),
+     deltas AS (${rollupDeltasAppend(IDS, ROLLUPS)}),
      ins AS (${requestLogInsert({ indexed: 1 }, IDS, REQUESTS)})
      INSERT INTO usage_batches (batch_id, events, counted)
      SELECT b.batch_id, b.events, b.counted FROM unnest($1::uuid[], $2::int4[], $3::int4[]) AS b(batch_id, events, counted)

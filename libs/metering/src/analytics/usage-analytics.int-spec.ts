@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MeteringService } from '../metering.service';
 import { FOLDED_CUBOIDS, foldedTable, type FoldUnit } from '../rollups/rollup-cuboids';
-import { RollupFoldRepository } from '../rollups/rollup-fold.repository';
 import { RollupFoldService } from '../rollups/rollup-fold.service';
 import { UsageAnalyticsService } from './usage-analytics.service';
 
@@ -116,32 +115,6 @@ describe('analytics over the hour and day rollups (real PostgreSQL)', () => {
     await expectExact();
     // folding twice (or concurrently) moves nothing twice
     await Promise.all([folds.fold(), folds.fold()]);
-    await expectExact();
-  });
-
-  it("folds the batch apply's delta batches whole, in chunks bounded by their rows, and says when more may be pending", async () => {
-    // other suites write batches to the same database meanwhile: only this API's are counted
-    const pending = async () =>
-      (
-        await db.query<{ n: number }[]>(
-          `SELECT count(*)::int AS n FROM usage_rollup_delta_batches WHERE $1 = ANY(apis)`,
-          [ids.apiId],
-        )
-      )[0].n;
-    for (const offset of [0, 20, 40])
-      await metering.applyBatch({ batchId: randomUUID(), events: calls(30, offset) });
-    expect(await pending()).toBe(3);
-
-    const repository = context.get(RollupFoldRepository);
-    // a limit below one batch's rows still moves a batch, whole, and one at most: three chunks
-    for (const left of [2, 1, 0]) {
-      let chunk;
-      do chunk = await repository.foldChunk(1);
-      while ((await pending()) > left);
-      expect(await pending()).toBe(left);
-      expect(chunk.more).toBe(true);
-    }
-    await expect(repository.foldChunk(1_000_000_000)).resolves.toMatchObject({ more: false });
     await expectExact();
   });
 

@@ -70,7 +70,7 @@ describe('RollupWhere.source', () => {
       'SELECT day AS at, api_id, calls, latency_histogram FROM usage_folded_day_subscriptions',
     );
     expect(sql).toContain(
-      'FROM usage_pending_rollup_deltas WHERE consumer_account_id = $1::uuid AND status_class = $2::smallint AND ((minute >= $7::timestamptz AND minute < $8::timestamptz))',
+      'FROM usage_rollup_deltas WHERE consumer_account_id = $1::uuid AND status_class = $2::smallint AND ((minute >= $7::timestamptz AND minute < $8::timestamptz))',
     );
     expect(sql.match(/UNION ALL/g)).toHaveLength(2);
     expect(params.values).toEqual([
@@ -107,7 +107,7 @@ describe('RollupWhere.source', () => {
     expect(consumer().equals({ key: 'k' }).source(from, to, 'hour', ['calls'])).toContain(
       'FROM usage_folded_hour_rollups',
     );
-    expect(consumer().source(from, to, 'minute', ['calls'])).not.toContain('rollup_deltas');
+    expect(consumer().source(from, to, 'minute', ['calls'])).not.toContain('usage_rollup_deltas');
   });
 
   it('sums histograms bucket by bucket, null when nothing matched', () => {

@@ -51,8 +51,8 @@ export type UsageScope =
 export type RollupTier = 'minute' | 'hour' | 'day';
 
 const TIERS: readonly RollupTier[] = ['minute', 'hour', 'day'];
-/** Changes to the minute rows not folded into the hour and day tables yet (RollupFoldService): rows and batches, as rows. */
-const ROLLUP_DELTAS = 'usage_pending_rollup_deltas';
+/** Changes to the minute rows not folded into the hour and day tables yet (RollupFoldService). */
+const ROLLUP_DELTAS = 'usage_rollup_deltas';
 const TIER_MS: Readonly<Record<RollupTier, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** A time range `[from, to)` read from one rollup table (on its time column, named like the tier). */

@@ -3,8 +3,7 @@ import { Column } from 'typeorm';
 /**
  * The measures of every folded rollup table (`usage_folded_<hour|day>_<…>`): the minute rows'
  * sums up to the last fold, histogram as `bigint[]`. Written only by RollupFoldService; exact sums
- * are these plus the pending deltas (`usage_pending_rollup_deltas`, migration
- * `usage-rollup-delta-batches`).
+ * are these plus the pending `usage_rollup_deltas` (migration `usage-hour-day-rollups`).
  */
 export abstract class FoldedRollupMeasures {
   @Column({ type: 'bigint', default: 0 })

@@ -5,10 +5,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * what billing and analytics read. Rows only grow, by `INSERT … ON CONFLICT DO UPDATE` adding the
  * batch's counts (histograms element-wise). "None" in a key column is the nil UUID (`NO_ID`):
  * calls rejected before a subscription, API or endpoint was resolved are counted too.
- * Every write's change is appended to `usage_rollup_deltas` by triggers, or by the batch apply
- * itself to `usage_rollup_delta_batches`, and folded into the hour and day tables by
- * RollupFoldService; the views `usage_hour_rollups` / `usage_day_rollups` are the exact hour and
- * day totals (migrations `usage-hour-day-rollups`, `usage-rollup-delta-batches`).
+ * Triggers append every write's change to `usage_rollup_deltas`, folded into the hour and day
+ * tables by RollupFoldService; the views `usage_hour_rollups` / `usage_day_rollups` are the exact
+ * hour and day totals (migration `usage-hour-day-rollups`).
  */
 @Entity({ name: 'usage_minute_rollups' })
 @Index('ix_usage_minute_rollups__api_id_minute', ['apiId', 'minute'])

@@ -43,62 +43,44 @@ export interface FoldChunk {
   rows: number;
   /** APIs whose calls went down (deleted or corrected minute rows): their emptied rows are dropped. */
   shrunk: string[];
-  /** Whether a limit was reached: more deltas may be pending. */
-  more: boolean;
 }
 
 /**
- * SQL of the hour/day folding (migrations `usage-hour-day-rollups`, `usage-rollup-delta-batches`):
- * every change to `usage_minute_rollups` is appended to `usage_rollup_deltas` (the triggers: a row
- * per change) or `usage_rollup_delta_batches` (the batch apply: a row per statement, its deltas as
- * arrays); this moves both into every folded table (`FOLDED_CUBOIDS`).
+ * SQL of the hour/day folding (migration `usage-hour-day-rollups`): the triggers on
+ * `usage_minute_rollups` append every change to `usage_rollup_deltas`; this moves them into every
+ * folded table (`FOLDED_CUBOIDS`).
  */
 @Injectable()
 export class RollupFoldRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Moves up to `limit` delta rows and delta batches of up to `limit` rows (at least one) into the
-   * folded tables in ONE statement (DELETE … RETURNING feeding every upsert): a reader's snapshot
-   * sees each change once, folded or pending. `more` when either limit was reached. Deltas of
-   * transactions not committed yet are not visible here and stay for the next fold.
+   * Moves up to `limit` deltas into the folded tables in ONE statement (DELETE … RETURNING feeding
+   * every upsert): a reader's snapshot sees each change once, folded or pending.
+   * Deltas of transactions not committed yet are not visible here and stay for the next fold.
    */
   async foldChunk(limit: number): Promise<FoldChunk> {
-    const [row] = await this.dataSource.query<
-      { deltas: string; rows: string; shrunk: string[] | null; more: boolean }[]
-    >(
-      `WITH moved_rows AS (
+    const [row] = await this.dataSource.query<{ deltas: string; rows: string; shrunk: string[] | null }[]>(
+      `WITH moved AS (
          DELETE FROM usage_rollup_deltas
          WHERE ctid = ANY(ARRAY(SELECT ctid FROM usage_rollup_deltas LIMIT $1))
          RETURNING *
-       ), moved_batches AS (
-         DELETE FROM usage_rollup_delta_batches b
-         WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM (
-             SELECT ctid, deltas, sum(deltas) OVER (ROWS UNBOUNDED PRECEDING) AS upto FROM usage_rollup_delta_batches
-           ) s WHERE upto - deltas < $1))
-         RETURNING b, b.deltas
-       ), moved AS (
-         SELECT * FROM moved_rows
-         UNION ALL
-         SELECT d.* FROM moved_batches m CROSS JOIN LATERAL metering_rollup_delta_batch_rows(m.b) d
        ), ${FOLDS.map((f) => `${f.name} AS (\n         ${foldInto(f.cuboid, f.unit)}\n       )`).join(', ')}
        SELECT (SELECT count(*) FROM moved) AS deltas,
          ${FOLDS.map((f) => `(SELECT count(*) FROM ${f.name})`).join(' + ')} AS rows,
-         (SELECT array_agg(DISTINCT api_id) FROM moved WHERE calls < 0) AS shrunk,
-         (SELECT count(*) FROM moved_rows) >= $1 OR coalesce((SELECT sum(deltas) FROM moved_batches), 0) >= $1 AS more`,
+         (SELECT array_agg(DISTINCT api_id) FROM moved WHERE calls < 0) AS shrunk`,
       [limit],
     );
-    return { deltas: Number(row.deltas), rows: Number(row.rows), shrunk: row.shrunk ?? [], more: row.more };
+    return { deltas: Number(row.deltas), rows: Number(row.rows), shrunk: row.shrunk ?? [] };
   }
 
   /**
-   * Vacuums the deltas tables (not in a transaction): they are written and emptied all the time,
-   * and every analytics read scans them whole, dead rows included, until they are vacuumed. Skipped
-   * when another vacuum holds them.
+   * Vacuums the deltas table (not in a transaction): it is written and emptied all the time, and
+   * every analytics read scans it whole, dead rows included, until they are vacuumed. Skipped when
+   * another vacuum holds it.
    */
   async vacuumDeltas(): Promise<void> {
-    await this.dataSource.query('VACUUM (SKIP_LOCKED) usage_rollup_deltas, usage_rollup_delta_batches');
+    await this.dataSource.query('VACUUM (SKIP_LOCKED) usage_rollup_deltas');
   }
 
   /** Drops the folded rows of these APIs left with no calls (nothing under them any more). */

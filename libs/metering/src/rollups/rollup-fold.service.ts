@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RollupFoldRepository } from './rollup-fold.repository';
 
-/** Delta rows (and batches' rows) moved per statement: bounds one fold's transaction after a backlog (worker down for a while). */
+/** Deltas moved per statement: bounds one fold's transaction after a backlog (worker down for a while). */
 export const FOLD_CHUNK = 50_000;
 
 export interface FoldReport {
@@ -13,11 +13,10 @@ export interface FoldReport {
 }
 
 /**
- * Keeps the folded hour and day rollups (`FOLDED_CUBOIDS`) up to date from the changes to the
- * minute rollups appended to `usage_rollup_deltas` and `usage_rollup_delta_batches` (libs/metering
- * README "Hours and days").
+ * Keeps the folded hour and day rollups (`FOLDED_CUBOIDS`) up to date from the changes the minute
+ * rollups' triggers append to `usage_rollup_deltas` (libs/metering README "Hours and days").
  * Run by the worker's `metering.fold-rollups` job every few seconds. Safe to run twice or
- * concurrently: each delta row or batch is deleted by exactly one fold, in the statement that adds it.
+ * concurrently: each delta row is deleted by exactly one fold, in the statement that adds it.
  * Readers never wait for it: they add the pending deltas themselves.
  */
 @Injectable()
@@ -32,7 +31,7 @@ export class RollupFoldService {
       report.deltas += chunk.deltas;
       report.rows += chunk.rows;
       if (chunk.shrunk.length > 0) await this.repository.dropEmptied(chunk.shrunk);
-      if (!chunk.more) break;
+      if (chunk.deltas < FOLD_CHUNK) break;
     }
     // keep the table readers scan as small as what is pending (autovacuum would wait for a minute or more)
     if (report.deltas > 0) await this.repository.vacuumDeltas();
