@@ -54,7 +54,10 @@ import Redis from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { DataSource } from 'typeorm';
-import { MeteringProcessor } from '../apps/worker/src/processors/metering.processor';
+import {
+  MeteringProcessor,
+  type UsageBatchJobResult,
+} from '../apps/worker/src/processors/metering.processor';
 import { WorkerHttpEnv } from '../apps/worker/src/worker.env';
 import { aggregateCalls, meteredCalls, UsageRepository, type MeteredCall } from '@app/metering/testing';
 import {
@@ -344,7 +347,7 @@ async function bullApply(
       prefix: bullPrefix(env),
       concurrency: CONCURRENCY,
     });
-    worker.on('completed', (_job, result: Awaited<ReturnType<MeteringProcessor['applyUsageBatch']>>) => {
+    worker.on('completed', (_job, result: UsageBatchJobResult) => {
       groupSizes.bull.push(result.group);
       done += 1;
       if (done === batches.length) void worker.close().then(() => resolve());
