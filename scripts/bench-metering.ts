@@ -11,7 +11,11 @@
  *     of 500, as many in parallel as the worker's metering queue runs (32), no queue; batches that
  *     arrive while a group is written are applied together (libs/metering "Group commit");
  *   - "apply (BullMQ)": the same batches enqueued first, then drained by one BullMQ Worker with the
- *     worker app's default metering concurrency running the same handler — what one worker process does.
+ *     worker app's default metering concurrency running the same handler — what one worker process does;
+ *   - "fold": the hour/day fold (`RollupFoldService.fold`, the worker's job every 5 s) of the
+ *     deltas those two phases appended, timed alone: the rate at which it keeps up with applied
+ *     events, and what it costs per event — CPU the same machine spends on every event applied,
+ *     off the batch's path.
  * Each run also reads the CPU it cost per event: PostgreSQL's processes (/proc, all of them on
  * this machine), this process (the worker's side) and Redis — far steadier than events/s on a
  * shared machine, and it shows which side a change helped — and the machine's idle share (a core
@@ -44,7 +48,7 @@ import {
 } from '@app/common';
 import { UsageBuffer } from '@app/gateway';
 import { ApiKeysService, ApplicationsService, IdentityEnv, IdentityModule } from '@app/identity';
-import { MeteringModule, MeteringService, type UsageBatch } from '@app/metering';
+import { MeteringModule, MeteringService, RollupFoldService, type UsageBatch } from '@app/metering';
 import { SubscriptionsModule, UsageControlsService } from '@app/subscriptions';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -123,6 +127,8 @@ interface Who {
 }
 
 const API_ID = randomUUID();
+/** The API's plans: each subscription is on one of them. */
+const PLANS = Array.from({ length: 3 }, () => randomUUID());
 const ENDPOINTS = Array.from({ length: 12 }, () => randomUUID());
 /**
  * A gateway-like mix: consumers skewed (a few call a lot), 12 endpoints, 93 % 2xx, 5 % 4xx
@@ -325,6 +331,19 @@ async function rollupsOnly(db: DataSource, usage: UsageRepository, batches: Usag
   }
 }
 
+/**
+ * Folds the pending deltas (those of the `events` just applied) into the hour and day tables, as
+ * the worker's fold job does: the rate is those events over the fold's time.
+ */
+async function foldApplied(
+  folds: RollupFoldService,
+  events: number,
+): Promise<{ fold: Measured; deltas: number }> {
+  const meter = startMeter();
+  const report = await folds.fold();
+  return { fold: meter.stop(events), deltas: report.deltas / events };
+}
+
 async function bullApply(
   env: CoreEnv,
   jobs: JobQueue,
@@ -510,13 +529,13 @@ async function main(): Promise<void> {
           applicationId: app.id,
           consumerAccountId: account.id,
           subscriptionId: randomUUID(),
-          planId: randomUUID(),
+          planId: PLANS[who.length % PLANS.length],
           keyPrefix: `mp_live_…${key.lastFour}`,
         });
       }
     }
     console.log(
-      `workload: ${who.length} keys/subscriptions (skewed), ${ENDPOINTS.length} endpoints, 93/5/2 % 2xx/4xx/5xx, batches of ${BATCH_SIZE}`,
+      `workload: ${who.length} keys/subscriptions (skewed) on ${PLANS.length} plans, ${ENDPOINTS.length} endpoints, 93/5/2 % 2xx/4xx/5xx, batches of ${BATCH_SIZE}`,
     );
 
     await seedRequestLog(db, who);
@@ -529,18 +548,23 @@ async function main(): Promise<void> {
     );
 
     const jobs = new JobQueue(env);
+    const folds = context.get(RollupFoldService);
     const results = {
       baseline: [] as Measured[],
       direct: [] as Measured[],
       bull: [] as Measured[],
       prototype: [] as Measured[],
+      fold: [] as Measured[],
       rows: [] as number[],
+      deltas: [] as number[],
     };
     for (let round = 1; round <= ROUNDS; round++) {
       const baseline = await perEventBaseline(
         db,
         Array.from({ length: BASELINE_EVENTS }, () => makeEvent(who)),
       );
+      // the baseline's minute rows logged deltas too (the trigger): folded away unmeasured
+      await folds.fold();
       const before = Number(
         (await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n,
       );
@@ -549,14 +573,17 @@ async function main(): Promise<void> {
         (await db.query<{ n: string }[]>('SELECT count(*) AS n FROM usage_minute_rollups'))[0].n,
       );
       const bull = await bullApply(env, jobs, processor, makeBatches(who, BATCHES));
+      const { fold, deltas } = await foldApplied(folds, 2 * BATCHES * BATCH_SIZE);
       const prototype = await rollupsOnly(db, context.get(UsageRepository), makeBatches(who, BATCHES));
       results.baseline.push(baseline);
       results.prototype.push(prototype);
       results.direct.push(direct);
       results.bull.push(bull);
+      results.fold.push(fold);
       results.rows.push(after - before);
+      results.deltas.push(deltas);
       console.log(
-        `round ${round}: per-event ${fmt(baseline.perSecond)}/s · apply direct ${fmt(direct.perSecond)}/s · apply BullMQ ${fmt(bull.perSecond)}/s · rollups only ${fmt(prototype.perSecond)}/s`,
+        `round ${round}: per-event ${fmt(baseline.perSecond)}/s · apply direct ${fmt(direct.perSecond)}/s · apply BullMQ ${fmt(bull.perSecond)}/s · fold ${fmt(fold.perSecond)}/s · rollups only ${fmt(prototype.perSecond)}/s`,
       );
     }
     await jobs.onApplicationShutdown();
@@ -580,9 +607,16 @@ async function main(): Promise<void> {
     console.log(line('baseline: one transaction per event', results.baseline));
     console.log(line(`apply, direct (${CONCURRENCY} batches in parallel)`, results.direct));
     console.log(line(`apply, through BullMQ (one Worker, conc. ${CONCURRENCY})`, results.bull));
+    console.log(line('fold of those deltas into hours and days', results.fold));
     console.log(line('rollups only (prototype shape, not exact)', results.prototype));
     console.log(
       `batches per statement (group commit): direct ${groupStats(groupSizes.direct)}; BullMQ ${groupStats(groupSizes.bull)}`,
+    );
+    const cpu = (measured: Measured[]) => median(measured.map((m) => m.postgresUs + m.workerUs + m.redisUs));
+    console.log(
+      `fold: ${median(results.deltas).toFixed(2)} deltas per event applied; through BullMQ with its fold, ` +
+        `${(cpu(results.bull) + cpu(results.fold)).toFixed(1)} µs of CPU per event (${cpu(results.bull).toFixed(1)} applying, ` +
+        `${cpu(results.fold).toFixed(1)} folding), at most ${fmt((cpus().length * 1e6) / (cpu(results.bull) + cpu(results.fold)))} events/s on ${cpus().length} cores with no core idle`,
     );
     console.log(
       `new rollup rows per batch of ${BATCH_SIZE} (first pass over the minute): median ${fmt(median(results.rows) / BATCHES)}; goal ≥ 75,000 events/s through BullMQ: ${median(results.bull.map((m) => m.perSecond)) >= 75_000 ? 'met' : 'NOT met'}`,
