@@ -39,9 +39,41 @@ describe('process lifecycle', () => {
       expect(code).toBe(0);
       expect(app.stdout()).toContain(`${name}: stopped`);
       for (const secret of secrets) expect(app.stdout() + app.stderr()).not.toContain(secret);
-      const jsonLines = app.stdout().split('\n').filter((line) => line.startsWith('{'));
+      const jsonLines = app
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
       expect(jsonLines.length).toBeGreaterThan(0);
       expect(JSON.parse(jsonLines[0])).toMatchObject({ app: name });
+    } finally {
+      app.child.kill('SIGKILL');
+    }
+  });
+
+  it('runs all three apps in one process: lines outside a request name the process, request lines their app', async () => {
+    const [api, gateway, worker] = [await freePort(), await freePort(), await freePort()];
+    const app = spawnApp('standalone', {
+      API_PORT: String(api),
+      GATEWAY_PORT: String(gateway),
+      WORKER_PORT: String(worker),
+      DEMO: 'false',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+    });
+    try {
+      for (const port of [api, gateway, worker]) await waitForHttp(`http://127.0.0.1:${port}/health`, app);
+      expect((await fetch(`http://127.0.0.1:${api}/v1/apis`)).status).toBe(200);
+      app.child.kill('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+      const lines = app
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { app: string; msg: string; req?: { url: string } });
+      // the api's routes are mapped while it boots, after the worker's
+      expect(lines.find((line) => line.msg === 'Mapped {/v1/apis, GET} route')?.app).toBe('portico');
+      expect(lines.find((line) => line.req?.url === '/v1/apis')?.app).toBe('api');
+      expect(lines.some((line) => line.app === 'worker' && !line.req)).toBe(false);
     } finally {
       app.child.kill('SIGKILL');
     }

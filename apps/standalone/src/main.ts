@@ -1,4 +1,5 @@
-import { closeOnSignals, loadEnv, runMain } from '@app/common';
+import { closeOnSignals, CoreEnv, loadEnv, pinoOptions, preflightEnv, runMain } from '@app/common';
+import { PinoLogger } from 'nestjs-pino';
 import { ApiHttpEnv } from '../../api/src/api.env';
 import { createApiApp } from '../../api/src/bootstrap';
 import { createGatewayApp } from '../../gateway/src/bootstrap';
@@ -14,6 +15,10 @@ import { WorkerHttpEnv } from '../../worker/src/worker.env';
  * on 127.0.0.1:DEMO_UPSTREAM_PORT, the upstream of the listings `portico seed-demo` creates.
  */
 async function main(): Promise<void> {
+  // Nest's logger and nestjs-pino's logger for lines outside a request are one per process, and
+  // nestjs-pino takes the first one built: built here, they say "portico" (the process) rather
+  // than the first app's name. Request lines still name their app.
+  new PinoLogger({ pinoHttp: pinoOptions(preflightEnv(CoreEnv), 'portico') });
   const worker = await createWorkerApp();
   const api = await createApiApp();
   const gateway = await createGatewayApp();
