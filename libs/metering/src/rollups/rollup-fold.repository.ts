@@ -10,6 +10,9 @@ import {
   type FoldedCuboid,
 } from './rollup-cuboids';
 
+/** `work_mem` of a fold (per plan node): a full chunk's moved rows and their sums per hour take ~12 MB each. */
+const FOLD_WORK_MEM = '64MB';
+
 const BUCKETS = Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => i + 1);
 
 /** Every column the folded tables group by: the minute rollups' key and `mode` (the widest cuboid's). */
@@ -86,20 +89,25 @@ export class RollupFoldRepository {
    * Deltas of transactions not committed yet are not visible here and stay for the next fold.
    */
   async foldChunk(limit: number): Promise<FoldChunk> {
-    const [row] = await this.dataSource.query<{ deltas: string; rows: string; shrunk: string[] | null }[]>(
-      `WITH moved AS (
-         DELETE FROM usage_rollup_deltas
-         WHERE ctid = ANY(ARRAY(SELECT ctid FROM usage_rollup_deltas LIMIT $1))
-         RETURNING *
-       ), hourly AS (
-         ${HOURLY}
-       ), ${FOLDS.map((f) => `${f.name} AS (\n         ${foldInto(f.cuboid, f.unit)}\n       )`).join(', ')}
-       SELECT (SELECT count(*) FROM moved) AS deltas,
-         ${FOLDS.map((f) => `(SELECT count(*) FROM ${f.name})`).join(' + ')} AS rows,
-         (SELECT array_agg(DISTINCT api_id) FROM moved WHERE calls < 0) AS shrunk`,
-      [limit],
-    );
-    return { deltas: Number(row.deltas), rows: Number(row.rows), shrunk: row.shrunk ?? [] };
+    return this.dataSource.transaction(async (manager) => {
+      // the moved deltas and their sums per hour fit in memory (with the default 4 MB, a full chunk
+      // spilled both to temporary files)
+      await manager.query(`SET LOCAL work_mem = '${FOLD_WORK_MEM}'`);
+      const [row] = await manager.query<{ deltas: string; rows: string; shrunk: string[] | null }[]>(
+        `WITH moved AS (
+           DELETE FROM usage_rollup_deltas
+           WHERE ctid = ANY(ARRAY(SELECT ctid FROM usage_rollup_deltas LIMIT $1))
+           RETURNING *
+         ), hourly AS (
+           ${HOURLY}
+         ), ${FOLDS.map((f) => `${f.name} AS (\n         ${foldInto(f.cuboid, f.unit)}\n       )`).join(', ')}
+         SELECT (SELECT count(*) FROM moved) AS deltas,
+           ${FOLDS.map((f) => `(SELECT count(*) FROM ${f.name})`).join(' + ')} AS rows,
+           (SELECT array_agg(DISTINCT api_id) FROM moved WHERE calls < 0) AS shrunk`,
+        [limit],
+      );
+      return { deltas: Number(row.deltas), rows: Number(row.rows), shrunk: row.shrunk ?? [] };
+    });
   }
 
   /**
