@@ -19,6 +19,15 @@ export const LATENCY_BUCKET_COUNT = LATENCY_BUCKET_BOUNDS_MS.length + 1;
 
 export type LatencyHistogram = number[];
 
+/**
+ * SQL summing the `latency_histogram` of the rows grouped, bucket by bucket (`bigint[]`): one plain
+ * `sum` per bucket, several times cheaper per row than an array aggregate.
+ */
+export const HISTOGRAM_SUM_SQL = `ARRAY[${Array.from(
+  { length: LATENCY_BUCKET_COUNT },
+  (_, i) => `coalesce(sum(latency_histogram[${i + 1}]), 0)`,
+).join(', ')}]::bigint[]`;
+
 export function emptyHistogram(): LatencyHistogram {
   return new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
 }

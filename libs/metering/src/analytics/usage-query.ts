@@ -1,4 +1,4 @@
-import { LATENCY_BUCKET_COUNT } from '../latency-histogram';
+import { HISTOGRAM_SUM_SQL } from '../latency-histogram';
 import { ROLLUP_KEY_COLUMNS, cuboidFor, foldedTable } from '../rollups/rollup-cuboids';
 import { NO_ID } from '../usage-aggregation';
 
@@ -189,17 +189,14 @@ export const USAGE_MEASURE_COLUMNS = [
 ] as const;
 
 /**
- * The measures every analytics read sums. Histograms add element-wise as one `sum` per bucket
- * (a plain aggregate, several times cheaper per row than the `metering_histogram_sum` aggregate);
- * null when no row matched.
+ * The measures every analytics read sums. Histograms add element-wise (`HISTOGRAM_SUM_SQL`: a
+ * plain `sum` per bucket, several times cheaper per row than the `metering_histogram_sum`
+ * aggregate); null when no row matched.
  */
 export const USAGE_MEASURES_SQL = `sum(calls)::bigint AS calls, sum(errors)::bigint AS errors,
   sum(bytes_in)::bigint AS bytes_in, sum(bytes_out)::bigint AS bytes_out,
   sum(billable_units)::bigint AS billable_units, sum(overage_units)::bigint AS overage_units,
-  CASE WHEN count(*) = 0 THEN NULL ELSE ARRAY[${Array.from(
-    { length: LATENCY_BUCKET_COUNT },
-    (_, i) => `coalesce(sum(latency_histogram[${i + 1}]), 0)`,
-  ).join(', ')}]::bigint[] END AS histogram`;
+  CASE WHEN count(*) = 0 THEN NULL ELSE ${HISTOGRAM_SUM_SQL} END AS histogram`;
 
 export interface MeasureRow {
   calls: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LATENCY_BUCKET_COUNT } from '../latency-histogram';
+import { HISTOGRAM_SUM_SQL, LATENCY_BUCKET_COUNT } from '../latency-histogram';
 import {
   FOLDED_CUBOIDS,
   ROLLUP_KEY_COLUMNS,
@@ -18,11 +18,8 @@ const BUCKETS = Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => i + 1);
 /** Every column the folded tables group by: the minute rollups' key and `mode` (the widest cuboid's). */
 const HOURLY_COLUMNS = [...ROLLUP_KEY_COLUMNS, 'mode'];
 
-/** The histograms of the rows grouped, summed bucket by bucket. */
-const HISTOGRAM_SUM = `ARRAY[${BUCKETS.map((i) => `coalesce(sum(latency_histogram[${i}]), 0)`).join(', ')}]::bigint[]`;
-
 /** Sums of the measures and the histograms, in column order. */
-const SUMS = `${ROLLUP_MEASURE_COLUMNS.map((m) => `sum(${m})`).join(', ')}, ${HISTOGRAM_SUM}`;
+const SUMS = `${ROLLUP_MEASURE_COLUMNS.map((m) => `sum(${m})`).join(', ')}, ${HISTOGRAM_SUM_SQL}`;
 
 /**
  * The moved deltas summed per UTC hour and every column a folded table keeps: each folded table
@@ -30,7 +27,7 @@ const SUMS = `${ROLLUP_MEASURE_COLUMNS.map((m) => `sum(${m})`).join(', ')}, ${HI
  * into one row per hour; eight aggregations over all the deltas were most of a fold's time).
  */
 const HOURLY = `SELECT date_trunc('hour', minute, 'UTC') AS hour, ${HOURLY_COLUMNS.join(', ')},
-        ${ROLLUP_MEASURE_COLUMNS.map((m) => `sum(${m}) AS ${m}`).join(', ')}, ${HISTOGRAM_SUM} AS latency_histogram
+        ${ROLLUP_MEASURE_COLUMNS.map((m) => `sum(${m}) AS ${m}`).join(', ')}, ${HISTOGRAM_SUM_SQL} AS latency_histogram
       FROM moved
       GROUP BY ${HOURLY_COLUMNS.map((_, i) => i + 2).join(', ')}, 1`;
 
