@@ -234,7 +234,7 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(2);
 
     // the period ends at Stripe: the renewal bills the next base in advance and the overage in arrears (2 × 2.5 = 5)
-    const renewal = stripe.renewSubscription(stripeSub);
+    const renewal = stripe.renewSubscription(stripeSub)!;
     await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
     const both = await invoicesOf(subscriptionId);
     expect(both).toHaveLength(2);
@@ -416,6 +416,42 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     ]);
   }, 60_000);
 
+  it('a consumer cancellation at period end sets Stripe to end with the period: no renewal is charged', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-cancel-at-end');
+    const res = await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: true }).expect(200);
+    expect(res.body).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+    expect(stripe.subscription(stripeSub)).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    expect(stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`).map((r) => r.body)).toEqual([{ cancel_at_period_end: 'true' }]);
+    const invoices = stripe.invoicesOf(stripeSub).length;
+    // Portico's period ends first: reconciliation leaves Stripe to end its subscription with its own period
+    await db.query(`UPDATE subscriptions SET status = 'canceled', canceled_at = now(), cancel_at_period_end = false WHERE id = $1`, [subscriptionId]);
+    const run = await worker.get(ReconciliationService).run();
+    expect(run.drifts.filter((d) => d.objectId === subscriptionId)).toEqual([]);
+    expect(stripe.subscription(stripeSub)).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    // Stripe's period ends: the subscription ends with it, no renewal invoice
+    expect(stripe.renewSubscription(stripeSub)).toBeNull();
+    expect(stripe.subscription(stripeSub).status).toBe('canceled');
+    expect(stripe.invoicesOf(stripeSub)).toHaveLength(invoices);
+  }, 60_000);
+
+  it('reconciliation sets a Stripe subscription to end with its period when the push of a cancellation at period end failed', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-reconcile-at-end');
+    stripe.failNext('POST', `/v1/subscriptions/${stripeSub}`, 400, { type: 'invalid_request_error', message: 'Fake refusal of the update.' });
+    // best effort: the cancellation stands in Portico though Stripe refused it
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: true }).expect(200);
+    expect(stripe.subscription(stripeSub).cancel_at_period_end).toBe(false);
+    const run = await worker.get(ReconciliationService).run();
+    expect(run.drifts).toContainEqual(
+      expect.objectContaining({ objectId: subscriptionId, field: 'cancel_at_period_end', localValue: 'true', stripeValue: 'false' }),
+    );
+    expect(run.repaired).toBeGreaterThanOrEqual(1);
+    expect(stripe.subscription(stripeSub)).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    // the next run finds them equal and resolves the drift
+    await worker.get(ReconciliationService).run();
+    const open = await send(api.app, admin, 'get', '/v1/admin/billing/drifts').expect(200);
+    expect((open.body as { objectId: string }[]).some((d) => d.objectId === subscriptionId)).toBe(false);
+  }, 60_000);
+
   it('a dispute: created → recorded and notified; lost → the split reversed like a refund, once, whatever is replayed', async () => {
     const { subscriptionId, stripeSub } = await paidSubscription('stripe-dispute-lost');
     const [first] = stripe.invoicesOf(stripeSub);
@@ -552,7 +588,7 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-dunning');
     await deliverAndApply(stripe.invoiceEvent('invoice.paid', stripe.invoicesOf(stripeSub)[0].id));
     stripe.declinePayments(customer);
-    const renewal = stripe.renewSubscription(stripeSub);
+    const renewal = stripe.renewSubscription(stripeSub)!;
     expect(renewal.status).toBe('open');
     const failedAt = Date.now();
     await deliverAndApply(stripe.invoiceEvent('invoice.payment_failed', renewal.id));

@@ -624,10 +624,15 @@ export class FakeStripe {
   /**
    * The subscription's period ends: a renewal invoice bills the next period's base in advance and
    * the ended period's metered usage in arrears, and is charged (paid, or open with a failed
-   * attempt when the card is declined).
+   * attempt when the card is declined). A subscription set to `cancel_at_period_end` is canceled
+   * instead, with no invoice (null), as Stripe does.
    */
-  renewSubscription(subscriptionId: string): FakeInvoice {
+  renewSubscription(subscriptionId: string): FakeInvoice | null {
     const sub = this.subscription(subscriptionId);
+    if (sub.cancel_at_period_end) {
+      this.cancelSubscription(subscriptionId);
+      return null;
+    }
     const [base] = sub.items.data;
     const start = base.current_period_end;
     const end = start + 30 * 86_400;

@@ -209,6 +209,7 @@ export class SubscriptionsService implements OnModuleInit {
               providerId: row.providerId,
               apiId: row.apiId,
               planId: row.planId,
+              cancelAtPeriodEnd: row.cancelAtPeriodEnd,
             }
           : null;
       },
@@ -345,7 +346,9 @@ export class SubscriptionsService implements OnModuleInit {
         : [];
     if (closes.length === 0) {
       const written = await this.write(row, next);
+      // paid through Stripe: Stripe ends its subscription too, now or with its period (best effort; reconciliation repairs)
       if (written.status === 'canceled') await this.stripeChanges.cancelNow(row.id);
+      else if (written.cancelAtPeriodEnd) await this.stripeChanges.cancelAtPeriodEnd(row.id);
       return toSubscriptionView(written);
     }
     const written = await this.inTransaction(async (tx) => {

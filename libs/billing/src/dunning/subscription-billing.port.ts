@@ -23,6 +23,8 @@ export interface BilledSubscription {
   providerId: string;
   apiId: string;
   planId: string;
+  /** The consumer canceled at period end: the subscription ends when its current period does. */
+  cancelAtPeriodEnd: boolean;
 }
 
 /**

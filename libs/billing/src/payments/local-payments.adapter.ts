@@ -92,6 +92,10 @@ export class LocalPaymentsAdapter extends PaymentsPort {
     return Promise.resolve();
   }
 
+  cancelSubscriptionAtPeriodEnd(_providerSubscriptionId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
   retrieveInvoice(_id: string): Promise<ProviderInvoice> {
     return Promise.reject(new Error('PAYMENTS=local has no provider invoices (check collectsSubscriptions first)'));
   }

@@ -315,6 +315,12 @@ export abstract class PaymentsPort {
   /** Ends the provider's subscription now (dunning gave up); an already-canceled one is fine. */
   abstract cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void>;
 
+  /**
+   * Schedules the provider's subscription to end when its period ends, without a renewal charge (a
+   * consumer canceled at period end in Portico). Setting it again is harmless.
+   */
+  abstract cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<void>;
+
   abstract retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice>;
 
   abstract retrieveCharge(chargeId: string): Promise<ProviderCharge>;

@@ -411,6 +411,19 @@ export class StripePaymentsAdapter extends PaymentsPort {
     }
   }
 
+  /**
+   * No idempotency key of ours: setting the flag is idempotent by itself, and a key would make
+   * Stripe replay an earlier answer for 24 h when a consumer cancels again after a plan change
+   * withdrew the first cancellation (the SDK's own key covers its network retries).
+   */
+  async cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<void> {
+    try {
+      await this.stripe.subscriptions.update(providerSubscriptionId, { cancel_at_period_end: true });
+    } catch (error) {
+      throw this.failure(error, `cancel the subscription ${providerSubscriptionId} at its period end`);
+    }
+  }
+
   async retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice> {
     let invoice: Stripe.Invoice;
     try {

@@ -2,7 +2,7 @@ import { Clock } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { SubscriptionBilling } from '../dunning/subscription-billing.port';
 import { PaymentsPort } from '../payments/payments.port';
-import type { DriftEntity } from './stripe-billing.entities';
+import { STRIPE_ENDED_STATUSES, type DriftEntity } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
 
 export interface DriftView {
@@ -19,7 +19,11 @@ export interface ReconciliationRun {
   subscriptions: number;
   invoices: number;
   drifts: DriftView[];
-  /** Stripe subscriptions still charging for a subscription Portico ended: canceled at Stripe. */
+  /**
+   * Stripe subscriptions that would charge for what a consumer left: still running for a
+   * subscription Portico ended (canceled at Stripe), or set to renew one canceled at period end
+   * (set to end with its period).
+   */
   repaired: number;
   failed: number;
 }
@@ -44,9 +48,10 @@ function view(drift: Pick<DriftEntity, 'objectType' | 'objectId' | 'stripeId' | 
  * Reconciliation (job `billing.reconcile-stripe`, hourly; README "Reconciliation"): compares
  * Portico's state with Stripe's objects — every linked subscription's status, and every open (and
  * recent) Stripe-collected invoice's status and total — and records each difference in
- * `billing_drifts` (resolved when a later run finds them equal). One difference is repaired, not
+ * `billing_drifts` (resolved when a later run finds them equal). Two differences are repaired, not
  * just reported: a Stripe subscription still running for a subscription Portico ended (a consumer
- * canceled in Portico) is canceled at Stripe, so nobody is charged for what they left.
+ * canceled in Portico) is canceled at Stripe, and one that would renew a subscription the consumer
+ * canceled at period end is set to end with its period, so nobody is charged for what they left.
  */
 @Injectable()
 export class ReconciliationService {
@@ -74,23 +79,29 @@ export class ReconciliationService {
             this.subscriptions.registered.describe(link.subscriptionId),
           ]);
           const localStatus = local?.status ?? 'missing';
+          const localEnded = localStatus === 'canceled' || localStatus === 'expired';
+          const remoteRunning = !STRIPE_ENDED_STATUSES.has(remote.status);
+          // Portico's period ended first (Stripe's is anchored at the Checkout payment, a little later): Stripe ends
+          // the subscription with its own period, without a renewal, and collects what that period still owes
+          const endingAtStripe = localEnded && remoteRunning && remote.cancelAtPeriodEnd;
           const drifted: string[] = [];
-          if (!(AGREEING[remote.status] ?? [remote.status]).includes(localStatus)) {
-            if ((localStatus === 'canceled' || localStatus === 'expired') && !['canceled', 'incomplete_expired'].includes(remote.status)) {
+          const drift = async (field: string, localValue: string, stripeValue: string): Promise<void> => {
+            const found = { objectType: 'subscription', objectId: link.subscriptionId, stripeId: link.stripeSubscriptionId, field, localValue, stripeValue };
+            await this.repo.recordDrift(found, now);
+            run.drifts.push(view(found, now));
+            drifted.push(field);
+          };
+          if (!(AGREEING[remote.status] ?? [remote.status]).includes(localStatus) && !endingAtStripe) {
+            if (localEnded && remoteRunning) {
               await this.payments.cancelSubscription(link.stripeSubscriptionId, link.subscriptionId);
               run.repaired += 1;
             }
-            const drift = {
-              objectType: 'subscription',
-              objectId: link.subscriptionId,
-              stripeId: link.stripeSubscriptionId,
-              field: 'status',
-              localValue: localStatus,
-              stripeValue: remote.status,
-            };
-            await this.repo.recordDrift(drift, now);
-            run.drifts.push(view(drift, now));
-            drifted.push('status');
+            await drift('status', localStatus, remote.status);
+          } else if (local?.cancelAtPeriodEnd && remoteRunning && !remote.cancelAtPeriodEnd) {
+            // canceled at period end in Portico, and the push to Stripe failed: set it, so no renewal is charged
+            await this.payments.cancelSubscriptionAtPeriodEnd(link.stripeSubscriptionId);
+            run.repaired += 1;
+            await drift('cancel_at_period_end', 'true', 'false');
           }
           await this.repo.resolveDrifts('subscription', link.subscriptionId, drifted, now);
         } catch (error) {

@@ -1,5 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
+/** Stripe subscription statuses after which it charges nothing more (nothing to change there). */
+export const STRIPE_ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
+
 /**
  * A Portico subscription collected by a Stripe subscription (PAYMENTS=stripe): written when its
  * Checkout completes, refreshed from Stripe's object on every `customer.subscription.*` and

@@ -2,10 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { canonicalDecimal } from '../money/money';
 import { PaymentsPort } from '../payments/payments.port';
+import { STRIPE_ENDED_STATUSES } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
-
-/** Stripe statuses after which the Stripe subscription is over (nothing to change there). */
-const ENDED = new Set(['canceled', 'incomplete_expired']);
 
 /** A plan change libs/subscriptions is writing, with the new plan's terms (as Checkout gets them). */
 export interface StripePlanChangeInput {
@@ -49,7 +47,7 @@ export class StripeSubscriptionChanges {
   ): Promise<'updated' | 'unchanged' | 'not_collected'> {
     if (!this.payments.collectsSubscriptions) return 'not_collected';
     const link = await this.repo.linkBySubscriptionId(change.subscriptionId, manager);
-    if (!link || ENDED.has(link.stripeStatus)) return 'not_collected';
+    if (!link || STRIPE_ENDED_STATUSES.has(link.stripeStatus)) return 'not_collected';
     const changeNumber = await this.repo.countPlanChanges(manager, change.subscriptionId);
     const overage =
       change.overageUnitPriceMinor !== null && Number(change.overageUnitPriceMinor) > 0
@@ -88,17 +86,43 @@ export class StripeSubscriptionChanges {
    * once (no renewal is charged). Best effort: a failure is logged and the hourly reconciliation
    * (which cancels a Stripe subscription Portico ended) repairs it.
    */
-  async cancelNow(subscriptionId: string): Promise<'canceled' | 'not_collected' | 'failed'> {
+  cancelNow(subscriptionId: string): Promise<'pushed' | 'not_collected' | 'failed'> {
+    return this.pushBestEffort(
+      subscriptionId,
+      (stripeSubscriptionId) => this.payments.cancelSubscription(stripeSubscriptionId, subscriptionId),
+      'the Stripe subscription could not be canceled now; reconciliation cancels it on its next run',
+    );
+  }
+
+  /**
+   * After a consumer's cancellation at period end committed: the Stripe subscription is set to end
+   * with its period (`cancel_at_period_end`), so Stripe charges no renewal however its period end
+   * falls against Portico's. Best effort: a failure is logged and the hourly reconciliation sets it.
+   */
+  cancelAtPeriodEnd(subscriptionId: string): Promise<'pushed' | 'not_collected' | 'failed'> {
+    return this.pushBestEffort(
+      subscriptionId,
+      (stripeSubscriptionId) => this.payments.cancelSubscriptionAtPeriodEnd(stripeSubscriptionId),
+      'the Stripe subscription could not be set to cancel at period end; reconciliation sets it on its next run',
+    );
+  }
+
+  /** `push` to the subscription's running Stripe subscription, if any; a failure is logged as `failed`. */
+  private async pushBestEffort(
+    subscriptionId: string,
+    push: (stripeSubscriptionId: string) => Promise<void>,
+    failed: string,
+  ): Promise<'pushed' | 'not_collected' | 'failed'> {
     if (!this.payments.collectsSubscriptions) return 'not_collected';
     const link = await this.repo.linkBySubscriptionId(subscriptionId);
-    if (!link || ENDED.has(link.stripeStatus)) return 'not_collected';
+    if (!link || STRIPE_ENDED_STATUSES.has(link.stripeStatus)) return 'not_collected';
     try {
-      await this.payments.cancelSubscription(link.stripeSubscriptionId, subscriptionId);
-      return 'canceled';
+      await push(link.stripeSubscriptionId);
+      return 'pushed';
     } catch (error) {
       this.logger.error(
         { err: error, subscriptionId, stripeSubscriptionId: link.stripeSubscriptionId },
-        'the Stripe subscription could not be canceled now; reconciliation cancels it on its next run',
+        failed,
       );
       return 'failed';
     }

@@ -14,14 +14,11 @@ import { PaymentsPort, type ProviderInvoice } from '../payments/payments.port';
 import type { RatedLine } from '../rating/rating';
 import { BillingAdmins } from '../notify/billing-admins.port';
 import { RefundsService } from '../refunds/refunds.service';
+import { STRIPE_ENDED_STATUSES } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
 
 /** What applying a Stripe object came to (the inbox's outcome). */
 export type SyncOutcome = 'applied' | 'unchanged' | 'ignored' | 'unknown_subscription' | 'unknown_invoice';
-
-/** Stripe statuses after which the subscription is over. */
-const ENDED = new Set(['canceled', 'incomplete_expired']);
-
 
 /**
  * PAYMENTS=stripe: Stripe's objects mirrored into Portico (README "Stripe payments"). Every
@@ -87,7 +84,7 @@ export class StripeSyncService {
       currentPeriodStart: remote.currentPeriodStart,
       currentPeriodEnd: remote.currentPeriodEnd,
     });
-    if (ENDED.has(remote.status)) {
+    if (STRIPE_ENDED_STATUSES.has(remote.status)) {
       const outcome = await this.subscriptions.registered.endForNonPayment(link.subscriptionId, tx);
       return outcome === 'applied' ? 'applied' : 'unchanged';
     }
