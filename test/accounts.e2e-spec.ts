@@ -301,3 +301,50 @@ describe('sign-up throttle per address (own api instance and Redis prefix)', () 
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('client address behind a load balancer (API_TRUSTED_PROXIES)', () => {
+  const signUpFrom = (api: IsolatedApi, forwardedFor: string) =>
+    request(api.app.getHttpServer())
+      .post('/v1/auth/signup')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ email: uniqueEmail('proxied'), password: PASSWORD });
+
+  it('counts sign-ups per client address from X-Forwarded-For of a trusted proxy, its rightmost untrusted entry', async () => {
+    const api = await startIsolatedApi('proxied', {
+      AUTH_SIGNUPS_PER_IP_PER_HOUR: '2',
+      API_TRUSTED_PROXIES: '127.0.0.1, ::1',
+    });
+    try {
+      await signUpFrom(api, '203.0.113.7').expect(201);
+      await signUpFrom(api, '203.0.113.7').expect(201);
+      const limited = await signUpFrom(api, '203.0.113.7').expect(429);
+      expect(limited.body.detail).toMatch(/^Too many sign-ups from your address/);
+      // another client behind the same balancer has its own limit
+      await signUpFrom(api, '203.0.113.8').expect(201);
+      // what the client wrote itself (left of the balancer's entry) is not believed
+      await signUpFrom(api, '203.0.113.8, 203.0.113.7').expect(429);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy: every sign-up counts for the peer', async () => {
+    const api = await startIsolatedApi('unproxied', {
+      AUTH_SIGNUPS_PER_IP_PER_HOUR: '2',
+      API_TRUSTED_PROXIES: '192.0.2.10',
+    });
+    try {
+      await signUpFrom(api, '203.0.113.21').expect(201);
+      await signUpFrom(api, '203.0.113.22').expect(201);
+      await signUpFrom(api, '203.0.113.23').expect(429);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses to start with a setting that is not IPs or CIDRs, naming it', async () => {
+    await expect(
+      startIsolatedApi('bad-proxies', { API_TRUSTED_PROXIES: '10.0.0.0/8, load-balancer' }),
+    ).rejects.toThrow(/API_TRUSTED_PROXIES must list IPs or CIDRs.*load-balancer/);
+  });
+});

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { preflightEnv } from '@app/common';
+import { preflightEnv, TrustedProxies } from '@app/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -14,7 +14,7 @@ export const API_BODY_LIMIT = '1mb';
 
 /** Builds the api application (used by main.ts, the standalone process and the tests). */
 export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<NestExpressApplication> {
-  preflightEnv(ApiEnv, rawEnv);
+  const env = preflightEnv(ApiEnv, rawEnv);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(rawEnv), {
     bufferLogs: true,
     rawBody: true,
@@ -22,6 +22,9 @@ export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<Ne
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // req.ip: the first address from the right of X-Forwarded-For that is not a trusted proxy (none: the peer)
+  const proxies = TrustedProxies.parse(env.API_TRUSTED_PROXIES);
+  app.set('trust proxy', (address: string) => proxies.has(address));
   // POST /v1/apis/:id/versions takes OpenAPI documents (JSON or YAML) larger than the 1 MB default
   useOpenApiUploadParsers(app);
   app.useBodyParser('json', { limit: API_BODY_LIMIT });

@@ -50,4 +50,5 @@ export * from './net/upstream-policy.module';
 export * from './net/upstream-url';
 export * from './net/upstream-url-policy.service';
 export * from './net/guarded-lookup';
+export * from './net/trusted-proxies';
 export * from './batching/group-commit';

@@ -12,7 +12,7 @@ import { util as undiciUtil } from 'undici';
  *    `X-Forwarded-For/-Proto/-Host`, `Forwarded` and `X-Real-IP` (never trusted); a header with
  *    the provider credential's name, whatever its case;
  *  - set: `Host` = the upstream's host[:port]; `X-Forwarded-For` = the socket's peer address only
- *    (or, from a trusted proxy, the consumer's address and the proxies: pipeline/client-origin.ts);
+ *    (or, from a trusted proxy, the consumer's address and the proxies: libs/common net/trusted-proxies.ts);
  *    `X-Forwarded-Proto` = the scheme the consumer used to reach the gateway (the listener's, or
  *    the operator's load balancer's as the pipeline decides); `X-Forwarded-Host` = the Host the
  *    consumer sent to the gateway (when it is a valid host[:port]);
@@ -65,7 +65,7 @@ export interface UpstreamCredential {
 }
 
 export interface ForwardContext {
-  /** `X-Forwarded-For` to send: the consumer's address and the trusted proxies it came through (pipeline/client-origin.ts). */
+  /** `X-Forwarded-For` to send: the consumer's address and the trusted proxies it came through (libs/common net/trusted-proxies.ts). */
   forwardedFor: string | undefined;
   /** How the consumer reached the gateway. */
   proto: 'http' | 'https';

@@ -1,8 +1,7 @@
-import { AppError } from '@app/common';
+import { AppError, plainAddress } from '@app/common';
 import type { ResolvedApiKey } from '@app/identity';
 import { BlockList, isIP } from 'node:net';
 import type { DirectorySubscription } from '../resolution/gateway-directory';
-import { plainAddress } from './client-origin';
 
 /**
  * Step 3 of the call path (DESIGN §3): what the key may do (scopes, IP allowlist, browser origins)

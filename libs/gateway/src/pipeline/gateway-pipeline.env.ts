@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min, ValidateBy } from 'class-validator';
-import { invalidProxyEntries } from './client-origin';
+import { IsTrustedProxyList } from '@app/common';
+import { IsInt, Max, Min } from 'class-validator';
 
 /** Operator settings of the gateway's call pipeline (libs/gateway README, "Pipeline"). */
 export class GatewayPipelineEnv {
@@ -41,13 +41,6 @@ export class GatewayPipelineEnv {
    * allowlists, the upstream's X-Forwarded-For); from anyone else those headers are dropped.
    * Empty: the TCP peer is the consumer.
    */
-  @ValidateBy({
-    name: 'isProxyList',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && invalidProxyEntries(value).length === 0,
-      defaultMessage: (args) =>
-        `GATEWAY_TRUSTED_PROXIES must list IPs or CIDRs, comma separated (e.g. 10.0.0.0/8,192.0.2.10); not: ${invalidProxyEntries(String(args?.value ?? '')).join(', ')}`,
-    },
-  })
+  @IsTrustedProxyList()
   GATEWAY_TRUSTED_PROXIES = '';
 }

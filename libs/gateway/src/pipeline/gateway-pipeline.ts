@@ -1,4 +1,4 @@
-import { AppError, timeOrderedUuid, type UsageEvent } from '@app/common';
+import { AppError, timeOrderedUuid, type UsageEvent, TrustedProxies } from '@app/common';
 import { IdentityEnv, KeyResolver, type KeyRejectionCode, type ResolvedApiKey } from '@app/identity';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,7 +24,6 @@ import {
 import { resolveUpstreamPath, splitGatewayTarget } from '../routing/path';
 import { UsageBuffer } from '../usage/usage-buffer';
 import { authorizeKey, authorizeSubscription } from './authorize';
-import { TrustedProxies } from './client-origin';
 import { GatewayPipelineEnv } from './gateway-pipeline.env';
 import { limitRequestFor, type TestCallLimits } from './limit-request';
 import { spendCapRejection } from './spend-cap';

@@ -1,4 +1,4 @@
-import { invalidProxyEntries, plainAddress, TrustedProxies } from './client-origin';
+import { invalidProxyEntries, plainAddress, TrustedProxies } from './trusted-proxies';
 
 describe('client origin (GATEWAY_TRUSTED_PROXIES)', () => {
   const none = TrustedProxies.parse('');

@@ -1,3 +1,4 @@
+import { ValidateBy } from 'class-validator';
 import { BlockList, isIP } from 'node:net';
 
 /** Who called, as the gateway may believe it (issue 4: X-Forwarded-For from the socket, never the client's). */
@@ -17,10 +18,10 @@ export function plainAddress(address: string | undefined): string | undefined {
 }
 
 /**
- * `GATEWAY_TRUSTED_PROXIES`: the load balancers in front of the gateway (IPs or CIDRs). Only a
- * connection from one of them may tell the gateway who the consumer is (`X-Forwarded-For`,
- * `X-Forwarded-Proto`); from anyone else those headers are dropped, as before. Empty (the default):
- * the socket's peer is the consumer.
+ * `GATEWAY_TRUSTED_PROXIES` / `API_TRUSTED_PROXIES`: the load balancers in front of the gateway or
+ * the api (IPs or CIDRs). Only a connection from one of them may tell who the client is
+ * (`X-Forwarded-For`, `X-Forwarded-Proto`); from anyone else those headers are dropped. Empty (the
+ * default): the socket's peer is the client.
  */
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -107,5 +108,17 @@ export function invalidProxyEntries(setting: string): string[] {
     if (family === 0 || extra !== undefined) return true;
     if (prefix === undefined) return false;
     return !/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 6 ? 128 : 32);
+  });
+}
+
+/** Validates an env setting of trusted proxies: IPs or CIDRs, comma or space separated (empty: none). */
+export function IsTrustedProxyList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isTrustedProxyList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && invalidProxyEntries(value).length === 0,
+      defaultMessage: (args) =>
+        `${args?.property} must list IPs or CIDRs, comma separated (e.g. 10.0.0.0/8,192.0.2.10); not: ${invalidProxyEntries(String(args?.value ?? '')).join(', ')}`,
+    },
   });
 }
