@@ -22,6 +22,7 @@ import { UsageRequestLogLighterIndexes1795878000000 } from './1795878000000-usag
 import { UsageRollupHistogramsUnpacked1795878600000 } from './1795878600000-usage-rollup-histograms-unpacked';
 import { UsageRequestIdCollateC1795879200000 } from './1795879200000-usage-request-id-collate-c';
 import { UsageRequestIdUuid1795879800000 } from './1795879800000-usage-request-id-uuid';
+import { BillingDisputeShareReversals1795880400000 } from './1795880400000-billing-dispute-share-reversals';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -51,4 +52,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageRollupHistogramsUnpacked1795878600000,
   UsageRequestIdCollateC1795879200000,
   UsageRequestIdUuid1795879800000,
+  BillingDisputeShareReversals1795880400000,
 ];

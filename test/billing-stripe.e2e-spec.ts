@@ -1,4 +1,4 @@
-import { BillingFaults, DunningService, ReconciliationService, RefundsService, StripeSubscriptionChanges, UsageReporter } from '@app/billing';
+import { BillingFaults, DisputeShareReversals, DunningService, ReconciliationService, RefundsService, StripeSubscriptionChanges, UsageReporter } from '@app/billing';
 import { JobQueue, type UsageEvent } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -316,6 +316,15 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
   const planChangesOf = async (subscriptionId: string) =>
     (await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM billing_plan_changes WHERE subscription_id = $1', [subscriptionId]))[0].n;
   /** Σ ledger entries per account of the test provider (the hold, the split and its reversals all carry it). */
+  const shareReversalOf = async (stripeDisputeId: string) => {
+    const [row] = await db.query<{ share: string | null; reference: string | null; attempts: number; error: string | null }[]>(
+      `SELECT share_reversal_minor::text AS share, share_reversal_reference AS reference, share_reversal_attempts AS attempts,
+              share_reversal_error AS error
+       FROM billing_disputes WHERE stripe_dispute_id = $1`,
+      [stripeDisputeId],
+    );
+    return row;
+  };
   const providerLedger = async () => {
     const rows = await db.query<{ account: string; total: string }[]>(
       'SELECT account, SUM(amount_minor)::text AS total FROM ledger_entries WHERE provider_id = $1 GROUP BY account',
@@ -495,6 +504,47 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', provider_payable: '800', payment_clearing: '-1000' });
     expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
     expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
+    expect(await unbalanced()).toBe(0);
+
+    // the minute job takes the provider's 800 back from the charge's transfer, once
+    const reversals = worker.get(DisputeShareReversals);
+    await reversals.reversePending();
+    await reversals.reversePending();
+    const transfer = stripe.transfer(charge.transfer!);
+    expect(transfer.reversals.data.map((r) => [r.amount, r.metadata.stripeDisputeId])).toEqual([[800, disputeId]]);
+    expect(stripe.requestsTo('POST', `/v1/transfers/${transfer.id}/reversals`).map((r) => r.idempotencyKey)).toEqual([
+      `portico:dispute-share:${disputeId}`,
+    ]);
+    expect(await shareReversalOf(disputeId)).toMatchObject({ share: '800', reference: transfer.reversals.data[0].id, attempts: 0, error: null });
+    // the provider owes nothing any more; the platform is out of its fee only (Stripe's dispute fee is not mirrored)
+    expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', payment_clearing: '-200' });
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it("a lost dispute's share reversal Stripe refuses is recorded and retried after a backoff", async () => {
+    const { subscriptionId, stripeSub } = await paidSubscription('stripe-dispute-share-refused');
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', stripe.invoicesOf(stripeSub)[0].id));
+    const [invoice] = await invoicesOf(subscriptionId);
+    const charge = [...stripe.objects.charges.values()].find((c) => c.payment_intent === invoice.payment_reference)!;
+    const created = stripe.disputeCreatedEvent(charge.id, 500);
+    const disputeId = created.data.object.id as string;
+    await deliverAndApply(created);
+    await deliverAndApply(stripe.disputeClosedEvent(created, 'lost'));
+    const path = `/v1/transfers/${charge.transfer}/reversals`;
+    stripe.failNext('POST', path, 400, { type: 'invalid_request_error', message: 'Insufficient funds in the connected account.' });
+
+    const reversals = worker.get(DisputeShareReversals);
+    const now = new Date();
+    await reversals.reversePending(now);
+    expect(await shareReversalOf(disputeId)).toMatchObject({ share: '400', reference: null, attempts: 1 });
+    expect((await shareReversalOf(disputeId)).error).toMatch(/Insufficient funds/);
+    // not again before 2 minutes (2^1)
+    await reversals.reversePending(new Date(now.getTime() + 60_000));
+    expect(stripe.requestsTo('POST', path)).toHaveLength(1);
+    await reversals.reversePending(new Date(now.getTime() + 3 * 60_000));
+    expect(stripe.requestsTo('POST', path)).toHaveLength(2);
+    expect(await shareReversalOf(disputeId)).toMatchObject({ share: '400', attempts: 1, error: null });
+    expect(stripe.transfer(charge.transfer!).amount_reversed).toBe(400);
     expect(await unbalanced()).toBe(0);
   }, 60_000);
 

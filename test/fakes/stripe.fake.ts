@@ -20,6 +20,8 @@ import Stripe from 'stripe';
  *   POST /v1/checkout/sessions   a Checkout Session (`subscription` mode with inline `price_data`,
  *                                destination charges with an application fee); tests pay it with
  *                                `completeCheckout` / `checkoutSessionCompletedEvent`
+ *   POST /v1/transfers/:id/reversals  a reversal of part of a destination charge's transfer (the
+ *                                charge's `transfer`; refunds with `reverse_transfer` reverse it in proportion)
  *   POST /v1/subscriptions/:id   update a subscription's items (swap a price on an item, add one,
  *                                `deleted` one), `proration_behavior`, `proration_date`,
  *                                `cancel_at_period_end`, metadata; the proration is recorded on the
@@ -256,6 +258,27 @@ export interface FakeRefund {
   refund_application_fee: boolean;
 }
 
+export interface FakeTransferReversal {
+  id: string;
+  object: 'transfer_reversal';
+  amount: number;
+  currency: string;
+  transfer: string;
+  metadata: Record<string, string>;
+}
+
+export interface FakeTransfer {
+  id: string;
+  object: 'transfer';
+  amount: number;
+  /** Reversed so far: by refunds with `reverse_transfer` (in proportion) and by transfer reversals. */
+  amount_reversed: number;
+  currency: string;
+  destination: string;
+  source_transaction: string;
+  reversals: { object: 'list'; data: FakeTransferReversal[] };
+}
+
 export interface FakeCharge {
   id: string;
   object: 'charge';
@@ -266,6 +289,8 @@ export interface FakeCharge {
   refunded: boolean;
   application_fee_amount: number;
   transfer_data: { destination: string } | null;
+  /** The transfer of a destination charge (its amount less the application fee) to the destination. */
+  transfer: string | null;
   /** Only with `expand[]=refunds`, like Stripe. */
   refunds: { object: 'list'; data: FakeRefund[] };
 }
@@ -444,6 +469,7 @@ export class FakeStripe {
     subscriptions: new Map<string, FakeSubscription>(),
     invoices: new Map<string, FakeInvoice>(),
     charges: new Map<string, FakeCharge>(),
+    transfers: new Map<string, FakeTransfer>(),
     meterEvents: new Map<string, FakeMeterEvent>(),
     /** Customers whose card is declined (tests flip it with `declinePayments`). */
     decliningCustomers: new Set<string>(),
@@ -484,6 +510,7 @@ export class FakeStripe {
     this.route('POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (req, [id]) => this.payInvoice(id, req));
     this.route('GET', /^\/v1\/charges\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.chargeBody(id, req) }));
     this.route('POST', /^\/v1\/refunds$/, (req) => this.createRefund(req));
+    this.route('POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (req, [id]) => ({ status: 200, body: this.reverseTransfer(id, req) }));
   }
 
   static async start(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<FakeStripe> {
@@ -599,6 +626,10 @@ export class FakeStripe {
 
   charge(id: string): FakeCharge {
     return this.get(this.objects.charges, id, 'charge');
+  }
+
+  transfer(id: string): FakeTransfer {
+    return this.get(this.objects.transfers, id, 'transfer');
   }
 
   /** Invoices of a subscription, oldest first. */
@@ -1235,9 +1266,24 @@ export class FakeStripe {
         refunded: false,
         application_fee_amount: Math.round((invoice.total * feePercent) / 100),
         transfer_data: sub.transfer_data,
+        transfer: null,
         refunds: { object: 'list', data: [] },
       };
       this.objects.charges.set(charge.id, charge);
+      if (sub.transfer_data && invoice.total > 0) {
+        const transfer: FakeTransfer = {
+          id: randomId('tr', 12),
+          object: 'transfer',
+          amount: charge.amount - charge.application_fee_amount,
+          amount_reversed: 0,
+          currency: charge.currency,
+          destination: sub.transfer_data.destination,
+          source_transaction: charge.id,
+          reversals: { object: 'list', data: [] },
+        };
+        this.objects.transfers.set(transfer.id, transfer);
+        charge.transfer = transfer.id;
+      }
       invoice.status = 'paid';
       invoice.amount_paid = invoice.total;
       invoice.amount_remaining = 0;
@@ -1356,6 +1402,25 @@ export class FakeStripe {
     };
   };
 
+  private reverseTransfer(id: string, req: FakeStripeRequest): FakeTransferReversal {
+    const transfer = this.get(this.objects.transfers, id, 'transfer', 'id');
+    const left = transfer.amount - transfer.amount_reversed;
+    const amount = asInteger(req.body.amount, 'amount') ?? left;
+    if (amount <= 0 || amount > left)
+      throw invalid('amount', `Transfer reversal amount (${amount}) is greater than the amount left on the transfer (${left})`, 'amount_too_large');
+    const reversal: FakeTransferReversal = {
+      id: randomId('trr', 12),
+      object: 'transfer_reversal',
+      amount,
+      currency: transfer.currency,
+      transfer: transfer.id,
+      metadata: asMetadata(req.body.metadata, 'metadata'),
+    };
+    transfer.amount_reversed += amount;
+    transfer.reversals.data.push(reversal);
+    return structuredClone(reversal);
+  }
+
   private refundCharge(charge: FakeCharge, amount: number, metadata: Record<string, string>, reverseTransfer: boolean, refundFee: boolean): FakeRefund {
     if (amount <= 0 || amount > charge.amount - charge.amount_refunded)
       throw invalid('amount', `Refund amount (${amount}) is greater than unrefunded amount on charge (${charge.amount - charge.amount_refunded})`, 'amount_too_large');
@@ -1375,6 +1440,9 @@ export class FakeStripe {
     };
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
+    const transfer = reverseTransfer && charge.transfer ? this.transfer(charge.transfer) : null;
+    // Stripe reverses the transfer in proportion to the refunded amount
+    if (transfer) transfer.amount_reversed = Math.min(transfer.amount, transfer.amount_reversed + Math.round((amount * transfer.amount) / charge.amount));
     charge.refunds.data.push(refund);
     return structuredClone(refund);
   }

@@ -42,6 +42,7 @@ import {
 } from './stripe/stripe-billing.entities';
 import { StripeBillingRepository } from './stripe/stripe-billing.repository';
 import { BillingAdmins } from './notify/billing-admins.port';
+import { DisputeShareReversals } from './stripe/dispute-share-reversals.service';
 import { StripeSubscriptionChanges } from './stripe/stripe-subscription-changes.service';
 import { StripeSyncService } from './stripe/stripe-sync.service';
 import { UsageReporter } from './stripe/usage-reporter.service';
@@ -94,6 +95,7 @@ export const BILLING_ENTITIES = [
     BillingAdmins,
     UsageReporter,
     ReconciliationService,
+    DisputeShareReversals,
   ],
   exports: [
     PaymentsPort,
@@ -115,6 +117,7 @@ export const BILLING_ENTITIES = [
     RefundsService,
     UsageReporter,
     ReconciliationService,
+    DisputeShareReversals,
     StripeSubscriptionChanges,
     BillingAdmins,
   ],

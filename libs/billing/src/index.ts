@@ -83,6 +83,7 @@ export { BillingFaults, type BillingFaultPoint } from './faults/billing-faults';
 export { RefundsService, type RefundInput, type RefundView } from './refunds/refunds.service';
 export { UsageReporter, usageIdentifier, USAGE_REPORT_LAG_MS, type UsageReportRun } from './stripe/usage-reporter.service';
 export { ReconciliationService, type DriftView, type ReconciliationRun } from './stripe/reconciliation.service';
+export { DisputeShareReversals, type ShareReversalRun } from './stripe/dispute-share-reversals.service';
 export { durationMs, retryScheduleMs } from './billing.env';
 export { OVERAGE_METER_EVENT, PLAN_CHANGE_PRORATION_BEHAVIOR, stripeIdempotencyKey } from './payments/stripe-payments.adapter';
 export { StripeSubscriptionChanges, type StripePlanChangeInput } from './stripe/stripe-subscription-changes.service';

@@ -1,5 +1,6 @@
 import {
   BillingEnv,
+  DisputeShareReversals,
   DunningService,
   ReconciliationService,
   RefundsService,
@@ -13,6 +14,7 @@ import {
   type ApplyOutcome,
   type PayoutSchedule,
   type RateOutcome,
+  type ShareReversalRun,
 } from '@app/billing';
 import { Clock, JOB_QUEUES, JobHandler, JobQueue, type JobPayloads } from '@app/common';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
@@ -21,7 +23,12 @@ import { UnrecoverableError } from 'bullmq';
 export const RATE_PENDING_PERIODS_JOB = 'billing.rate-pending-periods' as const;
 export const RUN_PAYOUTS_JOB = 'billing.run-payouts' as const;
 /** Every-minute jobs of the Stripe and dunning work (each a no-op when there is nothing to do). */
-export const MINUTE_JOBS = ['billing.report-usage', 'billing.retry-payments', 'billing.complete-refunds'] as const;
+export const MINUTE_JOBS = [
+  'billing.report-usage',
+  'billing.retry-payments',
+  'billing.complete-refunds',
+  'billing.reverse-dispute-shares',
+] as const;
 export const RECONCILE_JOB = 'billing.reconcile-stripe' as const;
 /** How often closed periods left unrated (a lost enqueue) are re-enqueued. */
 export const RATE_PENDING_PERIODS_EVERY_MS = 60_000;
@@ -48,6 +55,7 @@ export class BillingProcessor {
     private readonly dunning: DunningService,
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
+    private readonly disputeShares: DisputeShareReversals,
   ) {}
 
   /** Closed usage windows → Stripe meter events (one per subscription and window; replay-safe). */
@@ -66,6 +74,12 @@ export class BillingProcessor {
   @JobHandler('billing.complete-refunds')
   async completeRefunds(_payload: JobPayloads['billing.complete-refunds']): Promise<{ completed: number }> {
     return { completed: await this.refunds.completePending(this.clock.now()) };
+  }
+
+  /** Lost disputes' provider shares taken back from the transfers (retried with backoff when Stripe refuses). */
+  @JobHandler('billing.reverse-dispute-shares')
+  async reverseDisputeShares(_payload: JobPayloads['billing.reverse-dispute-shares']): Promise<ShareReversalRun> {
+    return this.disputeShares.reversePending(this.clock.now());
   }
 
   @JobHandler(RECONCILE_JOB)

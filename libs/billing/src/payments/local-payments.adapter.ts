@@ -14,6 +14,7 @@ import {
   type ProviderSubscription,
   type ProviderTransfer,
   type RefundRequest,
+  type TransferReversalRequest,
   type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
@@ -102,6 +103,10 @@ export class LocalPaymentsAdapter extends PaymentsPort {
 
   retrieveCharge(_id: string): Promise<ProviderCharge> {
     return Promise.reject(new Error('PAYMENTS=local has no provider charges (check collectsSubscriptions first)'));
+  }
+
+  reverseTransfer(_request: TransferReversalRequest): Promise<{ reference: string }> {
+    return Promise.reject(new Error('PAYMENTS=local pays providers out separately: there is no transfer to reverse'));
   }
 
   /** The operator collects by their own means: a retry records the invoice as paid, like the first collection. */

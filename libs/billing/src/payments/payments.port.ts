@@ -168,6 +168,17 @@ export interface ProviderCharge {
   amountMinor: bigint;
   amountRefundedMinor: bigint;
   refunds: ProviderRefundInfo[];
+  /** The transfer of a destination charge to the provider's account (stripe); null otherwise. */
+  transferId: string | null;
+}
+
+/** Takes part of a destination charge's transfer back from the provider's account (idempotent per key). */
+export interface TransferReversalRequest {
+  /** Portico's idempotency key of this reversal. */
+  key: string;
+  transferId: string;
+  amountMinor: bigint;
+  metadata: Record<string, string>;
 }
 
 /** A refund of part or all of a payment (business key: Portico's refund id). */
@@ -324,6 +335,9 @@ export abstract class PaymentsPort {
   abstract retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice>;
 
   abstract retrieveCharge(chargeId: string): Promise<ProviderCharge>;
+
+  /** Reverses part of a transfer to a provider (a lost dispute's share); answers the reversal's id. */
+  abstract reverseTransfer(request: TransferReversalRequest): Promise<{ reference: string }>;
 
   /** Tries to collect an unpaid invoice again (idempotent per invoice and retry number). */
   abstract retryInvoicePayment(request: PaymentRetryRequest): Promise<'paid' | 'failed'>;

@@ -19,6 +19,7 @@ import {
   type ProviderSubscription,
   type ProviderTransfer,
   type RefundRequest,
+  type TransferReversalRequest,
   type UsageReportRequest,
   type ProviderTransferRequest,
   type SubscriptionCheckoutRequest,
@@ -488,7 +489,21 @@ export class StripePaymentsAdapter extends PaymentsPort {
         status: r.status ?? 'pending',
         porticoRefundId: r.metadata?.porticoRefundId ?? null,
       })),
+      transferId: idOf(charge.transfer),
     };
+  }
+
+  async reverseTransfer(request: TransferReversalRequest): Promise<{ reference: string }> {
+    try {
+      const reversal = await this.stripe.transfers.createReversal(
+        request.transferId,
+        { amount: Number(request.amountMinor), metadata: request.metadata },
+        { idempotencyKey: request.key },
+      );
+      return { reference: reversal.id };
+    } catch (error) {
+      throw this.failure(error, `reverse ${request.amountMinor} of the transfer ${request.transferId}`);
+    }
   }
 
   async retryInvoicePayment(request: PaymentRetryRequest): Promise<'paid' | 'failed'> {

@@ -150,6 +150,9 @@ export class RefundEntity {
 @Entity({ name: 'billing_disputes' })
 @Index('uq_billing_disputes__stripe_dispute_id', ['stripeDisputeId'], { unique: true })
 @Index('ix_billing_disputes__invoice_id', ['invoiceId'])
+@Index('ix_billing_disputes__share_reversal_pending', ['shareReversalAttemptedAt'], {
+  where: '"share_reversal_minor" IS NOT NULL AND "share_reversed_at" IS NULL',
+})
 export class DisputeEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -182,6 +185,31 @@ export class DisputeEntity {
   /** The credit note a lost dispute issued (the split reversed like a refund). */
   @Column({ type: 'uuid', nullable: true })
   creditNoteId!: string | null;
+
+  /** The disputed charge (null for disputes recorded before it was kept). */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripeChargeId!: string | null;
+
+  /** A lost dispute on a destination charge: the provider's share′ to take back from its transfer (minor units). */
+  @Column({ type: 'bigint', nullable: true })
+  shareReversalMinor!: string | null;
+
+  /** Stripe's transfer reversal id, once the share came back. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  shareReversalReference!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  shareReversedAt!: Date | null;
+
+  @Column({ type: 'int', default: 0 })
+  shareReversalAttempts!: number;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  shareReversalAttemptedAt!: Date | null;
+
+  /** Why the last attempt failed (Stripe's message), shown to admins; null once reversed. */
+  @Column({ type: 'text', nullable: true })
+  shareReversalError!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -220,12 +220,12 @@ export class StripeBillingRepository {
 
   async insertDispute(
     manager: EntityManager,
-    row: Omit<DisputeEntity, 'id' | 'createdAt' | 'outcome' | 'closedAt' | 'creditNoteId'>,
+    row: Pick<DisputeEntity, 'stripeDisputeId' | 'invoiceId' | 'amountMinor' | 'currency' | 'status' | 'reason' | 'stripeChargeId'>,
   ): Promise<string | null> {
     const inserted = await manager.query<{ id: string }[]>(
-      `INSERT INTO billing_disputes (stripe_dispute_id, invoice_id, amount_minor, currency, status, reason)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stripe_dispute_id) DO NOTHING RETURNING id`,
-      [row.stripeDisputeId, row.invoiceId, row.amountMinor, row.currency, row.status, row.reason],
+      `INSERT INTO billing_disputes (stripe_dispute_id, invoice_id, amount_minor, currency, status, reason, stripe_charge_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stripe_dispute_id) DO NOTHING RETURNING id`,
+      [row.stripeDisputeId, row.invoiceId, row.amountMinor, row.currency, row.status, row.reason, row.stripeChargeId],
     );
     return inserted[0]?.id ?? null;
   }
@@ -243,11 +243,48 @@ export class StripeBillingRepository {
   async closeDispute(
     manager: EntityManager,
     id: string,
-    outcome: { status: string; outcome: string; closedAt: Date; creditNoteId: string | null },
+    outcome: Pick<DisputeEntity, 'status' | 'outcome' | 'closedAt' | 'creditNoteId' | 'stripeChargeId' | 'shareReversalMinor'>,
   ): Promise<void> {
+    await manager.getRepository(DisputeEntity).update({ id }, outcome);
+  }
+
+  /**
+   * Lost disputes whose provider share is still to be reversed, and due: never tried, or last tried
+   * 2^attempts minutes ago or more (a day at most), oldest first.
+   */
+  disputeSharesToReverse(now: Date, limit: number): Promise<DisputeEntity[]> {
+    return this.dataSource
+      .getRepository(DisputeEntity)
+      .createQueryBuilder('d')
+      .where('d.share_reversal_minor IS NOT NULL AND d.share_reversed_at IS NULL')
+      .andWhere(
+        `(d.share_reversal_attempted_at IS NULL
+          OR d.share_reversal_attempted_at <= :now::timestamptz - make_interval(mins => least(power(2, d.share_reversal_attempts), 1440)::int))`,
+        { now },
+      )
+      .orderBy('d.share_reversal_attempted_at', 'ASC', 'NULLS FIRST')
+      .addOrderBy('d.created_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  lockDisputeById(manager: EntityManager, id: string): Promise<DisputeEntity | null> {
+    return manager.getRepository(DisputeEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id }).getOne();
+  }
+
+  async recordShareReversed(manager: EntityManager, id: string, reference: string, at: Date): Promise<void> {
     await manager.getRepository(DisputeEntity).update(
       { id },
-      { status: outcome.status, outcome: outcome.outcome, closedAt: outcome.closedAt, creditNoteId: outcome.creditNoteId },
+      { shareReversalReference: reference, shareReversedAt: at, shareReversalAttemptedAt: at, shareReversalError: null },
+    );
+  }
+
+  async recordShareReversalFailed(id: string, error: string, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE billing_disputes
+          SET share_reversal_attempts = share_reversal_attempts + 1, share_reversal_attempted_at = $2, share_reversal_error = $3
+        WHERE id = $1 AND share_reversed_at IS NULL`,
+      [id, at, error.slice(0, 2000)],
     );
   }
 

@@ -265,9 +265,14 @@ export class StripeSyncService {
     const amount = BigInt(row.amountMinor);
     const currency = row.currency.trim();
     let creditNoteId: string | null = null;
+    let shareReversalMinor: bigint | null = null;
     if (facts.status === 'lost') {
-      if (invoice) creditNoteId = (await this.refunds.reverseLostDispute(tx.manager, invoice, facts.id, amount))?.id ?? null;
-      else this.logger.warn({ disputeId: facts.id }, 'lost dispute on a charge of no Portico invoice: the hold stays in disputes');
+      const note = invoice ? await this.refunds.reverseLostDispute(tx.manager, invoice, facts.id, amount) : null;
+      if (!invoice) this.logger.warn({ disputeId: facts.id }, 'lost dispute on a charge of no Portico invoice: the hold stays in disputes');
+      creditNoteId = note?.id ?? null;
+      // a destination charge: the provider's share′ comes back from its transfer (DisputeShareReversals, minute job)
+      const share = note ? -BigInt(note.providerShareAmountMinor) : 0n;
+      if (share > 0n && !this.payments.paysOutSeparately) shareReversalMinor = share;
     } else {
       await this.ledger.post(tx.manager, {
         kind: 'dispute',
@@ -280,7 +285,14 @@ export class StripeSyncService {
         ],
       });
     }
-    await this.repo.closeDispute(tx.manager, row.id, { status: facts.status, outcome: facts.status, closedAt: this.clock.now(), creditNoteId });
+    await this.repo.closeDispute(tx.manager, row.id, {
+      status: facts.status,
+      outcome: facts.status,
+      closedAt: this.clock.now(),
+      creditNoteId,
+      stripeChargeId: row.stripeChargeId ?? facts.chargeId,
+      shareReversalMinor: shareReversalMinor?.toString() ?? null,
+    });
     await this.notifyDispute(tx, facts, invoice, facts.status === 'lost' ? 'lost' : 'won', creditNoteId);
     this.logger.warn({ disputeId: facts.id, invoiceId: invoice?.id, outcome: facts.status }, 'dispute closed');
     return 'applied';
@@ -298,6 +310,7 @@ export class StripeSyncService {
       currency: facts.currency,
       status: facts.status,
       reason: facts.reason,
+      stripeChargeId: facts.chargeId,
     });
     if (!inserted) return { inserted: false };
     await this.ledger.post(tx.manager, {
@@ -371,6 +384,7 @@ interface DisputeFacts {
   reason: string | null;
   /** The PaymentIntent (else the charge) our invoice was paid with. */
   paymentReference: string | null;
+  chargeId: string | null;
 }
 
 /** The fields of a Stripe dispute object billing uses, or null when it is not one. */
@@ -387,5 +401,6 @@ function disputeFacts(dispute: Record<string, unknown>): DisputeFacts | null {
     reason: typeof dispute.reason === 'string' ? dispute.reason : null,
     paymentReference:
       typeof dispute.payment_intent === 'string' ? dispute.payment_intent : typeof dispute.charge === 'string' ? dispute.charge : null,
+    chargeId: typeof dispute.charge === 'string' ? dispute.charge : null,
   };
 }

@@ -58,6 +58,8 @@ export interface JobPayloads {
   'billing.retry-payments': Record<string, never>;
   /** Completes refunds left pending by a crash between the payment provider's answer and the commit (libs/billing); every minute. */
   'billing.complete-refunds': Record<string, never>;
+  /** PAYMENTS=stripe: takes the provider's share of lost disputes back from its transfer (libs/billing DisputeShareReversals); every minute. */
+  'billing.reverse-dispute-shares': Record<string, never>;
   /** PAYMENTS=stripe: compares subscriptions and invoices with Stripe's objects and records drift (libs/billing); hourly. */
   'billing.reconcile-stripe': Record<string, never>;
   /** Calls buffered by one gateway process (≤ 500 events or ~50 ms) as columns (`UsageCalls`); job id = `usage-<batchId>`. */
@@ -93,6 +95,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'billing.report-usage': QueueName.Billing,
   'billing.retry-payments': QueueName.Billing,
   'billing.complete-refunds': QueueName.Billing,
+  'billing.reverse-dispute-shares': QueueName.Billing,
   'billing.reconcile-stripe': QueueName.Billing,
   'metering.apply-usage-batch': QueueName.Metering,
   'metering.prune-usage': QueueName.Metering,
