@@ -23,6 +23,7 @@ import { UsageRollupHistogramsUnpacked1795878600000 } from './1795878600000-usag
 import { UsageRequestIdCollateC1795879200000 } from './1795879200000-usage-request-id-collate-c';
 import { UsageRequestIdUuid1795879800000 } from './1795879800000-usage-request-id-uuid';
 import { BillingDisputeShareReversals1795880400000 } from './1795880400000-billing-dispute-share-reversals';
+import { BillingLateUsageReports1795881000000 } from './1795881000000-billing-late-usage-reports';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -53,4 +54,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageRequestIdCollateC1795879200000,
   UsageRequestIdUuid1795879800000,
   BillingDisputeShareReversals1795880400000,
+  BillingLateUsageReports1795881000000,
 ];

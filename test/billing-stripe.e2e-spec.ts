@@ -86,6 +86,50 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     ))[0].n;
 
   /** Subscribes a new consumer through Checkout and pays it; the webhook activates it. */
+  /**
+   * `calls` calls of the consumer at `at`, the last `overage` of them over the soft quota, applied by
+   * the worker from one usage batch; resolves once the rollups hold them.
+   */
+  async function applyUsage(consumer: SignedUp, subscriptionId: string, at: Date, calls: number, overage: number): Promise<void> {
+    const before = await overageOf(subscriptionId);
+    const events: UsageEvent[] = Array.from({ length: calls }, (_, i) => ({
+      requestId: randomUUID(),
+      at: at.toISOString(),
+      keyId: randomUUID(),
+      keyPrefix: 'mp_live_…abcd',
+      applicationId: randomUUID(),
+      consumerAccountId: consumer.accountId,
+      apiId,
+      subscriptionId,
+      planId,
+      endpointId: null,
+      method: 'GET',
+      status: 200,
+      latencyMs: 5,
+      bytesIn: 0,
+      bytesOut: 10,
+      mode: 'live',
+      billableUnits: 1,
+      overageUnits: i >= calls - overage ? 1 : 0,
+      generated: false,
+      errorCode: null,
+    }));
+    const batchId = randomUUID();
+    await api.app.get(JobQueue).enqueue('metering.apply-usage-batch', { batchId, events }, { jobId: `usage-${batchId}` });
+    await until(
+      () => overageOf(subscriptionId),
+      (o) => o === before + overage,
+    );
+  }
+
+  async function overageOf(subscriptionId: string): Promise<number> {
+    const [row] = await db.query<{ o: string }[]>(
+      'SELECT COALESCE(SUM(overage_units), 0)::text AS o FROM usage_minute_rollups WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    return Number(row.o);
+  }
+
   async function paidSubscription(tag: string): Promise<{ consumer: SignedUp; subscriptionId: string; stripeSub: string; customer: string }> {
     const consumer = await signUp(api.app, tag);
     const res = await send(api.app, consumer, 'post', '/v1/subscriptions', { planId }).expect(201);
@@ -177,38 +221,7 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
 
     // usage: 5 calls, 2 over the soft quota, applied by the worker from a usage batch
     const at = new Date();
-    const events: UsageEvent[] = Array.from({ length: 5 }, (_, i) => ({
-      requestId: randomUUID(),
-      at: at.toISOString(),
-      keyId: randomUUID(),
-      keyPrefix: 'mp_live_…abcd',
-      applicationId: randomUUID(),
-      consumerAccountId: consumer.accountId,
-      apiId,
-      subscriptionId,
-      planId,
-      endpointId: null,
-      method: 'GET',
-      status: 200,
-      latencyMs: 5,
-      bytesIn: 0,
-      bytesOut: 10,
-      mode: 'live',
-      billableUnits: 1,
-      overageUnits: i >= 3 ? 1 : 0,
-      generated: false,
-      errorCode: null,
-    }));
-    const batchId = randomUUID();
-    await api.app.get(JobQueue).enqueue('metering.apply-usage-batch', { batchId, events }, { jobId: `usage-${batchId}` });
-    await until(
-      async () =>
-        (await db.query<{ o: string }[]>(
-          'SELECT COALESCE(SUM(overage_units), 0)::text AS o FROM usage_minute_rollups WHERE subscription_id = $1',
-          [subscriptionId],
-        ))[0].o,
-      (o) => o === '2',
-    );
+    await applyUsage(consumer, subscriptionId, at, 5, 2);
 
     // the reporter sends one meter event for the window, with a deterministic identifier; a rerun sends nothing new
     const reporter = worker.get(UsageReporter);
@@ -414,6 +427,39 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
       [`portico:plan-change:${subscriptionId}:1:${proPlanId}`, false],
       [`portico:plan-change:${subscriptionId}:1:${proPlanId}`, false],
     ]);
+  }, 60_000);
+
+  it('usage that lands in a window after it was reported goes to Stripe as a revision of the window, once', async () => {
+    const { consumer, subscriptionId, customer } = await paidSubscription('stripe-late-usage');
+    const at = new Date();
+    const windowEnd = new Date((Math.floor(at.getTime() / 3600_000) + 1) * 3600_000); // STRIPE_USAGE_WINDOW_MINUTES = 60
+    const minutesAfterEnd = (minutes: number) => new Date(windowEnd.getTime() + minutes * 60_000);
+    const reporter = worker.get(UsageReporter);
+    await applyUsage(consumer, subscriptionId, at, 3, 2);
+    await reporter.reportDue(minutesAfterEnd(3));
+    // a worker catching up on a backlog applies more calls of that window after its report
+    await applyUsage(consumer, subscriptionId, at, 4, 3);
+    await reporter.reportDue(minutesAfterEnd(10)); // not re-checked before USAGE_RECHECK_LAG (30 min)
+    await reporter.reportDue(minutesAfterEnd(31));
+    await reporter.reportDue(minutesAfterEnd(45));
+    const reports = await db.query<{ revision: number; units: string; identifier: string; reported: boolean }[]>(
+      `SELECT revision, units::text, identifier, reported_at IS NOT NULL AS reported
+       FROM billing_usage_reports WHERE subscription_id = $1 ORDER BY revision`,
+      [subscriptionId],
+    );
+    expect(reports.map((r) => [r.revision, r.units, r.reported])).toEqual([
+      [0, '2', true],
+      [1, '3', true],
+    ]);
+    // the first window starts when the subscription was paid for, not on the hour
+    expect(reports[0].identifier.startsWith(`${subscriptionId}:`)).toBe(true);
+    expect(reports[1].identifier).toBe(`${reports[0].identifier}:1`);
+    const sent = stripe.requestsTo('POST', '/v1/billing/meter_events').filter((r) => (r.body.identifier as string).startsWith(`${subscriptionId}:`));
+    expect(sent.map((r) => [r.body.identifier, (r.body.payload as { value: string }).value])).toEqual([
+      [reports[0].identifier, '2'],
+      [reports[1].identifier, '3'],
+    ]);
+    expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(5);
   }, 60_000);
 
   it('a consumer cancellation now cancels the Stripe subscription at once', async () => {

@@ -36,6 +36,10 @@ export class StripeSubscriptionLinkEntity {
   @Column({ type: 'timestamptz' })
   usageReportedUntil!: Date;
 
+  /** Every window before this instant was checked again for usage that landed after its report (the late-usage cursor). */
+  @Column({ type: 'timestamptz' })
+  usageRecheckedUntil!: Date;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
@@ -52,20 +56,24 @@ export class StripeSubscriptionLinkEntity {
 @Index('uq_billing_usage_reports__identifier', ['identifier'], { unique: true })
 @Index('ix_billing_usage_reports__unreported', ['createdAt'], { where: 'reported_at IS NULL' })
 export class UsageReportEntity {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_billing_usage_reports' })
   subscriptionId!: string;
 
-  @PrimaryColumn({ type: 'timestamptz' })
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'pk_billing_usage_reports' })
   windowStart!: Date;
+
+  /** 0: the window's report; 1, 2, …: units that landed in the window after it was reported (`UsageReporter`). */
+  @PrimaryColumn({ type: 'int', default: 0, primaryKeyConstraintName: 'pk_billing_usage_reports' })
+  revision!: number;
 
   @Column({ type: 'timestamptz' })
   windowEnd!: Date;
 
-  /** Overage units of the window, from the metering rollups. */
+  /** Overage units of the window, from the metering rollups (a revision: those found since the revisions before). */
   @Column({ type: 'bigint' })
   units!: string;
 
-  /** `<subscriptionId>:<windowStart ISO>`: the meter event's identifier. */
+  /** `<subscriptionId>:<windowStart ISO>` (`:<revision>` after it for a revision): the meter event's identifier. */
   @Column({ type: 'varchar', length: 128 })
   identifier!: string;
 

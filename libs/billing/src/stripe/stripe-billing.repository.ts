@@ -34,8 +34,8 @@ export class StripeBillingRepository {
   ): Promise<void> {
     await manager.query(
       `INSERT INTO billing_stripe_subscriptions (subscription_id, stripe_customer_id, stripe_subscription_id, stripe_status,
-         current_period_start, current_period_end, usage_reported_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         current_period_start, current_period_end, usage_reported_until, usage_rechecked_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
        ON CONFLICT (subscription_id) DO UPDATE SET stripe_status = EXCLUDED.stripe_status,
          current_period_start = EXCLUDED.current_period_start, current_period_end = EXCLUDED.current_period_end,
          updated_at = now()`,
@@ -108,15 +108,35 @@ export class StripeBillingRepository {
       .execute();
   }
 
+  async advanceUsageRecheck(subscriptionId: string, until: Date): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE billing_stripe_subscriptions SET usage_rechecked_until = $2 WHERE subscription_id = $1 AND usage_rechecked_until < $2',
+      [subscriptionId, until],
+    );
+  }
+
   // ---- usage reports ----------------------------------------------------------------------------
 
-  /** Fixes a window's units (a window written before keeps its first units: a rerun replays them). */
-  async insertUsageReport(row: Pick<UsageReportEntity, 'subscriptionId' | 'windowStart' | 'windowEnd' | 'units' | 'identifier'>): Promise<void> {
+  /** Fixes a window's units (a revision written before keeps its first units: a rerun replays them). */
+  async insertUsageReport(
+    row: Pick<UsageReportEntity, 'subscriptionId' | 'windowStart' | 'windowEnd' | 'revision' | 'units' | 'identifier'>,
+  ): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO billing_usage_reports (subscription_id, window_start, window_end, units, identifier)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, window_start) DO NOTHING`,
-      [row.subscriptionId, row.windowStart, row.windowEnd, row.units, row.identifier],
+      `INSERT INTO billing_usage_reports (subscription_id, window_start, window_end, revision, units, identifier)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subscription_id, window_start, revision) DO NOTHING`,
+      [row.subscriptionId, row.windowStart, row.windowEnd, row.revision, row.units, row.identifier],
     );
+  }
+
+  /** Units written so far per window (all revisions) and the next revision, by window start (ms). */
+  async writtenUsage(subscriptionId: string, windowStarts: readonly Date[]): Promise<Map<number, { units: bigint; nextRevision: number }>> {
+    const rows = await this.dataSource.query<{ window_start: Date; units: string; next_revision: number }[]>(
+      `SELECT window_start, sum(units)::text AS units, max(revision) + 1 AS next_revision
+         FROM billing_usage_reports WHERE subscription_id = $1 AND window_start = ANY($2::timestamptz[])
+        GROUP BY window_start`,
+      [subscriptionId, windowStarts],
+    );
+    return new Map(rows.map((r) => [r.window_start.getTime(), { units: BigInt(r.units), nextRevision: r.next_revision }]));
   }
 
   unreportedUsage(limit: number): Promise<UsageReportEntity[]> {
@@ -127,10 +147,10 @@ export class StripeBillingRepository {
     });
   }
 
-  async markUsageReported(subscriptionId: string, windowStart: Date, at: Date): Promise<void> {
+  async markUsageReported(row: Pick<UsageReportEntity, 'subscriptionId' | 'windowStart' | 'revision'>, at: Date): Promise<void> {
     await this.dataSource
       .getRepository(UsageReportEntity)
-      .update({ subscriptionId, windowStart, reportedAt: IsNull() }, { reportedAt: at });
+      .update({ subscriptionId: row.subscriptionId, windowStart: row.windowStart, revision: row.revision, reportedAt: IsNull() }, { reportedAt: at });
   }
 
   // ---- dunning -----------------------------------------------------------------------------------

@@ -8,6 +8,12 @@ import { StripeBillingRepository } from './stripe-billing.repository';
 
 /** Windows ending less than this long ago are left for the next run (late usage batches still land in them). */
 export const USAGE_REPORT_LAG_MS = 2 * 60_000;
+/**
+ * A reported window is checked again once this long after its end, and units that landed since (a
+ * worker catching up on a backlog of usage batches, say) are reported as a revision. Well inside
+ * the hour Stripe waits after a period ends before it finalises the period's invoice.
+ */
+export const USAGE_RECHECK_LAG_MS = 30 * 60_000;
 /** At most this many windows per subscription per run (a long outage catches up over several runs). */
 const MAX_WINDOWS_PER_RUN = 48;
 
@@ -18,9 +24,12 @@ export interface UsageReportRun {
   failed: number;
 }
 
-/** `<subscriptionId>:<windowStart ISO>`: the meter event's identifier and its idempotency key's business key. */
-export function usageIdentifier(subscriptionId: string, windowStart: Date): string {
-  return `${subscriptionId}:${windowStart.toISOString()}`;
+/**
+ * `<subscriptionId>:<windowStart ISO>`, and `:<revision>` after it for units that landed later: the
+ * meter event's identifier and its idempotency key's business key.
+ */
+export function usageIdentifier(subscriptionId: string, windowStart: Date, revision = 0): string {
+  return `${subscriptionId}:${windowStart.toISOString()}${revision === 0 ? '' : `:${revision}`}`;
 }
 
 /**
@@ -28,7 +37,9 @@ export function usageIdentifier(subscriptionId: string, windowStart: Date): stri
  * minute), aggregated per subscription and window of STRIPE_USAGE_WINDOW_MINUTES from the metering
  * rollups — one meter event per window with units, never one per call. Each window's units are
  * written to `billing_usage_reports` before the Stripe call, so a rerun after a crash sends the
- * same request (same idempotency key, same identifier): Stripe counts it once.
+ * same request (same idempotency key, same identifier): Stripe counts it once. USAGE_RECHECK_LAG
+ * after its end each window is read again (a second cursor) and units that landed after its report
+ * go out as a revision: a further meter event of the difference, written and sent the same way.
  */
 @Injectable()
 export class UsageReporter {
@@ -57,31 +68,21 @@ export class UsageReporter {
       const links = await this.repo.linksToReport(200, afterId);
       for (const link of links) {
         run.subscriptions += 1;
-        const windows: { start: Date; end: Date }[] = [];
-        // windows are aligned to the epoch; the first one starts when the subscription was paid for
-        for (let start = link.usageReportedUntil; windows.length < MAX_WINDOWS_PER_RUN; ) {
-          const end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
-          if (end.getTime() > until.getTime()) break;
-          windows.push({ start, end });
-          start = end;
+        const windows = this.windowsBetween(link.usageReportedUntil, until);
+        if (windows.length > 0) {
+          run.windows += windows.length;
+          await this.writeUnreported(link.subscriptionId, windows);
+          await this.repo.advanceUsageCursor(link.subscriptionId, windows[windows.length - 1].end);
         }
-        if (windows.length === 0) continue;
-        const usage = await this.metering.usageForPeriods(
-          windows.map((w) => ({ subscriptionId: link.subscriptionId, start: w.start, end: w.end })),
+        const reportedUntil = windows.at(-1)?.end ?? link.usageReportedUntil;
+        const recheckUntil = new Date(
+          Math.min(reportedUntil.getTime(), asOf.getTime() - USAGE_RECHECK_LAG_MS),
         );
-        for (const [i, window] of windows.entries()) {
-          run.windows += 1;
-          const units = BigInt(usage[i].overageUnits);
-          if (units <= 0n) continue;
-          await this.repo.insertUsageReport({
-            subscriptionId: link.subscriptionId,
-            windowStart: window.start,
-            windowEnd: window.end,
-            units: units.toString(),
-            identifier: usageIdentifier(link.subscriptionId, window.start),
-          });
+        const rechecks = this.windowsBetween(link.usageRecheckedUntil, recheckUntil);
+        if (rechecks.length > 0) {
+          await this.writeUnreported(link.subscriptionId, rechecks);
+          await this.repo.advanceUsageRecheck(link.subscriptionId, rechecks[rechecks.length - 1].end);
         }
-        await this.repo.advanceUsageCursor(link.subscriptionId, windows[windows.length - 1].end);
       }
       if (links.length < 200) break;
       afterId = links[links.length - 1].subscriptionId;
@@ -90,6 +91,53 @@ export class UsageReporter {
     run.reported = sent.reported;
     run.failed = sent.failed;
     return run;
+  }
+
+  /** The windows (aligned to the epoch; the first starts at `from`) that end by `until`, MAX_WINDOWS_PER_RUN at most. */
+  private windowsBetween(from: Date, until: Date): { start: Date; end: Date }[] {
+    const windows: { start: Date; end: Date }[] = [];
+    for (let start = from; windows.length < MAX_WINDOWS_PER_RUN;) {
+      const end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
+      if (end.getTime() > until.getTime()) break;
+      windows.push({ start, end });
+      start = end;
+    }
+    return windows;
+  }
+
+  /**
+   * Writes what the windows' overage exceeds the units already written for them (the first time: all
+   * of it, revision 0; on the re-check: what landed since, as the next revision).
+   */
+  private async writeUnreported(
+    subscriptionId: string,
+    windows: readonly { start: Date; end: Date }[],
+  ): Promise<void> {
+    const [usage, written] = await Promise.all([
+      this.metering.usageForPeriods(windows.map((w) => ({ subscriptionId, start: w.start, end: w.end }))),
+      this.repo.writtenUsage(
+        subscriptionId,
+        windows.map((w) => w.start),
+      ),
+    ]);
+    for (const [i, window] of windows.entries()) {
+      const before = written.get(window.start.getTime()) ?? { units: 0n, nextRevision: 0 };
+      const units = BigInt(usage[i].overageUnits) - before.units;
+      if (units <= 0n) continue;
+      if (before.nextRevision > 0)
+        this.logger.log(
+          { subscriptionId, windowStart: window.start, units: units.toString() },
+          'usage landed after its window was reported: reported as a revision',
+        );
+      await this.repo.insertUsageReport({
+        subscriptionId,
+        windowStart: window.start,
+        windowEnd: window.end,
+        revision: before.nextRevision,
+        units: units.toString(),
+        identifier: usageIdentifier(subscriptionId, window.start, before.nextRevision),
+      });
+    }
   }
 
   /** Sends every written, unreported window (this run's, and any a crash left behind). */
@@ -109,11 +157,14 @@ export class UsageReporter {
           units: BigInt(row.units),
         });
         this.faults.pass('usage.after-provider-call');
-        await this.repo.markUsageReported(row.subscriptionId, row.windowStart, this.clock.now());
+        await this.repo.markUsageReported(row, this.clock.now());
         reported += 1;
       } catch (error) {
         failed += 1;
-        this.logger.warn({ err: error, identifier: row.identifier }, 'usage window not reported; the next run retries');
+        this.logger.warn(
+          { err: error, identifier: row.identifier },
+          'usage window not reported; the next run retries',
+        );
       }
     }
     return { reported, failed };
