@@ -565,6 +565,16 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     // the provider owes nothing any more; the platform is out of its fee only (Stripe's dispute fee is not mirrored)
     expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', payment_clearing: '-200' });
     expect(await unbalanced()).toBe(0);
+    // the operator sees the dispute, its outcome and the reversal
+    const listed = await send(api.app, admin, 'get', '/v1/admin/billing/disputes').expect(200);
+    expect((listed.body as { stripeDisputeId: string }[]).find((d) => d.stripeDisputeId === disputeId)).toMatchObject({
+      invoiceId: invoice.id,
+      amountMinor: '1000',
+      outcome: 'lost',
+      creditNoteId: closed.credit_note_id,
+      shareReversal: { amountMinor: '800', status: 'reversed', reference: transfer.reversals.data[0].id, lastError: null },
+    });
+    await send(api.app, provider.user, 'get', '/v1/admin/billing/disputes').expect(403);
   }, 60_000);
 
   it("a lost dispute's share reversal Stripe refuses is recorded and retried after a backoff", async () => {
@@ -584,6 +594,11 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     await reversals.reversePending(now);
     expect(await shareReversalOf(disputeId)).toMatchObject({ share: '400', reference: null, attempts: 1 });
     expect((await shareReversalOf(disputeId)).error).toMatch(/Insufficient funds/);
+    const listed = await send(api.app, admin, 'get', '/v1/admin/billing/disputes').expect(200);
+    expect((listed.body as { stripeDisputeId: string }[]).find((d) => d.stripeDisputeId === disputeId)).toMatchObject({
+      outcome: 'lost',
+      shareReversal: { amountMinor: '400', status: 'retrying', attempts: 1, lastError: expect.stringMatching(/Insufficient funds/) },
+    });
     // not again before 2 minutes (2^1)
     await reversals.reversePending(new Date(now.getTime() + 60_000));
     expect(stripe.requestsTo('POST', path)).toHaveLength(1);

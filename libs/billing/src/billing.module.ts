@@ -43,6 +43,7 @@ import {
 import { StripeBillingRepository } from './stripe/stripe-billing.repository';
 import { BillingAdmins } from './notify/billing-admins.port';
 import { DisputeShareReversals } from './stripe/dispute-share-reversals.service';
+import { Disputes } from './stripe/disputes.service';
 import { StripeSubscriptionChanges } from './stripe/stripe-subscription-changes.service';
 import { StripeSyncService } from './stripe/stripe-sync.service';
 import { UsageReporter } from './stripe/usage-reporter.service';
@@ -96,6 +97,7 @@ export const BILLING_ENTITIES = [
     UsageReporter,
     ReconciliationService,
     DisputeShareReversals,
+    Disputes,
   ],
   exports: [
     PaymentsPort,
@@ -118,6 +120,7 @@ export const BILLING_ENTITIES = [
     UsageReporter,
     ReconciliationService,
     DisputeShareReversals,
+    Disputes,
     StripeSubscriptionChanges,
     BillingAdmins,
   ],

@@ -84,6 +84,7 @@ export { RefundsService, type RefundInput, type RefundView } from './refunds/ref
 export { UsageReporter, usageIdentifier, USAGE_REPORT_LAG_MS, type UsageReportRun } from './stripe/usage-reporter.service';
 export { ReconciliationService, type DriftView, type ReconciliationRun } from './stripe/reconciliation.service';
 export { DisputeShareReversals, type ShareReversalRun } from './stripe/dispute-share-reversals.service';
+export { Disputes, type DisputeView, type ShareReversalView } from './stripe/disputes.service';
 export { durationMs, retryScheduleMs } from './billing.env';
 export { OVERAGE_METER_EVENT, PLAN_CHANGE_PRORATION_BEHAVIOR, stripeIdempotencyKey } from './payments/stripe-payments.adapter';
 export { StripeSubscriptionChanges, type StripePlanChangeInput } from './stripe/stripe-subscription-changes.service';

@@ -1,4 +1,4 @@
-import { EarningsService, FeePolicy, InvoicesService, PayoutsService, ReconciliationService, RefundsService } from '@app/billing';
+import { Disputes, EarningsService, FeePolicy, InvoicesService, PayoutsService, ReconciliationService, RefundsService } from '@app/billing';
 import { Idempotent } from '@app/common';
 import type { AuthenticatedSession } from '@app/identity';
 import { SubscriptionsService } from '@app/subscriptions';
@@ -18,6 +18,7 @@ import { UuidParam } from '../http/uuid-param.pipe';
 import { SubscriptionDto } from '../subscriptions/subscriptions.dto';
 import {
   CreditNoteBodyDto,
+  DisputeDto,
   DriftDto,
   InvoiceDto,
   ReconciliationDto,
@@ -44,6 +45,7 @@ export class AdminBillingController {
     private readonly subscriptions: SubscriptionsService,
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
+    private readonly disputeList: Disputes,
   ) {}
 
   @Put('providers/:id/fee')
@@ -149,6 +151,16 @@ export class AdminBillingController {
   @ApiOkResponse({ type: [RefundDto] })
   async listRefunds(@UuidParam('id') id: string): Promise<RefundDto[]> {
     return (await this.refunds.listForInvoice(id)).map((r) => RefundDto.from(r));
+  }
+
+  @Get('billing/disputes')
+  @ApiOperation({
+    summary:
+      "The latest 200 disputes of Stripe charges, newest first, with the outcome and, for a lost one, where taking the provider's share back stands (PAYMENTS=stripe; empty otherwise).",
+  })
+  @ApiOkResponse({ type: [DisputeDto] })
+  async disputes(): Promise<DisputeDto[]> {
+    return (await this.disputeList.recent(200)).map((d) => DisputeDto.from(d));
   }
 
   @Get('billing/drifts')

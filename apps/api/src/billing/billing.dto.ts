@@ -10,6 +10,7 @@ import {
   type ProviderEarnings,
   type ProviderFee,
   type InvoiceStatus,
+  type DisputeView,
   type DriftView,
   type ReconciliationRun,
   type RefundView,
@@ -312,6 +313,44 @@ export class RefundDto {
   }
 }
 
+export class ShareReversalDto {
+  @ApiProperty({ description: "The provider's share of the lost dispute taken back from its transfer (minor units)." })
+  amountMinor!: string;
+  @ApiProperty({ enum: ['pending', 'retrying', 'reversed'], description: 'retrying: Stripe refused (lastError); the worker tries again after 2^attempts minutes, a day at most.' })
+  status!: string;
+  @ApiProperty({ type: String, nullable: true, description: "Stripe's transfer reversal (trr_…)." }) reference!: string | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) reversedAt!: string | null;
+}
+
+export class DisputeDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() stripeDisputeId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The invoice the disputed charge paid.' }) invoiceId!: string | null;
+  @ApiProperty({ description: 'Disputed, minor units (integer string).' }) amountMinor!: string;
+  @ApiProperty() currency!: string;
+  @ApiProperty({ description: "Stripe's status (needs_response, under_review, won, lost, …)." }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['won', 'lost', 'warning_closed'] }) outcome!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'A lost dispute: the credit note reversing fee and share.' })
+  creditNoteId!: string | null;
+  @ApiProperty({ type: ShareReversalDto, nullable: true, description: "A lost dispute on a destination charge: taking the provider's share back." })
+  shareReversal!: ShareReversalDto | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
+
+  static from(dispute: DisputeView): DisputeDto {
+    const share = dispute.shareReversal;
+    return {
+      ...dispute,
+      shareReversal: share && { ...share, reversedAt: iso(share.reversedAt) },
+      createdAt: dispute.createdAt.toISOString(),
+      closedAt: iso(dispute.closedAt),
+    };
+  }
+}
+
 export class DriftDto {
   @ApiProperty({ enum: ['subscription', 'invoice'] }) objectType!: string;
   @ApiProperty({ format: 'uuid' }) objectId!: string;
@@ -329,7 +368,11 @@ export class DriftDto {
 export class ReconciliationDto {
   @ApiProperty() subscriptions!: number;
   @ApiProperty() invoices!: number;
-  @ApiProperty({ description: 'Stripe subscriptions canceled because Portico had ended them.' }) repaired!: number;
+  @ApiProperty({
+    description:
+      'Stripe subscriptions repaired so nobody is charged for what they left: canceled because Portico had ended them, or set to cancel at period end as the consumer chose.',
+  })
+  repaired!: number;
   @ApiProperty() failed!: number;
   @ApiProperty({ type: [DriftDto] }) drifts!: DriftDto[];
 

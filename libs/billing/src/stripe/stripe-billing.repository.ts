@@ -288,6 +288,10 @@ export class StripeBillingRepository {
       .getMany();
   }
 
+  recentDisputes(limit: number): Promise<DisputeEntity[]> {
+    return this.dataSource.getRepository(DisputeEntity).find({ order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+  }
+
   lockDisputeById(manager: EntityManager, id: string): Promise<DisputeEntity | null> {
     return manager.getRepository(DisputeEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id }).getOne();
   }
