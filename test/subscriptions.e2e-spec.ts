@@ -203,6 +203,26 @@ describe('subscriptions (HTTP)', () => {
     await send(app, consumer, 'post', `/v1/subscriptions/${sub.id}/change-plan`, {
       planId: approvalPlanId,
     }).expect(409);
+    // an invoice has one currency: a paid plan in another one is refused, and nothing changes
+    const euroPlan = await fixtures.plan(provider, listing.id, {
+      name: 'Pro EU',
+      priceAmountMinor: 1400,
+      currency: 'EUR',
+    });
+    const otherCurrency = await send(app, consumer, 'post', `/v1/subscriptions/${sub.id}/change-plan`, {
+      planId: euroPlan.id,
+    }).expect(409);
+    expect(otherCurrency.body).toMatchObject({
+      code: 'conflict',
+      detail: expect.stringMatching(
+        /priced in EUR and the subscription's plan in USD.*subscribe to the plan instead/,
+      ),
+      currency: 'EUR',
+      subscriptionCurrency: 'USD',
+    });
+    expect(body(await send(app, consumer, 'get', `/v1/subscriptions/${sub.id}`).expect(200)).planId).toBe(
+      proPlanId,
+    );
 
     const other = await fixtures.listing(provider, { state: 'published' });
     const otherPlan = await fixtures.defaultPlan(provider, other.id);

@@ -365,8 +365,9 @@ export class SubscriptionsService implements OnModuleInit {
   /**
    * Moves the subscription to another plan of the same API. The new plan's limits apply at once;
    * money (proration, a charge for an upgrade) is billing's part. Refused: plans needing approval
-   * (subscribe anew instead) and, with stripe payments, a move from a free to a paid plan (it needs
-   * Checkout, which arrives with billing).
+   * (subscribe anew instead), a plan priced in another currency when either plan costs money (an
+   * invoice has one currency, so the period could not be prorated) and, with stripe payments, a move
+   * from a free to a paid plan (it needs Checkout, which a plan change does not start).
    */
   async changePlan(consumer: Consumer, id: string, planId: string): Promise<SubscriptionView> {
     const found = await this.subscriptions.findForConsumer(consumer.accountId, id);
@@ -386,6 +387,11 @@ export class SubscriptionsService implements OnModuleInit {
         { planId },
       );
     const current = await this.plans.findById(row.planId);
+    if (current && current.currency !== plan.currency && (plan.paid || current.paid))
+      throw conflict(
+        `This plan is priced in ${plan.currency} and the subscription's plan in ${current.currency}; an invoice has one currency, so a plan change stays within it: cancel this subscription and subscribe to the plan instead.`,
+        { planId, currency: plan.currency, subscriptionCurrency: current.currency },
+      );
     if (plan.paid && !(current?.paid ?? false) && this.paymentsMode() === 'stripe')
       throw conflict(
         'Moving from a free to a paid plan needs a first payment through Stripe Checkout, which a plan change does not start: cancel this subscription and subscribe to the paid plan.',
