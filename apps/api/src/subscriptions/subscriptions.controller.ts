@@ -97,7 +97,7 @@ export class SubscriptionsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Move to another plan of the same API. The new plan's limits apply at once; the period anchor stays; proration is billing's. Plans needing approval cannot be switched to (409).",
+      "Move to another plan of the same API. The new plan's limits apply at once; the period anchor stays; proration is billing's. 409: plans needing approval, a plan priced in another currency (when either plan costs money), and with Stripe payments a move from a free to a paid plan (it needs Checkout).",
   })
   @ApiOkResponse({ type: SubscriptionDto })
   async changePlan(
