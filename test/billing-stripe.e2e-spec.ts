@@ -462,13 +462,23 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(5);
   }, 60_000);
 
-  it('a consumer cancellation now cancels the Stripe subscription at once', async () => {
-    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-cancel-now');
+  it('a consumer cancellation now reports the overage up to it, then cancels the Stripe subscription at once with a final invoice', async () => {
+    const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-cancel-now');
+    // 3 calls over the soft quota in the running (unreported) window
+    await applyUsage(consumer, subscriptionId, new Date(), 4, 3);
+    const invoicesBefore = stripe.invoicesOf(stripeSub).length;
     await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: false }).expect(200);
     expect(stripe.subscription(stripeSub).status).toBe('canceled');
-    expect(stripe.requestsTo('DELETE', `/v1/subscriptions/${stripeSub}`).map((r) => r.idempotencyKey)).toEqual([
-      `portico:cancel-subscription:${subscriptionId}`,
+    const cancels = stripe.requestsTo('DELETE', `/v1/subscriptions/${stripeSub}`);
+    expect(cancels.map((r) => [r.idempotencyKey, r.body.invoice_now, r.body.prorate])).toEqual([
+      [`portico:cancel-subscription:${subscriptionId}:final-invoice`, 'true', 'false'],
     ]);
+    // the partial window up to the cancellation went out first, and the final invoice bills it (3 × 2.5 cents, rounded)
+    expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(3);
+    const invoices = stripe.invoicesOf(stripeSub);
+    expect(invoices).toHaveLength(invoicesBefore + 1);
+    expect(invoices.at(-1)!.lines.data.map((l) => [l.quantity, l.amount])).toEqual([[3, 8]]);
+    expect(invoices.at(-1)!.status).toBe('paid');
   }, 60_000);
 
   it('a consumer cancellation at period end sets Stripe to end with the period: no renewal is charged', async () => {

@@ -505,7 +505,10 @@ export class FakeStripe {
       body: this.get(this.objects.subscriptions, id, 'subscription'),
     }));
     this.route('POST', /^\/v1\/subscriptions\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.updateSubscription(id, req) }));
-    this.route('DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (_req, [id]) => ({ status: 200, body: this.cancelSubscription(id) }));
+    this.route('DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (req, [id]) => ({
+      status: 200,
+      body: this.cancelSubscription(id, asString(req.body.invoice_now, 'invoice_now') === 'true'),
+    }));
     this.route('GET', /^\/v1\/invoices\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.invoiceBody(id, req) }));
     this.route('POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (req, [id]) => this.payInvoice(id, req));
     this.route('GET', /^\/v1\/charges\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.chargeBody(id, req) }));
@@ -786,7 +789,8 @@ export class FakeStripe {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body: parseStripeForm(req.method === 'GET' ? url.search.slice(1) : text),
+      // the SDK sends a GET's parameters, and a DELETE's, in the query string
+      body: parseStripeForm(req.method === 'GET' || (req.method === 'DELETE' && text === '') ? url.search.slice(1) : text),
       headers: req.headers,
       idempotencyKey,
       replayed: false,
@@ -1369,9 +1373,20 @@ export class FakeStripe {
     return answer;
   }
 
-  private cancelSubscription(id: string): FakeSubscription {
+  /** Ends the subscription; `invoiceNow`: a final invoice bills the metered usage of the running period (charged like a renewal). */
+  private cancelSubscription(id: string, invoiceNow = false): FakeSubscription {
     const sub = this.subscription(id);
     if (sub.status === 'canceled') throw invalid('subscription', 'This subscription is already canceled.', 'resource_missing');
+    if (invoiceNow) {
+      const lines: FakeInvoiceLine[] = [];
+      for (const item of sub.items.data) {
+        const price = this.get(this.objects.prices, item.price.id, 'price');
+        if (price.recurring?.usage_type !== 'metered') continue;
+        const units = this.meteredUsage(sub.customer, item.current_period_start, now() + 1);
+        if (units > 0) lines.push(this.line(price, units, item.current_period_start, now()));
+      }
+      if (lines.length > 0) this.issueInvoice(sub, lines, 'subscription_update');
+    }
     sub.status = 'canceled';
     sub.canceled_at = now();
     return structuredClone(sub);

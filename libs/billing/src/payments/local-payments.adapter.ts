@@ -89,7 +89,7 @@ export class LocalPaymentsAdapter extends PaymentsPort {
     return Promise.reject(new Error('PAYMENTS=local has no provider subscriptions (check collectsSubscriptions first)'));
   }
 
-  cancelSubscription(_providerSubscriptionId: string, _subscriptionId: string): Promise<void> {
+  cancelSubscription(_providerSubscriptionId: string, _subscriptionId: string, _finalInvoice?: boolean): Promise<void> {
     return Promise.resolve();
   }
 

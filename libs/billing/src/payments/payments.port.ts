@@ -323,8 +323,12 @@ export abstract class PaymentsPort {
    */
   abstract changeSubscriptionPlan(request: SubscriptionPlanChangeRequest): Promise<'updated' | 'unchanged'>;
 
-  /** Ends the provider's subscription now (dunning gave up); an already-canceled one is fine. */
-  abstract cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void>;
+  /**
+   * Ends the provider's subscription now; an already-canceled one is fine. `finalInvoice`: the
+   * provider invoices what the running period still owes (its metered overage) at once — a
+   * consumer's cancellation; dunning gives up without one.
+   */
+  abstract cancelSubscription(providerSubscriptionId: string, subscriptionId: string, finalInvoice?: boolean): Promise<void>;
 
   /**
    * Schedules the provider's subscription to end when its period ends, without a renewal charge (a

@@ -44,7 +44,9 @@ export const stripeIdempotencyKey = {
   usage: (identifier: string): string => `portico:usage:${identifier}`,
   refund: (refundId: string): string => `portico:refund:${refundId}`,
   invoiceRetry: (invoiceId: string, retry: number): string => `portico:invoice-retry:${invoiceId}:${retry}`,
-  cancelSubscription: (subscriptionId: string): string => `portico:cancel-subscription:${subscriptionId}`,
+  /** With a final invoice (a consumer's cancellation) or without (dunning gave up): other parameters, another key. */
+  cancelSubscription: (subscriptionId: string, finalInvoice = false): string =>
+    `portico:cancel-subscription:${subscriptionId}${finalInvoice ? ':final-invoice' : ''}`,
   /** The licensed (base) price of a plan version, for plan changes (Checkout sends it inline). */
   basePrice: (planId: string, currency: string, unitAmountMinor: bigint): string =>
     `portico:base-price:${planId}:${currency.toLowerCase()}:${unitAmountMinor}`,
@@ -308,8 +310,9 @@ export class StripePaymentsAdapter extends PaymentsPort {
           event_name: OVERAGE_METER_EVENT,
           identifier: request.identifier,
           // the window's last second: a window starts on a whole minute (metering's unit), which may
-          // fall seconds before the Stripe period began; its end always lies inside that period
-          timestamp: Math.floor(request.windowEnd.getTime() / 1000) - 1,
+          // fall seconds before the Stripe period began; its end always lies inside that period (the
+          // second holding its last instant, also for the partial window a cancellation ends)
+          timestamp: Math.ceil(request.windowEnd.getTime() / 1000) - 1,
           payload: { stripe_customer_id: request.customerId, value: request.units.toString() },
         },
         { idempotencyKey: stripeIdempotencyKey.usage(request.identifier) },
@@ -397,12 +400,13 @@ export class StripePaymentsAdapter extends PaymentsPort {
     return price.id;
   }
 
-  async cancelSubscription(providerSubscriptionId: string, subscriptionId: string): Promise<void> {
+  async cancelSubscription(providerSubscriptionId: string, subscriptionId: string, finalInvoice = false): Promise<void> {
     try {
       await this.stripe.subscriptions.cancel(
         providerSubscriptionId,
-        { invoice_now: false, prorate: false },
-        { idempotencyKey: stripeIdempotencyKey.cancelSubscription(subscriptionId) },
+        // invoice_now: Stripe invoices the period's un-invoiced metered usage now; no proration of the base paid in advance
+        { invoice_now: finalInvoice, prorate: false },
+        { idempotencyKey: stripeIdempotencyKey.cancelSubscription(subscriptionId, finalInvoice) },
       );
     } catch (error) {
       // already canceled (by Stripe's own dunning, the dashboard or an earlier attempt): the end state we want

@@ -1,9 +1,11 @@
+import { Clock } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { canonicalDecimal } from '../money/money';
 import { PaymentsPort } from '../payments/payments.port';
 import { STRIPE_ENDED_STATUSES } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
+import { UsageReporter } from './usage-reporter.service';
 
 /** A plan change libs/subscriptions is writing, with the new plan's terms (as Checkout gets them). */
 export interface StripePlanChangeInput {
@@ -30,6 +32,8 @@ export class StripeSubscriptionChanges {
   constructor(
     private readonly repo: StripeBillingRepository,
     private readonly payments: PaymentsPort,
+    private readonly usage: UsageReporter,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -82,14 +86,25 @@ export class StripeSubscriptionChanges {
   }
 
   /**
-   * After a consumer's immediate cancellation committed: the Stripe subscription is canceled at
-   * once (no renewal is charged). Best effort: a failure is logged and the hourly reconciliation
-   * (which cancels a Stripe subscription Portico ended) repairs it.
+   * After a consumer's immediate cancellation committed: the overage up to now is reported
+   * (`UsageReporter.reportThrough`), then the Stripe subscription is canceled at once with a final
+   * invoice for it (no renewal is charged; the base paid in advance is not prorated). Best effort: a
+   * failure is logged and the hourly reconciliation (which cancels a Stripe subscription Portico
+   * ended, without a final invoice) repairs it.
    */
   cancelNow(subscriptionId: string): Promise<'pushed' | 'not_collected' | 'failed'> {
     return this.pushBestEffort(
       subscriptionId,
-      (stripeSubscriptionId) => this.payments.cancelSubscription(stripeSubscriptionId, subscriptionId),
+      async (stripeSubscriptionId) => {
+        // the cancellation goes ahead whatever the report does: no renewal must be charged
+        const usage = await this.usage.reportThrough(subscriptionId, this.clock.now()).catch((error: unknown) => {
+          this.logger.warn({ err: error, subscriptionId }, 'usage before the cancellation could not be reported');
+          return { reported: 0, failed: 1 };
+        });
+        if (usage.failed > 0)
+          this.logger.warn({ subscriptionId, failed: usage.failed }, 'usage before the cancellation not all reported: the final invoice may miss some');
+        await this.payments.cancelSubscription(stripeSubscriptionId, subscriptionId, true);
+      },
       'the Stripe subscription could not be canceled now; reconciliation cancels it on its next run',
     );
   }

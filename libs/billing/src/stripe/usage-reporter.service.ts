@@ -93,6 +93,25 @@ export class UsageReporter {
     return run;
   }
 
+  /**
+   * Before a consumer's immediate cancellation (`StripeSubscriptionChanges.cancelNow`): every window
+   * of the subscription up to `until`, the last one ending there, written and sent, so the final
+   * invoice Stripe makes at the cancellation bills the overage up to it (calls still in flight to
+   * the worker, at most a few seconds' worth, are left out). The cursor moves to `until`.
+   */
+  async reportThrough(subscriptionId: string, until: Date): Promise<{ reported: number; failed: number }> {
+    const link = await this.repo.linkBySubscriptionId(subscriptionId);
+    if (!link || !this.payments.collectsSubscriptions) return { reported: 0, failed: 0 };
+    for (let from = link.usageReportedUntil; from.getTime() < until.getTime(); ) {
+      const windows = this.windowsBetween(from, until);
+      if (windows.length === 0) windows.push({ start: from, end: until });
+      await this.writeUnreported(subscriptionId, windows);
+      from = windows[windows.length - 1].end;
+      await this.repo.advanceUsageCursor(subscriptionId, from);
+    }
+    return this.sendPending();
+  }
+
   /** The windows (aligned to the epoch; the first starts at `from`) that end by `until`, MAX_WINDOWS_PER_RUN at most. */
   private windowsBetween(from: Date, until: Date): { start: Date; end: Date }[] {
     const windows: { start: Date; end: Date }[] = [];
