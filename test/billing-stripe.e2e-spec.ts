@@ -499,6 +499,30 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(stripe.invoicesOf(stripeSub)).toHaveLength(invoices);
   }, 60_000);
 
+  it("the overage of a period's last minutes reaches Stripe inside that period, also once Stripe ended a subscription canceled at period end", async () => {
+    const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-last-window');
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: true }).expect(200);
+    const [{ current_period_end: end }] = await db.query<{ current_period_end: Date }[]>(
+      'SELECT current_period_end FROM billing_stripe_subscriptions WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    // 3 calls over the quota in the period's last minutes (Stripe's period is not on the hour)
+    await applyUsage(consumer, subscriptionId, new Date(end.getTime() - 5 * 60_000), 3, 3);
+    // Stripe's period ends: the subscription ends without a renewal, and Portico hears of it
+    expect(stripe.renewSubscription(stripeSub)).toBeNull();
+    await deliverAndApply(stripe.subscriptionEvent('customer.subscription.deleted', stripeSub));
+    // the reporter's runs minutes later (a month of windows, 48 a run) still report the ended subscription up to its end
+    const reporter = worker.get(UsageReporter);
+    for (let run = 0; run < 20; run++) await reporter.reportDue(new Date(end.getTime() + 3 * 60_000));
+    const [last] = await db.query<{ window_end: Date; units: string }[]>(
+      'SELECT window_end, units::text FROM billing_usage_reports WHERE subscription_id = $1 ORDER BY window_start DESC LIMIT 1',
+      [subscriptionId],
+    );
+    expect(last).toEqual({ window_end: end, units: '3' });
+    const endSecond = Math.floor(end.getTime() / 1000);
+    expect(stripe.meteredUsage(customer, endSecond - 3600, endSecond)).toBe(3);
+  }, 60_000);
+
   it('reconciliation sets a Stripe subscription to end with its period when the push of a cancellation at period end failed', async () => {
     const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-reconcile-at-end');
     stripe.failNext('POST', `/v1/subscriptions/${stripeSub}`, 400, { type: 'invalid_request_error', message: 'Fake refusal of the update.' });

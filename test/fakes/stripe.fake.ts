@@ -659,12 +659,13 @@ export class FakeStripe {
    * The subscription's period ends: a renewal invoice bills the next period's base in advance and
    * the ended period's metered usage in arrears, and is charged (paid, or open with a failed
    * attempt when the card is declined). A subscription set to `cancel_at_period_end` is canceled
-   * instead, with no invoice (null), as Stripe does.
+   * instead (null: no renewal), as Stripe does, with a final invoice of the period's metered usage
+   * when there is any.
    */
   renewSubscription(subscriptionId: string): FakeInvoice | null {
     const sub = this.subscription(subscriptionId);
     if (sub.cancel_at_period_end) {
-      this.cancelSubscription(subscriptionId);
+      this.cancelSubscription(subscriptionId, true, sub.items.data[0].current_period_end);
       return null;
     }
     const [base] = sub.items.data;
@@ -1373,8 +1374,11 @@ export class FakeStripe {
     return answer;
   }
 
-  /** Ends the subscription; `invoiceNow`: a final invoice bills the metered usage of the running period (charged like a renewal). */
-  private cancelSubscription(id: string, invoiceNow = false): FakeSubscription {
+  /**
+   * Ends the subscription; `invoiceNow`: a final invoice bills the metered usage of the running
+   * period up to `until` (charged like a renewal).
+   */
+  private cancelSubscription(id: string, invoiceNow = false, until = now()): FakeSubscription {
     const sub = this.subscription(id);
     if (sub.status === 'canceled') throw invalid('subscription', 'This subscription is already canceled.', 'resource_missing');
     if (invoiceNow) {
@@ -1382,8 +1386,8 @@ export class FakeStripe {
       for (const item of sub.items.data) {
         const price = this.get(this.objects.prices, item.price.id, 'price');
         if (price.recurring?.usage_type !== 'metered') continue;
-        const units = this.meteredUsage(sub.customer, item.current_period_start, now() + 1);
-        if (units > 0) lines.push(this.line(price, units, item.current_period_start, now()));
+        const units = this.meteredUsage(sub.customer, item.current_period_start, until + 1);
+        if (units > 0) lines.push(this.line(price, units, item.current_period_start, until));
       }
       if (lines.length > 0) this.issueInvoice(sub, lines, 'subscription_update');
     }

@@ -77,11 +77,20 @@ export class StripeBillingRepository {
   }
 
   /** Links whose usage may still need reporting (not ended at Stripe), a page in id order. */
-  linksToReport(limit: number, afterId: string | null): Promise<StripeSubscriptionLinkEntity[]> {
+  /**
+   * Links whose usage is reported: running ones, and ended ones whose last period ended after
+   * `endedSince` with usage not yet reported (or re-checked) up to its end.
+   */
+  linksToReport(limit: number, afterId: string | null, endedSince: Date): Promise<StripeSubscriptionLinkEntity[]> {
     const query = this.dataSource
       .getRepository(StripeSubscriptionLinkEntity)
       .createQueryBuilder('l')
-      .where(`l.stripe_status NOT IN ('canceled', 'incomplete_expired')`)
+      .where(
+        `(l.stripe_status NOT IN ('canceled', 'incomplete_expired')
+          OR (l.current_period_end > :endedSince
+              AND (l.usage_reported_until < l.current_period_end OR l.usage_rechecked_until < l.current_period_end)))`,
+        { endedSince },
+      )
       .orderBy('l.subscription_id', 'ASC')
       .limit(limit);
     if (afterId) query.andWhere('l.subscription_id > :afterId', { afterId });

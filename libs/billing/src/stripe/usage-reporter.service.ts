@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BillingEnv } from '../billing.env';
 import { BillingFaults } from '../faults/billing-faults';
 import { PaymentsPort } from '../payments/payments.port';
+import { STRIPE_ENDED_STATUSES } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
 
 /** Windows ending less than this long ago are left for the next run (late usage batches still land in them). */
@@ -14,6 +15,8 @@ export const USAGE_REPORT_LAG_MS = 2 * 60_000;
  * the hour Stripe waits after a period ends before it finalises the period's invoice.
  */
 export const USAGE_RECHECK_LAG_MS = 30 * 60_000;
+/** An ended Stripe subscription is still reported this long after its last period ended (Stripe finalises its last invoice an hour after). */
+const ENDED_REPORT_MS = 2 * 3600_000;
 /** At most this many windows per subscription per run (a long outage catches up over several runs). */
 const MAX_WINDOWS_PER_RUN = 48;
 
@@ -65,10 +68,15 @@ export class UsageReporter {
     const until = new Date(asOf.getTime() - USAGE_REPORT_LAG_MS);
     let afterId: string | null = null;
     for (;;) {
-      const links = await this.repo.linksToReport(200, afterId);
+      const links = await this.repo.linksToReport(200, afterId, new Date(asOf.getTime() - ENDED_REPORT_MS));
       for (const link of links) {
         run.subscriptions += 1;
-        const windows = this.windowsBetween(link.usageReportedUntil, until);
+        // Stripe's period boundaries cut the windows, so each bills in its own period; an ended
+        // subscription is reported up to its last period's end (Stripe's final invoice waits an hour for it)
+        const cuts = [link.currentPeriodStart, link.currentPeriodEnd].filter((at): at is Date => at !== null);
+        const ended = STRIPE_ENDED_STATUSES.has(link.stripeStatus) && link.currentPeriodEnd !== null;
+        const last = (at: Date): Date => (ended && link.currentPeriodEnd! < at ? link.currentPeriodEnd! : at);
+        const windows = this.windowsBetween(link.usageReportedUntil, last(until), cuts);
         if (windows.length > 0) {
           run.windows += windows.length;
           await this.writeUnreported(link.subscriptionId, windows);
@@ -78,7 +86,7 @@ export class UsageReporter {
         const recheckUntil = new Date(
           Math.min(reportedUntil.getTime(), asOf.getTime() - USAGE_RECHECK_LAG_MS),
         );
-        const rechecks = this.windowsBetween(link.usageRecheckedUntil, recheckUntil);
+        const rechecks = this.windowsBetween(link.usageRecheckedUntil, last(recheckUntil), cuts);
         if (rechecks.length > 0) {
           await this.writeUnreported(link.subscriptionId, rechecks);
           await this.repo.advanceUsageRecheck(link.subscriptionId, rechecks[rechecks.length - 1].end);
@@ -102,21 +110,33 @@ export class UsageReporter {
   async reportThrough(subscriptionId: string, until: Date): Promise<{ reported: number; failed: number }> {
     const link = await this.repo.linkBySubscriptionId(subscriptionId);
     if (!link || !this.payments.collectsSubscriptions) return { reported: 0, failed: 0 };
+    const cuts = [link.currentPeriodStart, link.currentPeriodEnd].filter((at): at is Date => at !== null);
     for (let from = link.usageReportedUntil; from.getTime() < until.getTime(); ) {
-      const windows = this.windowsBetween(from, until);
+      const windows = this.windowsBetween(from, until, cuts);
       if (windows.length === 0) windows.push({ start: from, end: until });
       await this.writeUnreported(subscriptionId, windows);
       from = windows[windows.length - 1].end;
       await this.repo.advanceUsageCursor(subscriptionId, from);
     }
+    // nothing after the cancellation is billed at Stripe: both cursors skip to the period's end
+    const done = link.currentPeriodEnd && link.currentPeriodEnd > until ? link.currentPeriodEnd : until;
+    await this.repo.advanceUsageCursor(subscriptionId, done);
+    await this.repo.advanceUsageRecheck(subscriptionId, done);
     return this.sendPending();
   }
 
-  /** The windows (aligned to the epoch; the first starts at `from`) that end by `until`, MAX_WINDOWS_PER_RUN at most. */
-  private windowsBetween(from: Date, until: Date): { start: Date; end: Date }[] {
+  /**
+   * The windows (aligned to the epoch, and cut at each of `cuts` — Stripe's period boundaries; the
+   * first starts at `from`) that end by `until`, MAX_WINDOWS_PER_RUN at most. A cut within a
+   * window's first minute is skipped: usage is counted per minute, and a minute belongs to the window
+   * holding its start, so that minute would be timestamped before the cut (the first window starts
+   * on the minute before Stripe's period began).
+   */
+  private windowsBetween(from: Date, until: Date, cuts: readonly Date[]): { start: Date; end: Date }[] {
     const windows: { start: Date; end: Date }[] = [];
-    for (let start = from; windows.length < MAX_WINDOWS_PER_RUN;) {
-      const end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
+    for (let start = from; windows.length < MAX_WINDOWS_PER_RUN; ) {
+      let end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
+      for (const cut of cuts) if (cut.getTime() - start.getTime() >= 60_000 && cut < end) end = cut;
       if (end.getTime() > until.getTime()) break;
       windows.push({ start, end });
       start = end;
