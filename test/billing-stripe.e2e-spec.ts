@@ -586,6 +586,11 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
     expect(await unbalanced()).toBe(0);
 
+    const [lostNote] = (await send(api.app, provider.user, 'get', '/v1/notifications').expect(200)).body.items.filter(
+      (n: { type: string; data: { disputeId: string } }) => n.type === 'billing.dispute_lost' && n.data.disputeId === disputeId,
+    );
+    expect(lostNote.body).toMatch(/The provider's share, 800 USD \(minor units\), is taken back from the charge's transfer/);
+    expect(lostNote.data).toMatchObject({ shareReversalMinor: '800', creditNoteId: closed.credit_note_id });
     // the minute job takes the provider's 800 back from the charge's transfer, once
     const reversals = worker.get(DisputeShareReversals);
     await reversals.reversePending();

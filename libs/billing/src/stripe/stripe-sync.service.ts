@@ -293,7 +293,7 @@ export class StripeSyncService {
       stripeChargeId: row.stripeChargeId ?? facts.chargeId,
       shareReversalMinor: shareReversalMinor?.toString() ?? null,
     });
-    await this.notifyDispute(tx, facts, invoice, facts.status === 'lost' ? 'lost' : 'won', creditNoteId);
+    await this.notifyDispute(tx, facts, invoice, facts.status === 'lost' ? 'lost' : 'won', creditNoteId, shareReversalMinor);
     this.logger.warn({ disputeId: facts.id, invoiceId: invoice?.id, outcome: facts.status }, 'dispute closed');
     return 'applied';
   }
@@ -335,6 +335,7 @@ export class StripeSyncService {
     invoice: { id: string; number: string | null; providerId: string } | null,
     stage: 'opened' | 'won' | 'lost',
     creditNoteId: string | null,
+    shareReversalMinor: bigint | null = null,
   ): Promise<void> {
     const provider = invoice ? await this.providers.findById(invoice.providerId) : null;
     if (!this.admins.registered) this.logger.warn({ disputeId: facts.id }, 'no admin directory registered: admins are not notified of the dispute');
@@ -353,7 +354,11 @@ export class StripeSyncService {
       },
       lost: {
         title: `Dispute lost${on}`,
-        body: `The dispute of ${amount}${on} was lost: the amount went back to the payer. A credit note reverses the platform fee and the provider's share in proportion.`,
+        body:
+          `The dispute of ${amount}${on} was lost: the amount went back to the payer. A credit note reverses the platform fee and the provider's share in proportion.` +
+          (shareReversalMinor
+            ? ` The provider's share, ${shareReversalMinor} ${facts.currency} (minor units), is taken back from the charge's transfer to its Stripe account.`
+            : ''),
       },
     }[stage];
     for (const accountId of recipients)
@@ -369,6 +374,7 @@ export class StripeSyncService {
             amountMinor: facts.amountMinor.toString(),
             currency: facts.currency,
             ...(creditNoteId ? { creditNoteId } : {}),
+            ...(shareReversalMinor ? { shareReversalMinor: shareReversalMinor.toString() } : {}),
           },
         },
         tx.manager,
