@@ -514,11 +514,18 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     // the reporter's runs minutes later (a month of windows, 48 a run) still report the ended subscription up to its end
     const reporter = worker.get(UsageReporter);
     for (let run = 0; run < 20; run++) await reporter.reportDue(new Date(end.getTime() + 3 * 60_000));
-    const [last] = await db.query<{ window_end: Date; units: string }[]>(
-      'SELECT window_end, units::text FROM billing_usage_reports WHERE subscription_id = $1 ORDER BY window_start DESC LIMIT 1',
+    const reports = await db.query<{ window_end: Date; units: string }[]>(
+      'SELECT window_end, units::text FROM billing_usage_reports WHERE subscription_id = $1',
       [subscriptionId],
     );
-    expect(last).toEqual({ window_end: end, units: '3' });
+    // the window holding those calls ends at the period's end at the latest (cut there)
+    expect(reports.map((r) => r.units)).toEqual(['3']);
+    expect(reports[0].window_end.getTime()).toBeLessThanOrEqual(end.getTime());
+    const [{ until }] = await db.query<{ until: Date }[]>(
+      'SELECT usage_reported_until AS until FROM billing_stripe_subscriptions WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    expect(until).toEqual(end);
     const endSecond = Math.floor(end.getTime() / 1000);
     expect(stripe.meteredUsage(customer, endSecond - 3600, endSecond)).toBe(3);
   }, 60_000);

@@ -148,9 +148,10 @@ export class StripeBillingRepository {
     return new Map(rows.map((r) => [r.window_start.getTime(), { units: BigInt(r.units), nextRevision: r.next_revision }]));
   }
 
-  unreportedUsage(limit: number): Promise<UsageReportEntity[]> {
+  /** Written, unsent usage reports, oldest first; only `subscriptionId`'s when given. */
+  unreportedUsage(limit: number, subscriptionId?: string): Promise<UsageReportEntity[]> {
     return this.dataSource.getRepository(UsageReportEntity).find({
-      where: { reportedAt: IsNull() },
+      where: { reportedAt: IsNull(), ...(subscriptionId ? { subscriptionId } : {}) },
       order: { createdAt: 'ASC' },
       take: limit,
     });

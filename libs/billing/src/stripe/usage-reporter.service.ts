@@ -122,7 +122,8 @@ export class UsageReporter {
     const done = link.currentPeriodEnd && link.currentPeriodEnd > until ? link.currentPeriodEnd : until;
     await this.repo.advanceUsageCursor(subscriptionId, done);
     await this.repo.advanceUsageRecheck(subscriptionId, done);
-    return this.sendPending();
+    // this subscription's only: the consumer's cancellation waits for it
+    return this.sendPending(subscriptionId);
   }
 
   /**
@@ -179,11 +180,11 @@ export class UsageReporter {
     }
   }
 
-  /** Sends every written, unreported window (this run's, and any a crash left behind). */
-  async sendPending(): Promise<{ reported: number; failed: number }> {
+  /** Sends every written, unreported window (this run's, and any a crash left behind); only `subscriptionId`'s when given. */
+  async sendPending(subscriptionId?: string): Promise<{ reported: number; failed: number }> {
     let reported = 0;
     let failed = 0;
-    for (const row of await this.repo.unreportedUsage(500)) {
+    for (const row of await this.repo.unreportedUsage(500, subscriptionId)) {
       const link = await this.repo.linkBySubscriptionId(row.subscriptionId);
       if (!link) continue;
       try {
