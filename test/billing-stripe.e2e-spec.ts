@@ -598,6 +598,11 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     );
     expect(lostNote.body).toMatch(/The provider's share, 800 USD \(minor units\), is taken back from the charge's transfer/);
     expect(lostNote.data).toMatchObject({ shareReversalMinor: '800', creditNoteId: closed.credit_note_id });
+    const earningsOf = async () => {
+      const [usd] = (await send(api.app, provider.user, 'get', '/v1/provider/earnings').expect(200)).body.totals as { paidOutMinor: string; pendingMinor: string }[];
+      return { paidOut: BigInt(usd.paidOutMinor), pending: BigInt(usd.pendingMinor) };
+    };
+    const owing = await earningsOf();
     // the minute job takes the provider's 800 back from the charge's transfer, once
     const reversals = worker.get(DisputeShareReversals);
     await reversals.reversePending();
@@ -611,6 +616,9 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     // the provider owes nothing any more; the platform is out of its fee only (Stripe's dispute fee is not mirrored)
     expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', payment_clearing: '-200' });
     expect(await unbalanced()).toBe(0);
+    // the provider's earnings: the 800 it owed (pending −800) is no longer paid out to it
+    const settled = await earningsOf();
+    expect([settled.paidOut - owing.paidOut, settled.pending - owing.pending]).toEqual([-800n, 800n]);
     // the operator sees the dispute, its outcome and the reversal
     const listed = await send(api.app, admin, 'get', '/v1/admin/billing/disputes').expect(200);
     expect((listed.body as { stripeDisputeId: string }[]).find((d) => d.stripeDisputeId === disputeId)).toMatchObject({
