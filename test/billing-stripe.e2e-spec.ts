@@ -800,6 +800,11 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
       expect.objectContaining({ objectType: 'subscription', objectId: subscriptionId, field: 'status', localValue: 'canceled', stripeValue: 'active' }),
     );
     expect(stripe.subscription(stripeSub).status).toBe('canceled');
+    // with the final invoice the consumer's cancellation asked for, as the failed push did
+    expect(stripe.requestsTo('DELETE', `/v1/subscriptions/${stripeSub}`).map((r) => [r.idempotencyKey, r.body.invoice_now])).toEqual([
+      [`portico:cancel-subscription:${subscriptionId}:final-invoice`, 'true'],
+      [`portico:cancel-subscription:${subscriptionId}:final-invoice`, 'true'],
+    ]);
     const open = await send(api.app, admin, 'get', '/v1/admin/billing/drifts').expect(200);
     expect(open.body).toContainEqual(expect.objectContaining({ objectId: subscriptionId, field: 'status' }));
     // the next run finds them equal again and resolves the drift

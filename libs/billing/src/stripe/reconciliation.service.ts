@@ -93,7 +93,9 @@ export class ReconciliationService {
           };
           if (!(AGREEING[remote.status] ?? [remote.status]).includes(localStatus) && !endingAtStripe) {
             if (localEnded && remoteRunning) {
-              await this.payments.cancelSubscription(link.stripeSubscriptionId, link.subscriptionId);
+              // a consumer's cancellation whose push failed (dunning cancels at Stripe itself): with the
+              // final invoice that push would have asked for, so the usage reported before it is billed
+              await this.payments.cancelSubscription(link.stripeSubscriptionId, link.subscriptionId, true);
               run.repaired += 1;
             }
             await drift('status', localStatus, remote.status);

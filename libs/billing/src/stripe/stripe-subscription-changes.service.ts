@@ -90,7 +90,7 @@ export class StripeSubscriptionChanges {
    * (`UsageReporter.reportThrough`), then the Stripe subscription is canceled at once with a final
    * invoice for it (no renewal is charged; the base paid in advance is not prorated). Best effort: a
    * failure is logged and the hourly reconciliation (which cancels a Stripe subscription Portico
-   * ended, without a final invoice) repairs it.
+   * ended, with the same final invoice) repairs it.
    */
   cancelNow(subscriptionId: string): Promise<'pushed' | 'not_collected' | 'failed'> {
     return this.pushBestEffort(
