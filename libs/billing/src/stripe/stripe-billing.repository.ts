@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import {
+  STRIPE_ENDED_STATUSES,
   DisputeEntity,
   DriftEntity,
   DunningEntity,
@@ -86,10 +87,10 @@ export class StripeBillingRepository {
       .getRepository(StripeSubscriptionLinkEntity)
       .createQueryBuilder('l')
       .where(
-        `(l.stripe_status NOT IN ('canceled', 'incomplete_expired')
+        `(l.stripe_status <> ALL(:ended)
           OR (l.current_period_end > :endedSince
               AND (l.usage_reported_until < l.current_period_end OR l.usage_rechecked_until < l.current_period_end)))`,
-        { endedSince },
+        { endedSince, ended: [...STRIPE_ENDED_STATUSES] },
       )
       .orderBy('l.subscription_id', 'ASC')
       .limit(limit);

@@ -15,6 +15,8 @@ export const USAGE_REPORT_LAG_MS = 2 * 60_000;
  * the hour Stripe waits after a period ends before it finalises the period's invoice.
  */
 export const USAGE_RECHECK_LAG_MS = 30 * 60_000;
+/** Metering's unit: usage is counted per minute. */
+const MINUTE_MS = 60_000;
 /** An ended Stripe subscription is still reported this long after its last period ended (Stripe finalises its last invoice an hour after). */
 const ENDED_REPORT_MS = 2 * 3600_000;
 /** At most this many windows per subscription per run (a long outage catches up over several runs). */
@@ -137,7 +139,7 @@ export class UsageReporter {
     const windows: { start: Date; end: Date }[] = [];
     for (let start = from; windows.length < MAX_WINDOWS_PER_RUN; ) {
       let end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
-      for (const cut of cuts) if (cut.getTime() - start.getTime() >= 60_000 && cut < end) end = cut;
+      for (const cut of cuts) if (cut.getTime() - start.getTime() >= MINUTE_MS && cut < end) end = cut;
       if (end.getTime() > until.getTime()) break;
       windows.push({ start, end });
       start = end;
