@@ -2,7 +2,10 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL, TEST_REDIS_URL } from './test-run';
 
-/** Drops this run's database and deletes every Redis key under its prefix. */
+/**
+ * Drops this run's database and deletes every Redis key under its prefix, including the prefixes
+ * suites derive from it for an api or worker of their own (`<prefix>.<tag>-<hex>:…`).
+ */
 export default async function globalTeardown(): Promise<void> {
   const database = process.env.PORTICO_TEST_DATABASE;
   const prefix = process.env.REDIS_PREFIX;
@@ -19,7 +22,7 @@ export default async function globalTeardown(): Promise<void> {
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}[:.]*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
