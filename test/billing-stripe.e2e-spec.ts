@@ -486,7 +486,9 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     const res = await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: true }).expect(200);
     expect(res.body).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
     expect(stripe.subscription(stripeSub)).toMatchObject({ status: 'active', cancel_at_period_end: true });
-    expect(stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`).map((r) => r.body)).toEqual([{ cancel_at_period_end: 'true' }]);
+    expect(stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`).map((r) => [r.idempotencyKey, r.body])).toEqual([
+      [`portico:cancel-at-period-end:${subscriptionId}:0`, { cancel_at_period_end: 'true' }],
+    ]);
     const invoices = stripe.invoicesOf(stripeSub).length;
     // Portico's period ends first: reconciliation leaves Stripe to end its subscription with its own period
     await db.query(`UPDATE subscriptions SET status = 'canceled', canceled_at = now(), cancel_at_period_end = false WHERE id = $1`, [subscriptionId]);
@@ -497,6 +499,22 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(stripe.renewSubscription(stripeSub)).toBeNull();
     expect(stripe.subscription(stripeSub).status).toBe('canceled');
     expect(stripe.invoicesOf(stripeSub)).toHaveLength(invoices);
+  }, 60_000);
+
+  it('a cancellation at period end after a plan change withdrew an earlier one reaches Stripe again (a new key, not a replay)', async () => {
+    const { consumer, subscriptionId, stripeSub } = await paidSubscription('stripe-cancel-again');
+    const cancel = () => send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/cancel`, { atPeriodEnd: true }).expect(200);
+    await cancel();
+    // the plan change withdraws the cancellation, in Portico and at Stripe
+    await send(api.app, consumer, 'post', `/v1/subscriptions/${subscriptionId}/change-plan`, { planId: proPlanId }).expect(200);
+    expect(stripe.subscription(stripeSub).cancel_at_period_end).toBe(false);
+    await cancel();
+    expect(stripe.subscription(stripeSub).cancel_at_period_end).toBe(true);
+    const keys = stripe.requestsTo('POST', `/v1/subscriptions/${stripeSub}`).map((r) => r.idempotencyKey);
+    expect(keys.filter((k) => k?.startsWith('portico:cancel-at-period-end:'))).toEqual([
+      `portico:cancel-at-period-end:${subscriptionId}:0`,
+      `portico:cancel-at-period-end:${subscriptionId}:1`,
+    ]);
   }, 60_000);
 
   it("the overage of a period's last minutes reaches Stripe inside that period, also once Stripe ended a subscription canceled at period end", async () => {

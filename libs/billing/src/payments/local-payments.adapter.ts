@@ -93,7 +93,7 @@ export class LocalPaymentsAdapter extends PaymentsPort {
     return Promise.resolve();
   }
 
-  cancelSubscriptionAtPeriodEnd(_providerSubscriptionId: string): Promise<void> {
+  cancelSubscriptionAtPeriodEnd(_providerSubscriptionId: string, _subscriptionId: string, _planChanges: number): Promise<void> {
     return Promise.resolve();
   }
 

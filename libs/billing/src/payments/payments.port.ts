@@ -172,10 +172,10 @@ export interface ProviderCharge {
   transferId: string | null;
 }
 
-/** Takes part of a destination charge's transfer back from the provider's account (idempotent per key). */
+/** Takes part of a destination charge's transfer back from the provider's account (business key: the lost dispute). */
 export interface TransferReversalRequest {
-  /** Portico's idempotency key of this reversal. */
-  key: string;
+  /** Stripe's id of the lost dispute whose provider share is taken back. */
+  stripeDisputeId: string;
   transferId: string;
   amountMinor: bigint;
   metadata: Record<string, string>;
@@ -332,9 +332,14 @@ export abstract class PaymentsPort {
 
   /**
    * Schedules the provider's subscription to end when its period ends, without a renewal charge (a
-   * consumer canceled at period end in Portico). Setting it again is harmless.
+   * consumer canceled at period end in Portico); idempotent per subscription and `planChanges`, the
+   * plan changes recorded before it (each withdraws a pending cancellation). Setting it again is harmless.
    */
-  abstract cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<void>;
+  abstract cancelSubscriptionAtPeriodEnd(
+    providerSubscriptionId: string,
+    subscriptionId: string,
+    planChanges: number,
+  ): Promise<void>;
 
   abstract retrieveInvoice(providerInvoiceId: string): Promise<ProviderInvoice>;
 

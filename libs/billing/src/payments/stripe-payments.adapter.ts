@@ -43,7 +43,16 @@ export const stripeIdempotencyKey = {
   /** The meter event of one subscription's usage window: `<subscriptionId>:<windowStart>`. */
   usage: (identifier: string): string => `portico:usage:${identifier}`,
   refund: (refundId: string): string => `portico:refund:${refundId}`,
+  /** The provider's share of a lost dispute, taken back from the charge's transfer once. */
+  disputeShare: (stripeDisputeId: string): string => `portico:dispute-share:${stripeDisputeId}`,
   invoiceRetry: (invoiceId: string, retry: number): string => `portico:invoice-retry:${invoiceId}:${retry}`,
+  /**
+   * A cancellation at period end, numbered by the plan changes recorded before it: a plan change
+   * withdraws a pending cancellation at Stripe, so a cancellation after it is a new request (the
+   * same key would have Stripe replay the first for 24 h and change nothing).
+   */
+  cancelAtPeriodEnd: (subscriptionId: string, planChanges: number): string =>
+    `portico:cancel-at-period-end:${subscriptionId}:${planChanges}`,
   /** With a final invoice (a consumer's cancellation) or without (dunning gave up): other parameters, another key. */
   cancelSubscription: (subscriptionId: string, finalInvoice = false): string =>
     `portico:cancel-subscription:${subscriptionId}${finalInvoice ? ':final-invoice' : ''}`,
@@ -416,14 +425,17 @@ export class StripePaymentsAdapter extends PaymentsPort {
     }
   }
 
-  /**
-   * No idempotency key of ours: setting the flag is idempotent by itself, and a key would make
-   * Stripe replay an earlier answer for 24 h when a consumer cancels again after a plan change
-   * withdrew the first cancellation (the SDK's own key covers its network retries).
-   */
-  async cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<void> {
+  async cancelSubscriptionAtPeriodEnd(
+    providerSubscriptionId: string,
+    subscriptionId: string,
+    planChanges: number,
+  ): Promise<void> {
     try {
-      await this.stripe.subscriptions.update(providerSubscriptionId, { cancel_at_period_end: true });
+      await this.stripe.subscriptions.update(
+        providerSubscriptionId,
+        { cancel_at_period_end: true },
+        { idempotencyKey: stripeIdempotencyKey.cancelAtPeriodEnd(subscriptionId, planChanges) },
+      );
     } catch (error) {
       throw this.failure(error, `cancel the subscription ${providerSubscriptionId} at its period end`);
     }
@@ -502,7 +514,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
       const reversal = await this.stripe.transfers.createReversal(
         request.transferId,
         { amount: Number(request.amountMinor), metadata: request.metadata },
-        { idempotencyKey: request.key },
+        { idempotencyKey: stripeIdempotencyKey.disputeShare(request.stripeDisputeId) },
       );
       return { reference: reversal.id };
     } catch (error) {

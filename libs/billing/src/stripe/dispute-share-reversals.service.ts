@@ -67,7 +67,7 @@ export class DisputeShareReversals {
       );
     const share = BigInt(dispute.shareReversalMinor!);
     const { reference } = await this.payments.reverseTransfer({
-      key: `portico:dispute-share:${dispute.stripeDisputeId}`,
+      stripeDisputeId: dispute.stripeDisputeId,
       transferId: charge.transferId,
       amountMinor: share,
       metadata: {

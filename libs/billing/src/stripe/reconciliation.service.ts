@@ -101,7 +101,11 @@ export class ReconciliationService {
             await drift('status', localStatus, remote.status);
           } else if (local?.cancelAtPeriodEnd && remoteRunning && !remote.cancelAtPeriodEnd) {
             // canceled at period end in Portico, and the push to Stripe failed: set it, so no renewal is charged
-            await this.payments.cancelSubscriptionAtPeriodEnd(link.stripeSubscriptionId);
+            await this.payments.cancelSubscriptionAtPeriodEnd(
+              link.stripeSubscriptionId,
+              link.subscriptionId,
+              await this.repo.countPlanChanges(this.repo.dataSource.manager, link.subscriptionId),
+            );
             run.repaired += 1;
             await drift('cancel_at_period_end', 'true', 'false');
           }

@@ -77,10 +77,9 @@ export class StripeBillingRepository {
     return rows[0].n;
   }
 
-  /** Links whose usage may still need reporting (not ended at Stripe), a page in id order. */
   /**
    * Links whose usage is reported: running ones, and ended ones whose last period ended after
-   * `endedSince` with usage not yet reported (or re-checked) up to its end.
+   * `endedSince` with usage not yet reported (or re-checked) up to its end; a page in id order.
    */
   linksToReport(limit: number, afterId: string | null, endedSince: Date): Promise<StripeSubscriptionLinkEntity[]> {
     const query = this.dataSource

@@ -117,7 +117,12 @@ export class StripeSubscriptionChanges {
   cancelAtPeriodEnd(subscriptionId: string): Promise<'pushed' | 'not_collected' | 'failed'> {
     return this.pushBestEffort(
       subscriptionId,
-      (stripeSubscriptionId) => this.payments.cancelSubscriptionAtPeriodEnd(stripeSubscriptionId),
+      async (stripeSubscriptionId) =>
+        this.payments.cancelSubscriptionAtPeriodEnd(
+          stripeSubscriptionId,
+          subscriptionId,
+          await this.repo.countPlanChanges(this.repo.dataSource.manager, subscriptionId),
+        ),
       'the Stripe subscription could not be set to cancel at period end; reconciliation sets it on its next run',
     );
   }
