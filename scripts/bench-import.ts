@@ -4,15 +4,17 @@
  * into a scratch database (created, migrated, dropped here), and prints each stage's time as a
  * ratio to a baseline measured in the same run: a plain JSON.parse of the same file. Rounds are
  * interleaved (baseline, import, baseline, import, …) and reported as median and spread, since the
- * machine is shared and noisy. Memory: the process's peak RSS (the OS high-water mark) and the V8
- * heap sampled every 5 ms and at each stage boundary.
+ * machine is shared and noisy. The import runs in a child process (ImportProcesses); this process
+ * plays the api, and the longest stall of its event loop during each import is measured, against the
+ * importer run right here (as the api did before) in rounds after those. Memory: this process's peak
+ * RSS (the OS high-water mark, read before the in-process rounds) and V8 heap sampled every 5 ms.
  *
  *   BENCH_ROUNDS=3 (default) · BENCH_FILE=<another document> · BENCH_ADMIN_DATABASE_URL=postgres://…/postgres
  *   BENCH_INVALID=1: the same document with one error (an operation without `responses`), timing how
  *   long the import takes to answer validation_failed with its pointer (the expensive error path).
  */
 import 'reflect-metadata';
-import { ApiVersionsService, CatalogModule, type ImportResult } from '@app/catalog';
+import { ApiVersionsService, CatalogModule, OpenApiImporter, type ImportResult } from '@app/catalog';
 import { AppError, CoreEnv, CoreModule } from '@app/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -37,6 +39,25 @@ const gc = runInNewContext('gc') as () => void;
 
 const ms = (value: number) => `${Math.round(value)}`.padStart(7);
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+
+/** Runs `work` and returns how it ended with the longest stall of this process's event loop meanwhile, in ms. */
+async function withLoopStall<T>(
+  work: () => Promise<T>,
+): Promise<{ outcome: PromiseSettledResult<T>; stallMs: number }> {
+  const TICK_MS = 10;
+  let last = performance.now();
+  let longest = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  };
+  const ticker = setInterval(tick, TICK_MS);
+  const [outcome] = await Promise.allSettled([work()]);
+  tick(); // a loop held from start to end never ran the ticker: the gap up to now is the stall
+  clearInterval(ticker);
+  return { outcome, stallMs: Math.max(0, longest - TICK_MS) };
+}
 
 function operationCount(document: { paths?: Record<string, Record<string, unknown>> }): number {
   const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -96,9 +117,19 @@ async function main(): Promise<void> {
     const baselines: number[] = [];
     const results: (ImportResult & { totalMs: number })[] = [];
     const invalidTotals: number[] = [];
+    const stalls: number[] = [];
     let peakHeap = 0;
     gc();
     const rssBefore = process.memoryUsage().rss;
+    /** The document as the round sends it (with one error when BENCH_INVALID=1). */
+    function documentText(): string {
+      const text = readFileSync(FILE, 'utf8');
+      if (!INVALID) return text;
+      const broken = JSON.parse(text) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+      const path = Object.keys(broken.paths).find((p) => broken.paths[p].get) ?? '';
+      delete broken.paths[path].get.responses;
+      return JSON.stringify(broken);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       baselines.push(baselineParse());
       gc();
@@ -111,34 +142,30 @@ async function main(): Promise<void> {
         `INSERT INTO api_listings (provider_id, slug, name, summary, category_slug, upstream_live_url) VALUES ($1, $2, 'Bench', 'Bench', 'data', 'https://api.example.com') RETURNING id`,
         [provider.id, `bench-${randomUUID().slice(0, 8)}`],
       );
-      let text = readFileSync(FILE, 'utf8');
-      if (INVALID) {
-        const broken = JSON.parse(text) as { paths: Record<string, Record<string, Record<string, unknown>>> };
-        const path = Object.keys(broken.paths).find((p) => broken.paths[p].get) ?? '';
-        delete broken.paths[path].get.responses;
-        text = JSON.stringify(broken);
-      }
+      const text = documentText();
       const sampler = setInterval(() => {
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       }, 5);
       const start = process.hrtime.bigint();
-      let result: ImportResult;
-      try {
-        result = await versions.importDocument(owner, listing.id, { kind: 'text', text, syntax: 'json' });
-      } catch (error) {
-        clearInterval(sampler);
+      const { outcome, stallMs } = await withLoopStall(() =>
+        versions.importDocument(owner, listing.id, { kind: 'text', text, syntax: 'json' }),
+      );
+      const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+      clearInterval(sampler);
+      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      stalls.push(stallMs);
+      if (outcome.status === 'rejected') {
+        const error: unknown = outcome.reason;
         if (!INVALID || !(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-        const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
         invalidTotals.push(totalMs);
         process.stdout.write(
-          `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, validation_failed after ${Math.round(totalMs)} ms: ${JSON.stringify(error.extensions.errors)}\n`,
+          `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, validation_failed after ${Math.round(totalMs)} ms ` +
+            `(event loop stalled ≤ ${Math.round(stallMs)} ms): ${JSON.stringify(error.extensions.errors)}\n`,
         );
         gc();
         continue;
       }
-      const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
-      clearInterval(sampler);
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      const result = outcome.value;
       if (result.version.endpointCount !== operations) {
         throw new Error(
           `imported ${result.version.endpointCount} endpoints, the document has ${operations} operations`,
@@ -146,17 +173,32 @@ async function main(): Promise<void> {
       }
       results.push({ ...result, totalMs });
       process.stdout.write(
-        `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, import ${Math.round(totalMs)} ms\n`,
+        `  round ${round + 1}: JSON.parse ${Math.round(baselines[round])} ms, import ${Math.round(totalMs)} ms (event loop stalled ≤ ${Math.round(stallMs)} ms)\n`,
       );
       gc();
     }
     const peakRss = process.resourceUsage().maxRSS * 1024;
+    // the yardstick: the same pipeline run on this event loop, as the api ran it before ImportProcesses
+    const inlineStalls: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const text = documentText();
+      const { stallMs } = await withLoopStall(() =>
+        new OpenApiImporter().import({ kind: 'text', text, syntax: 'json' }),
+      );
+      inlineStalls.push(stallMs);
+      gc();
+    }
+    const stallLine =
+      `event loop of the api process, longest stall per import: median ${Math.round(median(stalls))} ms (${Math.round(Math.min(...stalls))}–${Math.round(Math.max(...stalls))}) ` +
+      `with the import in a child process, against ${Math.round(median(inlineStalls))} ms (${Math.round(Math.min(...inlineStalls))}–${Math.round(Math.max(...inlineStalls))}) ` +
+      `with the importer run in the api process (parse to extract, no store)\n`;
     const base = median(baselines);
     if (INVALID) {
       process.stdout.write(
         `\nbaseline JSON.parse: median ${Math.round(base)} ms; import answering validation_failed: median ${Math.round(median(invalidTotals))} ms ` +
           `(${Math.round(Math.min(...invalidTotals))}–${Math.round(Math.max(...invalidTotals))}), ${(median(invalidTotals) / base).toFixed(1)}× JSON.parse\n` +
-          `memory: peak RSS ${mb(peakRss)} (process before the first import ${mb(rssBefore)}); peak V8 heap used (sampled) ${mb(peakHeap)}\n`,
+          `memory of the api process: peak RSS ${mb(peakRss)} (before the first import ${mb(rssBefore)}); peak V8 heap used (sampled) ${mb(peakHeap)}\n` +
+          stallLine,
       );
       return;
     }
@@ -184,9 +226,10 @@ async function main(): Promise<void> {
       [results[0].version.id],
     );
     process.stdout.write(
-      `\nmemory: peak RSS ${mb(peakRss)} (process before the first import ${mb(rssBefore)}, so the import added ≈ ${mb(peakRss - rssBefore)}); ` +
+      `\nmemory of the api process (the import's child process not included): peak RSS ${mb(peakRss)} (before the first import ${mb(rssBefore)}, so the imports added ≈ ${mb(peakRss - rssBefore)}); ` +
         `peak V8 heap used (sampled) ${mb(peakHeap)}\n` +
         `stored per version: document ${mb(Number(sizes.document))}, endpoint JSON ${mb(Number(sizes.endpoints))} (PostgreSQL column sizes, compressed)\n` +
+        stallLine +
         (results[0].warnings.length ? `warnings: ${results[0].warnings.join(' | ')}\n` : ''),
     );
   } finally {

@@ -139,6 +139,14 @@ describe('OpenAPI import and versions over HTTP', () => {
       line: expect.any(Number),
     });
 
+    // a JSON body reaches the importer as text (parsed in its child process): broken JSON is the document's problem
+    const json = await upload(alice)
+      .set('Content-Type', 'application/json')
+      .send('{"openapi": "3.0.3", "info": {"title": "t",}}')
+      .expect(400);
+    expect(json.body).toMatchObject({ code: 'validation_failed' });
+    expect(json.body.errors).toEqual([{ pointer: '', message: expect.stringContaining('not valid JSON') }]);
+
     const external = JSON.parse(readOasExample('3.0/json/petstore.json'));
     external.components.schemas.Tag = { $ref: 'http://169.254.169.254/latest/meta-data/tag.json' };
     const ssrf = await upload(alice).send(external).expect(400);

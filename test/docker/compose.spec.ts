@@ -156,6 +156,19 @@ describe('docker/Dockerfile', () => {
     expect(DOCKERFILE.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('copies the build configuration nest-cli.json names into the build stage (the webpack hook adds the import thread)', () => {
+    const nestCli = JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')) as {
+      compilerOptions: { webpackConfigPath?: string };
+    };
+    const copied = DOCKERFILE.match(/^COPY (?!--from)(.+) \.\/$/gm)?.flatMap((line) =>
+      line.split(' ').slice(1, -1),
+    );
+    expect(nestCli.compilerOptions.webpackConfigPath).toBe('webpack.config.js');
+    expect(copied).toEqual(
+      expect.arrayContaining(['nest-cli.json', 'tsconfig.build.json', 'webpack.config.js']),
+    );
+  });
+
   it('runs as a non-root user with a HEALTHCHECK', () => {
     expect(DOCKERFILE).toMatch(/^USER node$/m);
     expect(DOCKERFILE).toMatch(/^HEALTHCHECK .*docker\/healthcheck\.js/m);

@@ -22,7 +22,7 @@ import { ApiEndpointEntity } from './versions/api-endpoint.entity';
 import { ApiVersionRepository } from './versions/api-version.repository';
 import { ApiVersionsService } from './versions/api-versions.service';
 import { EndpointsService } from './versions/endpoints.service';
-import { OpenApiImporter } from './versions/openapi-importer.service';
+import { ImportProcesses } from './versions/import-processes';
 import { ApiVersionEntity } from './versions/api-version.entity';
 
 export const CATALOG_ENTITIES = [
@@ -38,7 +38,7 @@ export const CATALOG_ENTITIES = [
 
 @Module({
   imports: [TypeOrmModule.forFeature(CATALOG_ENTITIES), CryptoModule, UpstreamPolicyModule],
-  providers: [...LISTING_PROVIDERS, ProviderRepository, ProvidersService, ApiVersionRepository, OpenApiImporter, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService, ListingRatings],
+  providers: [...LISTING_PROVIDERS, ProviderRepository, ProvidersService, ApiVersionRepository, ImportProcesses, ApiVersionsService, EndpointsService, PlanRepository, PlanSubscribers, PlansService, ListingRatings],
   exports: [ListingsService, PublicCatalogService, GatewayCatalogService, ProxySecretsService, ProvidersService, ApiVersionsService, EndpointsService, PlansService, PlanSubscribers, ListingRatings],
 })
 export class CatalogModule {}

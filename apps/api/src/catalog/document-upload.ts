@@ -15,9 +15,10 @@ import { catchError, type Observable, throwError } from 'rxjs';
 /**
  * How an OpenAPI document reaches POST /v1/apis/:id/versions: the document itself as
  * `application/json`, YAML text as `application/yaml` / `text/yaml` / `application/x-yaml`, or a
- * multipart upload with a `document` file field. The route has its own body parsers, larger than
- * the api's 1 MB default; YAML is only buffered as text here and parsed by the importer, after the
- * session guard and the owner check.
+ * multipart upload with a `document` file field. The route has its own body parser, larger than
+ * the api's 1 MB default, which only buffers the text: JSON and YAML alike are parsed by the
+ * importer, in its child process, after the session guard and the owner check (a 12 MB JSON body
+ * parsed here would hold the api's event loop, and be parsed for callers the guard then refuses).
  */
 const UPLOAD_PATH = /^\/v1\/apis\/[^/?#]+\/versions\/?(?:[?#]|$)/;
 const YAML_TYPES = new Set([
@@ -43,16 +44,14 @@ function isUpload(req: IncomingMessage): boolean {
   return req.method === 'POST' && UPLOAD_PATH.test(req.url ?? '');
 }
 
-/** Registers the route's JSON and YAML parsers; call before the api's general body parsers. */
+/** Registers the route's text parser for JSON and YAML documents; call before the api's general body parsers. */
 export function useOpenApiUploadParsers(app: NestExpressApplication): void {
-  const limit = OPENAPI_IMPORT_LIMITS.maxDocumentBytes;
-  app.useBodyParser('json', {
-    limit,
-    type: (req: IncomingMessage) => isUpload(req) && isJsonMedia(mediaTypeOf(req.headers['content-type'])),
-  });
   app.useBodyParser('text', {
-    limit,
-    type: (req: IncomingMessage) => isUpload(req) && YAML_TYPES.has(mediaTypeOf(req.headers['content-type'])),
+    limit: OPENAPI_IMPORT_LIMITS.maxDocumentBytes,
+    type: (req: IncomingMessage) => {
+      const media = mediaTypeOf(req.headers['content-type']);
+      return isUpload(req) && (isJsonMedia(media) || YAML_TYPES.has(media));
+    },
   });
 }
 
@@ -84,14 +83,10 @@ export function documentInputFrom(
       );
     return { kind: 'text', text: file.buffer.toString('utf8'), syntax: 'auto' };
   }
-  if (isJsonMedia(media)) {
-    if (body === undefined) throw validationFailed('body', 'send the OpenAPI document as the request body');
-    return { kind: 'object', value: body };
-  }
-  if (YAML_TYPES.has(media)) {
+  if (isJsonMedia(media) || YAML_TYPES.has(media)) {
     if (typeof body !== 'string')
       throw validationFailed('body', 'send the OpenAPI document as the request body');
-    return { kind: 'text', text: body, syntax: 'auto' };
+    return { kind: 'text', text: body, syntax: isJsonMedia(media) ? 'json' : 'auto' };
   }
   throw new AppError(
     'unsupported_media_type',

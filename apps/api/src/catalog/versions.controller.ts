@@ -87,7 +87,8 @@ export class VersionsController {
       'validation_failed: `errors` lists each problem as {pointer, message}, the pointer being an RFC 6901 JSON pointer into the document.',
   })
   @ApiPayloadTooLargeResponse({
-    description: 'payload_too_large: the document is over the limit (named in the detail).',
+    description:
+      'payload_too_large: the document is over the size limit, or importing it needed more memory or time than this server allows one import (`limitBytes`, `limitMegabytes` or `limitSeconds`, named in the detail).',
   })
   async import(
     @CurrentSession() session: AuthenticatedSession,

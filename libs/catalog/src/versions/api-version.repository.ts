@@ -1,9 +1,9 @@
 import { EntityRowReader } from '@app/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type InsertQueryBuilder } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ApiListingEntity } from '../listings/api-listing.entity';
 import { ProviderEntity } from '../providers/provider.entity';
-import type { ExtractedEndpoint } from './endpoint-extraction';
+import type { SerializedEndpoint } from './import-processes';
 import { ApiEndpointEntity } from './api-endpoint.entity';
 import { ApiVersionEntity, type EndpointChange, type VersionChangelog } from './api-version.entity';
 
@@ -21,7 +21,8 @@ export interface NewVersion {
   number: number;
   label: string;
   sourceFormat: string;
-  document: Record<string, unknown>;
+  /** The document's JSON text, stored as it is. */
+  document: string;
   endpointCount: number;
 }
 
@@ -43,8 +44,6 @@ const VERSION_SUMMARY_COLUMNS = [
   'v.publishedAt',
   'v.createdAt',
 ];
-
-type EndpointInsertValues = Parameters<InsertQueryBuilder<ApiEndpointEntity>['values']>[0];
 
 /** Rows per INSERT of endpoints: bounded statements even for ~1 MB of JSON per endpoint. */
 const ENDPOINT_INSERT_CHUNK = 100;
@@ -127,30 +126,50 @@ export class ApiVersionRepository {
     return Number(row.next);
   }
 
+  /** Inserts a version; its document goes in as the JSON text the import made (no object on this side). */
   async insertVersion(manager: EntityManager, values: NewVersion): Promise<VersionSummary> {
-    const repo = manager.getRepository(ApiVersionEntity);
-    const saved = await repo.save(repo.create({ ...values, changelog: null, publishedAt: null }));
-    const { document: _document, ...summary } = saved;
-    return summary;
+    const [row] = await manager.query<VersionSummary[]>(
+      `INSERT INTO api_versions (api_id, number, label, source_format, document, endpoint_count)
+       VALUES ($1, $2, $3, $4, $5::json, $6)
+       RETURNING id, api_id AS "apiId", number, label, source_format AS "sourceFormat",
+                 endpoint_count AS "endpointCount", changelog, published_at AS "publishedAt", created_at AS "createdAt"`,
+      [values.apiId, values.number, values.label, values.sourceFormat, values.document, values.endpointCount],
+    );
+    return row;
   }
 
+  /** Inserts a version's endpoints, their JSON columns as the import serialised them, 100 rows per statement. */
   async insertEndpoints(
     manager: EntityManager,
     apiId: string,
     versionId: string,
-    endpoints: readonly ExtractedEndpoint[],
+    endpoints: readonly SerializedEndpoint[],
   ): Promise<void> {
     for (let start = 0; start < endpoints.length; start += ENDPOINT_INSERT_CHUNK) {
-      const rows = endpoints
-        .slice(start, start + ENDPOINT_INSERT_CHUNK)
-        .map((endpoint) => ({ ...endpoint, apiId, versionId }));
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ApiEndpointEntity)
-        .values(rows as EndpointInsertValues)
-        .updateEntity(false)
-        .execute();
+      const chunk = endpoints.slice(start, start + ENDPOINT_INSERT_CHUNK);
+      const parameters: unknown[] = [apiId, versionId];
+      const rows = chunk.map((endpoint) => {
+        const at = parameters.length;
+        parameters.push(
+          endpoint.method,
+          endpoint.path,
+          endpoint.operationId,
+          endpoint.summary,
+          endpoint.description,
+          endpoint.tags,
+          endpoint.deprecated,
+          endpoint.parameters,
+          endpoint.requestBody,
+          endpoint.responses,
+        );
+        const $ = (column: number) => `$${at + column}`;
+        return `($1, $2, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}::text[], ${$(7)}, ${$(8)}::jsonb, ${$(9)}::jsonb, ${$(10)}::jsonb)`;
+      });
+      await manager.query(
+        `INSERT INTO api_endpoints (api_id, version_id, method, path, operation_id, summary, description, tags, deprecated, parameters, request_body, responses)
+         VALUES ${rows.join(', ')}`,
+        parameters,
+      );
     }
   }
 

@@ -7,10 +7,11 @@ import type { VersionChangelog } from './api-version.entity';
 import { ApiVersionRepository, type OwnedListing, type VersionSummary } from './api-version.repository';
 import { ENDPOINTS_CHANGED_EVENT } from './endpoints-changed.event';
 import { ImportGate } from './import-gate';
+import { ImportProcesses } from './import-processes';
 import { OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
 import { PublicCatalogService, type CatalogViewer } from '../listings/public-catalog.service';
 import type { DocumentInput } from './openapi-document.reader';
-import { OpenApiImporter, type ImportTimings } from './openapi-importer.service';
+import type { ImportTimings } from './openapi-importer.service';
 
 /** draft: imported, never published; current: the listing's current version; superseded: published before, replaced since. */
 export type VersionStatus = 'draft' | 'current' | 'superseded';
@@ -75,7 +76,7 @@ export class ApiVersionsService {
 
   constructor(
     private readonly versions: ApiVersionRepository,
-    private readonly importer: OpenApiImporter,
+    private readonly importProcesses: ImportProcesses,
     private readonly clock: Clock,
     private readonly events: EventBus,
     private readonly catalog: PublicCatalogService,
@@ -84,7 +85,7 @@ export class ApiVersionsService {
   async importDocument(ownerAccountId: string, apiId: string, input: DocumentInput): Promise<ImportResult> {
     // the owner check comes first: nobody spends the import's CPU on someone else's API
     if (!(await this.versions.findOwnedListing(ownerAccountId, apiId))) throw apiNotFound();
-    const imported = await this.gate.run(() => this.importer.import(input));
+    const imported = await this.gate.run(() => this.importProcesses.import(input));
     const start = process.hrtime.bigint();
     const stored = await this.versions.transaction(async (manager) => {
       const listing = await this.versions.lockOwnedListing(manager, ownerAccountId, apiId);

@@ -1,6 +1,7 @@
 /**
- * Bounds of an OpenAPI import. An uploaded document is untrusted input handled in the api process:
- * every stage is bounded in size, depth or time so one upload cannot exhaust it.
+ * Bounds of an OpenAPI import. An uploaded document is untrusted input: every stage is bounded in
+ * size, depth or time, and the whole import runs in a child process with a hard memory and time
+ * limit (`ImportProcesses`, `CATALOG_IMPORT_MEMORY_MB`, `CATALOG_IMPORT_TIMEOUT_SECONDS`).
  */
 export const OPENAPI_IMPORT_LIMITS = {
   /** Largest document accepted in any form (JSON body, YAML body or multipart file): 20 MiB. */
@@ -32,6 +33,8 @@ export const OPENAPI_IMPORT_LIMITS = {
   maxStoredStringLength: 20_000,
   /** Imports running at once in one process (each is CPU-bound and can take hundreds of MB). */
   maxConcurrentImports: 1,
+  /** An import process left idle this long is stopped (its memory returned); the next import starts one (~1.3 s). */
+  processIdleMs: 60_000,
   /** Imports waiting for a slot before new ones are turned away with 503 + Retry-After. */
   maxQueuedImports: 4,
 } as const;

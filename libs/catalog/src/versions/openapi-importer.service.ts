@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { convertObj } from 'swagger2openapi';
 import { storableString } from './bounded-json';
 import { extractEndpoints, type ExtractedEndpoint } from './endpoint-extraction';
@@ -40,9 +39,9 @@ function since(start: bigint): number {
 
 /**
  * Reads, validates, converts, dereferences and takes apart an uploaded OpenAPI document. Pure
- * (no database): throws `validation_failed` with JSON pointers, or `payload_too_large`.
+ * (no database): throws `validation_failed` with JSON pointers, or `payload_too_large`. The api
+ * runs it in a child process (`ImportProcesses`, openapi-import.process.ts).
  */
-@Injectable()
 export class OpenApiImporter {
   async import(input: DocumentInput): Promise<ImportedDocument> {
     let start = process.hrtime.bigint();

@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   provider_balance_insufficient: { status: 409, title: 'Provider balance insufficient' },
   // raised by IdempotencyService (libs/common) when an Idempotency-Key is reused with a different request, or while its first request still runs
   idempotency_conflict: { status: 409, title: 'Idempotency key reused' },
-  // raised by the body parser and the gateway when the body is over the limit
+  // raised by the body parser and the gateway when the body is over the limit, and by OpenAPI imports past their memory or time limit (libs/catalog ImportProcesses; carries limitMegabytes or limitSeconds)
   payload_too_large: { status: 413, title: 'Payload too large' },
   // raised when the Content-Type is not one the route accepts
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
