@@ -192,6 +192,49 @@ describe('accounts over HTTP', () => {
     });
   });
 
+  describe('profile', () => {
+    it('changes the display name (trimmed) with PATCH /v1/me; an account opened without one shows its email local part until then', async () => {
+      const email = uniqueEmail('profile');
+      const opened = await http().post('/v1/auth/signup').send({ email, password: PASSWORD }).expect(201);
+      expect(opened.body.account.displayName).toBe(email.split('@')[0]);
+      const agent = request.agent(app.getHttpServer());
+      const csrf = (await agent.post('/v1/auth/login').send({ email, password: PASSWORD }).expect(200)).body
+        .csrfToken as string;
+
+      const changed = await agent
+        .patch('/v1/me')
+        .set('X-CSRF-Token', csrf)
+        .send({ displayName: '  Ada Lovelace  ' })
+        .expect(200);
+      expect(changed.body).toMatchObject({ email, displayName: 'Ada Lovelace' });
+      expect((await agent.get('/v1/me').expect(200)).body.account.displayName).toBe('Ada Lovelace');
+    });
+
+    it('refuses a blank, overlong or missing name with 400 naming displayName, and a PATCH without the CSRF token', async () => {
+      const user = await signUp(app, 'profilebad');
+      for (const body of [
+        { displayName: '   ' },
+        { displayName: 'x'.repeat(101) },
+        {},
+        { displayName: 42 },
+      ]) {
+        const res = await user.agent
+          .patch('/v1/me')
+          .set('X-CSRF-Token', user.csrfToken)
+          .send(body)
+          .expect(400);
+        expect(res.body.code).toBe('validation_failed');
+        expect(new Set(res.body.errors.map((e: { field: string }) => e.field))).toEqual(
+          new Set(['displayName']),
+        );
+      }
+      const csrf = await user.agent.patch('/v1/me').send({ displayName: 'Mallory' }).expect(403);
+      expect(csrf.body.code).toBe('csrf_failed');
+      await http().patch('/v1/me').send({ displayName: 'Mallory' }).expect(401);
+      expect((await user.agent.get('/v1/me').expect(200)).body.account.displayName).not.toBe('Mallory');
+    });
+  });
+
   describe('password change', () => {
     it('ends every other session of the account and keeps the current one', async () => {
       const user = await signUp(app, 'pwchange');

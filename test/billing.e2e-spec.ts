@@ -153,6 +153,15 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
     expect(res.text).toContain('Overage');
   });
 
+  it('addresses the invoice to the consumer as they were when it was drafted: a later rename does not rewrite it', async () => {
+    const me = await send(stack.api, user.user, 'get', '/v1/me').expect(200);
+    const drafted = me.body.account.displayName as string;
+    await send(stack.api, user.user, 'patch', '/v1/me', { displayName: 'Renamed After Invoicing' }).expect(200);
+    const res = await send(stack.api, user.user, 'get', `/v1/invoices/${invoice.id}?format=html`).expect(200);
+    expect(res.text).toContain(`<h2>Billed to</h2><p>${drafted}<br>${user.user.email}<br>`);
+    expect(res.text).not.toContain('Renamed After Invoicing');
+  });
+
   it('leaves the ledger balanced: receivable settled, clearing holds the payment, the fee is revenue, the share is payable', async () => {
     const ledger = worker.get(LedgerService);
     const balances = await ledger.balances({ providerId: api.owner.providerId });

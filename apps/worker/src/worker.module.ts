@@ -8,7 +8,7 @@ import { SubscriptionsModule } from '@app/subscriptions';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MIGRATIONS } from '@migrations';
-import { BillingAdminsRegistrar } from './billing-admins.registrar';
+import { BillingAccountsRegistrar } from './billing-accounts.registrar';
 import { JobDispatcher } from './job-dispatcher';
 import { BillingProcessor, BillingScheduler } from './processors/billing.processor';
 import { MeteringProcessor, MeteringScheduler } from './processors/metering.processor';
@@ -35,7 +35,7 @@ export class WorkerModule {
         QuotaReconciliationModule,
         SearchIndexingModule,
       ],
-      providers: [JobDispatcher, BillingAdminsRegistrar, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, RollupsProcessor, RollupsScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [JobDispatcher, BillingAccountsRegistrar, BillingProcessor, BillingScheduler, SubscriptionsProcessor, SubscriptionsScheduler, MeteringProcessor, MeteringScheduler, RollupsProcessor, RollupsScheduler, QuotaProcessor, QuotaScheduler, SearchProcessor, SearchScheduler, { provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

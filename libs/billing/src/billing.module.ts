@@ -41,7 +41,8 @@ import {
   UsageReportEntity,
 } from './stripe/stripe-billing.entities';
 import { StripeBillingRepository } from './stripe/stripe-billing.repository';
-import { BillingAdmins } from './notify/billing-admins.port';
+import { BillingAccounts } from './notify/billing-accounts.port';
+import { InvoicePartiesService } from './invoices/invoice-parties.service';
 import { DisputeShareReversals } from './stripe/dispute-share-reversals.service';
 import { Disputes } from './stripe/disputes.service';
 import { StripeSubscriptionChanges } from './stripe/stripe-subscription-changes.service';
@@ -93,7 +94,8 @@ export const BILLING_ENTITIES = [
     RefundsService,
     StripeSyncService,
     StripeSubscriptionChanges,
-    BillingAdmins,
+    BillingAccounts,
+    InvoicePartiesService,
     UsageReporter,
     ReconciliationService,
     DisputeShareReversals,
@@ -122,7 +124,7 @@ export const BILLING_ENTITIES = [
     DisputeShareReversals,
     Disputes,
     StripeSubscriptionChanges,
-    BillingAdmins,
+    BillingAccounts,
   ],
 })
 export class BillingModule {}

@@ -89,4 +89,4 @@ export { durationMs, retryScheduleMs } from './billing.env';
 export { OVERAGE_METER_EVENT, PLAN_CHANGE_PRORATION_BEHAVIOR, stripeIdempotencyKey } from './payments/stripe-payments.adapter';
 export { StripeSubscriptionChanges, type StripePlanChangeInput } from './stripe/stripe-subscription-changes.service';
 export type { SubscriptionPlanChangeRequest } from './payments/payments.port';
-export { BillingAdmins, type BillingAdminsHandler } from './notify/billing-admins.port';
+export { BillingAccounts, type BillingAccountsHandler } from './notify/billing-accounts.port';

@@ -37,6 +37,18 @@ export class LogInDto {
   password!: string;
 }
 
+export class UpdateProfileDto {
+  @ApiProperty({
+    maxLength: 100,
+    example: 'Ada Lovelace',
+    description:
+      'How you appear on your reviews and to the providers of APIs you subscribe to, and on invoices drafted from now on (issued ones keep the name they were drafted with). Trimmed; 1–100 characters.',
+  })
+  @IsString({ message: 'displayName must be a string' })
+  @MaxLength(100, { message: 'displayName must be at most 100 characters' })
+  displayName!: string;
+}
+
 export class ChangePasswordDto {
   @ApiPropertyOptional({ description: 'Required when the account has a password.' })
   @IsOptional()

@@ -1,8 +1,8 @@
 import { AccountsService, type AuthenticatedSession } from '@app/identity';
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentSession } from '../http/current-session.decorator';
-import { AccountDto, ChangePasswordDto, SessionDto } from './auth.dto';
+import { AccountDto, ChangePasswordDto, SessionDto, UpdateProfileDto } from './auth.dto';
 
 @ApiTags('auth')
 @Controller('v1/me')
@@ -14,6 +14,18 @@ export class MeController {
   @ApiOkResponse({ type: SessionDto })
   async me(@CurrentSession() session: AuthenticatedSession): Promise<SessionDto> {
     return { account: AccountDto.from(await this.accounts.get(session.account.id)), csrfToken: session.csrfToken };
+  }
+
+  @Patch()
+  @ApiOperation({
+    summary: 'Change your display name (reviews, what providers see, invoices drafted from now on).',
+  })
+  @ApiOkResponse({ type: AccountDto })
+  async updateProfile(
+    @CurrentSession() session: AuthenticatedSession,
+    @Body() body: UpdateProfileDto,
+  ): Promise<AccountDto> {
+    return AccountDto.from(await this.accounts.updateProfile(session.account.id, body));
   }
 
   @Post('password')

@@ -2,7 +2,11 @@ import { minorUnitDigits } from '@app/catalog';
 import { canonicalDecimal, formatMinor } from '../money/money';
 import type { InvoiceWithLines } from './invoices.service';
 
-/** Who the document is addressed to (the signed-in consumer reading their own invoice). */
+/**
+ * The signed-in consumer reading their own invoice: whom it is addressed to when the invoice kept
+ * no name and email of its own (drafted before they were snapshotted, or with no account directory
+ * registered).
+ */
 export interface InvoiceRecipient {
   displayName: string;
   email: string;
@@ -26,6 +30,10 @@ export function renderInvoiceHtml({ invoice, lines }: InvoiceWithLines, recipien
   const date = (at: Date | null): string => (at ? at.toISOString().slice(0, 10) : '—');
   const title = invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice';
   const p = invoice.parties;
+  const billedTo =
+    p.consumer.displayName !== undefined && p.consumer.email !== undefined
+      ? { displayName: p.consumer.displayName, email: p.consumer.email }
+      : recipient;
   const rows = lines
     .map(
       (line) => `<tr><td>${KIND_LABEL[line.kind]}</td><td>${escapeHtml(line.description)}</td>` +
@@ -44,7 +52,7 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:r
 <p>Issued ${date(invoice.finalizedAt)} · Period ${date(invoice.periodStart)} – ${date(invoice.periodEnd)}${invoice.paidAt ? ` · Paid ${date(invoice.paidAt)}` : ''}</p>
 <div class="parties">
 <section><h2>From</h2><p>${escapeHtml(p.provider.displayName)}<br>${escapeHtml(p.provider.supportEmail)}<br>via Portico marketplace</p></section>
-<section><h2>Billed to</h2><p>${escapeHtml(recipient.displayName)}<br>${escapeHtml(recipient.email)}<br>Account ${escapeHtml(p.consumer.accountId)}</p></section>
+<section><h2>Billed to</h2><p>${escapeHtml(billedTo.displayName)}<br>${escapeHtml(billedTo.email)}<br>Account ${escapeHtml(p.consumer.accountId)}</p></section>
 </div>
 <p>API: ${escapeHtml(p.api.name)} · Plan: ${escapeHtml(p.plan.name)}</p>
 <table><thead><tr><th>Kind</th><th>Description</th><th class="n">Units</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead>

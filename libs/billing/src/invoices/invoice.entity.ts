@@ -6,7 +6,8 @@ export type InvoiceKind = 'invoice' | 'credit_note';
 /** Both parties and what was sold, as they were when the invoice was drafted. */
 export interface InvoiceParties {
   provider: { id: string; displayName: string; slug: string; supportEmail: string };
-  consumer: { accountId: string };
+  /** Name and email as the account read at drafting; absent on invoices drafted before they were kept (their HTML shows the reader's current ones). */
+  consumer: { accountId: string; displayName?: string; email?: string };
   api: { id: string; name: string; slug: string | null };
   plan: { id: string; name: string };
 }

@@ -1,10 +1,10 @@
-import { PlansService, ProvidersService, PublicCatalogService, type PlanView } from '@app/catalog';
+import { PlansService, type PlanView } from '@app/catalog';
 import { Clock } from '@app/common';
 import { MeteringService } from '@app/metering';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { FeePolicy } from '../fees/fee-policy.service';
-import type { InvoiceParties } from '../invoices/invoice.entity';
+import { InvoicePartiesService } from '../invoices/invoice-parties.service';
 import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { splitFee } from '../money/money';
@@ -51,13 +51,12 @@ export class RatingService {
     private readonly invoiceRows: InvoiceRepository,
     private readonly invoices: InvoicesService,
     private readonly plans: PlansService,
-    private readonly providers: ProvidersService,
-    private readonly catalog: PublicCatalogService,
     private readonly metering: MeteringService,
     private readonly fees: FeePolicy,
     private readonly clock: Clock,
     private readonly payments: PaymentsPort,
     private readonly stripeRepo: StripeBillingRepository,
+    private readonly parties: InvoicePartiesService,
   ) {}
 
   async rate(subscriptionId: string, periodStart: Date): Promise<RateOutcome> {
@@ -115,7 +114,7 @@ export class RatingService {
       }
       const fee = await this.fees.feeFor(close.providerId);
       const split = splitFee(rated.totalMinor, fee.feeBps);
-      const parties = await this.parties(close, plans.get(close.planId)!);
+      const parties = await this.parties.of(close);
       invoice = await this.invoiceRows.transaction(async (manager) => {
         const drafted = await this.invoiceRows.insertDraftForPeriod(
           manager,
@@ -149,19 +148,4 @@ export class RatingService {
     return { outcome: 'invoiced', invoiceId: collected.id, status: collected.status };
   }
 
-  private async parties(close: PeriodCloseEntity, plan: RatedPlan): Promise<InvoiceParties> {
-    const provider = await this.providers.findById(close.providerId);
-    const api = await this.catalog.nameOf(close.apiId);
-    return {
-      provider: {
-        id: close.providerId,
-        displayName: provider?.displayName ?? 'Unknown provider',
-        slug: provider?.slug ?? '',
-        supportEmail: provider?.supportEmail ?? '',
-      },
-      consumer: { accountId: close.consumerAccountId },
-      api: { id: close.apiId, name: api?.name ?? 'Unknown API', slug: api?.slug ?? null },
-      plan: { id: plan.id, name: plan.name },
-    };
-  }
 }

@@ -1,18 +1,18 @@
-import { PlansService, ProvidersService, PublicCatalogService } from '@app/catalog';
+import { ProvidersService } from '@app/catalog';
 import { Clock } from '@app/common';
 import { NotificationsService } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
 import type { CompletedCheckout, InboxTransaction } from '../checkout/checkout-completions.port';
 import { DunningService } from '../dunning/dunning.service';
 import { SubscriptionBilling } from '../dunning/subscription-billing.port';
-import type { InvoiceParties } from '../invoices/invoice.entity';
+import { InvoicePartiesService } from '../invoices/invoice-parties.service';
 import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { BPS_DENOMINATOR, splitFee } from '../money/money';
 import { PaymentsPort, type ProviderInvoice } from '../payments/payments.port';
 import type { RatedLine } from '../rating/rating';
-import { BillingAdmins } from '../notify/billing-admins.port';
+import { BillingAccounts } from '../notify/billing-accounts.port';
 import { RefundsService } from '../refunds/refunds.service';
 import { STRIPE_ENDED_STATUSES } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
@@ -41,10 +41,9 @@ export class StripeSyncService {
     private readonly refunds: RefundsService,
     private readonly subscriptions: SubscriptionBilling,
     private readonly providers: ProvidersService,
-    private readonly plans: PlansService,
-    private readonly catalog: PublicCatalogService,
     private readonly notifications: NotificationsService,
-    private readonly admins: BillingAdmins,
+    private readonly admins: BillingAccounts,
+    private readonly parties: InvoicePartiesService,
     private readonly clock: Clock,
   ) {}
 
@@ -178,7 +177,7 @@ export class StripeSyncService {
         providerShareAmountMinor: split.providerShare.toString(),
         creditsInvoiceId: null,
         memo: remote.number ? `Stripe invoice ${remote.number}` : null,
-        parties: await this.parties(sub),
+        parties: await this.parties.of(sub),
         stripeInvoiceId: remote.id,
       },
       lines,
@@ -193,24 +192,6 @@ export class StripeSyncService {
     return this.invoices.finalizeIn(tx.manager, drafted.id);
   }
 
-  private async parties(sub: { consumerAccountId: string; providerId: string; apiId: string; planId: string }): Promise<InvoiceParties> {
-    const [provider, api, plan] = await Promise.all([
-      this.providers.findById(sub.providerId),
-      this.catalog.nameOf(sub.apiId),
-      this.plans.findById(sub.planId),
-    ]);
-    return {
-      provider: {
-        id: sub.providerId,
-        displayName: provider?.displayName ?? 'Unknown provider',
-        slug: provider?.slug ?? '',
-        supportEmail: provider?.supportEmail ?? '',
-      },
-      consumer: { accountId: sub.consumerAccountId },
-      api: { id: sub.apiId, name: api?.name ?? 'Unknown API', slug: api?.slug ?? null },
-      plan: { id: sub.planId, name: plan?.name ?? 'Unknown plan' },
-    };
-  }
 
   /** `charge.refunded`: every refund on the charge, as Stripe lists it now, is recorded once. */
   async syncChargeRefunds(chargeId: string, tx: InboxTransaction): Promise<SyncOutcome> {

@@ -1,4 +1,4 @@
-import { AppError, isUniqueViolation, notFound } from '@app/common';
+import { AppError, isUniqueViolation, notFound, validationFailed } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { SessionsService } from '../sessions/sessions.service';
 import type { AccountEntity } from './account.entity';
@@ -14,6 +14,14 @@ export interface SignUpInput {
   password: string;
   displayName?: string;
 }
+
+/** What the account holder may change about how they appear (reviews, providers' analytics, invoices drafted from now on). */
+export interface ProfileChange {
+  displayName: string;
+}
+
+/** Longest display name, as at sign-up. */
+export const MAX_DISPLAY_NAME = 100;
 
 /** An account as the provider of an API it subscribes to sees it (analytics). */
 export interface PublicProfile {
@@ -82,6 +90,19 @@ export class AccountsService {
     }
     await this.throttle.loginSucceeded(email);
     return account;
+  }
+
+  /**
+   * Changes the display name (trimmed; 1–100 characters). An account opened without one shows the
+   * local part of its email (reviews, providers' analytics) until it is changed here.
+   */
+  async updateProfile(accountId: string, change: ProfileChange): Promise<AccountEntity> {
+    const displayName = change.displayName.trim();
+    if (displayName === '' || displayName.length > MAX_DISPLAY_NAME)
+      throw validationFailed('displayName', `must be 1–${MAX_DISPLAY_NAME} characters once trimmed`);
+    await this.get(accountId);
+    await this.accounts.update(accountId, { displayName });
+    return this.get(accountId);
   }
 
   /** Changes the password and ends every other session of the account. */
