@@ -1,4 +1,5 @@
-import { AppError, CoreEnv, CoreModule } from '@app/common';
+import { CoreEnv, CoreModule } from '@app/common';
+import { appErrorOf } from '@app/common/testing';
 import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
@@ -27,16 +28,6 @@ import { TRUNCATED_MARKER_KEY } from './openapi-import.limits';
   ],
 })
 class VersionsTestModule {}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 function endpointKeys(endpoints: Pick<ApiEndpointEntity, 'method' | 'path'>[]): string[] {
   return endpoints.map((e) => `${e.method} ${e.path}`).sort();
@@ -160,7 +151,9 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
       },
       components: { schemas: { Pet: { type: 'object', properties: { name: { type: 'strin' } } } } },
     };
-    const error = await rejection(versions.importDocument(owner, apiId, { kind: 'object', value: document }));
+    const error = await appErrorOf(
+      versions.importDocument(owner, apiId, { kind: 'object', value: document }),
+    );
     expect(error.code).toBe('validation_failed');
     const problems = error.extensions.errors as { pointer: string; message: string }[];
     expect(problems).toEqual(
@@ -177,7 +170,9 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
     const document = JSON.parse(readOasExample('3.0/json/petstore.json'));
     delete document.paths['/pet/{petId}'].get.responses;
     document.paths['/pet/{petId}'].get.operationId = document.paths['/pet'].post.operationId;
-    const error = await rejection(versions.importDocument(owner, apiId, { kind: 'object', value: document }));
+    const error = await appErrorOf(
+      versions.importDocument(owner, apiId, { kind: 'object', value: document }),
+    );
     expect(error.extensions.errors).toEqual(
       expect.arrayContaining([
         {
@@ -212,7 +207,9 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
       },
       components: { schemas },
     };
-    const error = await rejection(versions.importDocument(owner, apiId, { kind: 'object', value: document }));
+    const error = await appErrorOf(
+      versions.importDocument(owner, apiId, { kind: 'object', value: document }),
+    );
     expect(error.code).toBe('validation_failed');
     expect(error.extensions.errors).toEqual([
       { pointer: '', message: expect.stringContaining('expands to more than') },
@@ -235,7 +232,7 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
         document.paths['/pet/{id}'].get.responses['400'].content = {
           'application/json': { schema: { $ref: ref } },
         };
-        const error = await rejection(
+        const error = await appErrorOf(
           versions.importDocument(owner, apiId, { kind: 'object', value: document }),
         );
         expect(error.code).toBe('validation_failed');
@@ -250,7 +247,7 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
       const swagger = JSON.parse(readOasExample('2.0/json/petstore-simple.json'));
       swagger.definitions.Tag = { $ref: `http://127.0.0.1:${port}/tag.json` };
       expect(
-        (await rejection(versions.importDocument(owner, apiId, { kind: 'object', value: swagger }))).code,
+        (await appErrorOf(versions.importDocument(owner, apiId, { kind: 'object', value: swagger }))).code,
       ).toBe('validation_failed');
       expect(hits).toBe(0);
     } finally {
@@ -262,10 +259,10 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
     const { apiId } = await newApi();
     const stranger = await newApi();
     const text = readOasExample('3.0/json/petstore.json');
-    const theirs = await rejection(
+    const theirs = await appErrorOf(
       versions.importDocument(stranger.owner, apiId, { kind: 'text', text, syntax: 'json' }),
     );
-    const unknown = await rejection(
+    const unknown = await appErrorOf(
       versions.importDocument(stranger.owner, randomUUID(), { kind: 'text', text, syntax: 'json' }),
     );
     expect(theirs.code).toBe('not_found');
@@ -273,12 +270,12 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
     // not parsed: even garbage gets the 404
     expect(
       (
-        await rejection(
+        await appErrorOf(
           versions.importDocument(stranger.owner, apiId, { kind: 'text', text: '{', syntax: 'json' }),
         )
       ).code,
     ).toBe('not_found');
-    expect((await rejection(versions.list(stranger.owner, apiId))).code).toBe('not_found');
+    expect((await appErrorOf(versions.list(stranger.owner, apiId))).code).toBe('not_found');
   });
 
   it('numbers versions, publishes a draft with a changelog, and serves the current endpoints', async () => {
@@ -334,7 +331,7 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
       status: 'current',
       changelog: expected,
     });
-    expect((await rejection(versions.publish(owner, apiId, first.version.id))).code).toBe('conflict');
+    expect((await appErrorOf(versions.publish(owner, apiId, first.version.id))).code).toBe('conflict');
     expect((await versions.list(owner, apiId)).map((v) => [v.number, v.status])).toEqual([
       [2, 'current'],
       [1, 'superseded'],
@@ -358,9 +355,9 @@ describe('ApiVersionsService (OpenAPI import and versions)', () => {
       syntax: 'json',
     });
     await versions.publish(owner, apiId, version.id);
-    expect((await rejection(versions.renderCurrentDocument(slug, null, 'json'))).code).toBe('not_found');
+    expect((await appErrorOf(versions.renderCurrentDocument(slug, null, 'json'))).code).toBe('not_found');
     const stranger = { accountId: randomUUID(), email: 'stranger@example.com' };
-    expect((await rejection(versions.renderCurrentDocument(slug, stranger, 'json'))).code).toBe('not_found');
+    expect((await appErrorOf(versions.renderCurrentDocument(slug, stranger, 'json'))).code).toBe('not_found');
     const own = await versions.renderCurrentDocument(
       slug,
       { accountId: owner, email: 'owner@example.com' },

@@ -1,4 +1,4 @@
-import { AppError } from '@app/common';
+import { appErrorOf } from '@app/common/testing';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,16 +18,6 @@ function endpointKeys(imported: SerializedImport): string[] {
 
 function processesWith(env: Partial<CatalogEnv>): ImportProcesses {
   return new ImportProcesses(Object.assign(new CatalogEnv(), env));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected the import to be refused');
 }
 
 /** Runs `work` while counting the turns of this process's event loop (setImmediate callbacks). */
@@ -72,7 +62,7 @@ describe('ImportProcesses (OpenAPI imports in child processes, with hard limits)
 
   it('stops an import past its memory limit (413 naming the limit) and imports the next document in a new process', async () => {
     const processes = track(processesWith({ CATALOG_IMPORT_MEMORY_MB: 64 }));
-    const error = await rejection(processes.import({ kind: 'text', text: GITHUB, syntax: 'json' }));
+    const error = await appErrorOf(processes.import({ kind: 'text', text: GITHUB, syntax: 'json' }));
     expect(error.code).toBe('payload_too_large');
     expect(error.status).toBe(413);
     expect(error.extensions).toEqual({ limitMegabytes: 64 });
@@ -85,7 +75,7 @@ describe('ImportProcesses (OpenAPI imports in child processes, with hard limits)
     const processes = track(processesWith({ CATALOG_IMPORT_TIMEOUT_SECONDS: 1 }));
     // started once: a child's start (ts-node here) does not count
     await processes.import(PETSTORE);
-    const error = await rejection(processes.import({ kind: 'text', text: GITHUB, syntax: 'json' }));
+    const error = await appErrorOf(processes.import({ kind: 'text', text: GITHUB, syntax: 'json' }));
     expect(error.code).toBe('payload_too_large');
     expect(error.extensions).toEqual({ limitSeconds: 1 });
     expect(error.detail).toMatch(/longer than 1 s.*CATALOG_IMPORT_TIMEOUT_SECONDS/);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock';
+import { AppError } from '../errors/app-error';
 import { timeOrderedUuid } from '../ids/ids';
 import type { UsageEvent } from '../queues/jobs';
 import { usageBatchEvents } from '../queues/usage-batch';
@@ -49,4 +50,15 @@ export function usageEventFactory(overrides: Partial<UsageEvent> = {}): UsageEve
     errorCode: null,
     ...overrides,
   };
+}
+
+/** The AppError `promise` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected the promise to reject with an AppError');
 }
