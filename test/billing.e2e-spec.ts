@@ -160,6 +160,8 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
     const res = await send(stack.api, user.user, 'get', `/v1/invoices/${invoice.id}?format=html`).expect(200);
     expect(res.text).toContain(`<h2>Billed to</h2><p>${drafted}<br>${user.user.email}<br>`);
     expect(res.text).not.toContain('Renamed After Invoicing');
+    const json = await send(stack.api, user.user, 'get', `/v1/invoices/${invoice.id}`).expect(200);
+    expect(json.body.billedTo).toEqual({ name: drafted, email: user.user.email });
   });
 
   it('leaves the ledger balanced: receivable settled, clearing holds the payment, the fee is revenue, the share is payable', async () => {

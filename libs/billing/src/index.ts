@@ -62,6 +62,7 @@ export type { InvoiceEntity, InvoiceKind, InvoiceParties, InvoiceStatus } from '
 export type { InvoiceLineEntity } from './invoices/invoice-line.entity';
 export { INVOICE_STATUSES, INVOICE_TRANSITIONS, canMove } from './invoices/invoice-state';
 export { renderInvoiceHtml, type InvoiceRecipient } from './invoices/invoice-html';
+export { billedTo } from './invoices/invoice-parties.service';
 export { PayoutsService, type PayoutStatement, type PayoutStatementLine } from './payouts/payouts.service';
 export {
   EarningsService,

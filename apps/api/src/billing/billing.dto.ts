@@ -1,4 +1,5 @@
 import {
+  billedTo,
   canonicalDecimal,
   INVOICE_STATUSES,
   type CurrencyTotals,
@@ -77,6 +78,13 @@ export class InvoiceDto {
   @ApiProperty() apiName!: string;
   @ApiProperty() planName!: string;
   @ApiProperty({ type: InvoicePartyDto, description: 'The provider (seller).' }) provider!: InvoicePartyDto;
+  @ApiProperty({
+    type: InvoicePartyDto,
+    nullable: true,
+    description:
+      'Whom it is addressed to: the consumer account’s display name and email when the invoice was drafted (null on invoices drafted before they were kept).',
+  })
+  billedTo!: InvoicePartyDto | null;
   @ApiProperty({ type: String, format: 'date-time' }) periodStart!: string;
   @ApiProperty({ type: String, format: 'date-time' }) periodEnd!: string;
   @ApiProperty() currency!: string;
@@ -91,6 +99,7 @@ export class InvoiceDto {
   @ApiPropertyOptional({ type: [InvoiceLineDto] }) lines?: InvoiceLineDto[];
 
   static from(invoice: InvoiceEntity, lines?: InvoiceLineEntity[]): InvoiceDto {
+    const addressee = billedTo(invoice.parties);
     return {
       id: invoice.id,
       kind: invoice.kind,
@@ -101,6 +110,7 @@ export class InvoiceDto {
       apiName: invoice.parties.api.name,
       planName: invoice.parties.plan.name,
       provider: { name: invoice.parties.provider.displayName, email: invoice.parties.provider.supportEmail },
+      billedTo: addressee && { name: addressee.displayName, email: addressee.email },
       periodStart: invoice.periodStart.toISOString(),
       periodEnd: invoice.periodEnd.toISOString(),
       currency: invoice.currency,

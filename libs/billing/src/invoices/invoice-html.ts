@@ -1,5 +1,6 @@
 import { minorUnitDigits } from '@app/catalog';
 import { canonicalDecimal, formatMinor } from '../money/money';
+import { billedTo } from './invoice-parties.service';
 import type { InvoiceWithLines } from './invoices.service';
 
 /**
@@ -30,10 +31,7 @@ export function renderInvoiceHtml({ invoice, lines }: InvoiceWithLines, recipien
   const date = (at: Date | null): string => (at ? at.toISOString().slice(0, 10) : '—');
   const title = invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice';
   const p = invoice.parties;
-  const billedTo =
-    p.consumer.displayName !== undefined && p.consumer.email !== undefined
-      ? { displayName: p.consumer.displayName, email: p.consumer.email }
-      : recipient;
+  const addressee = billedTo(p) ?? recipient;
   const rows = lines
     .map(
       (line) => `<tr><td>${KIND_LABEL[line.kind]}</td><td>${escapeHtml(line.description)}</td>` +
@@ -52,7 +50,7 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:r
 <p>Issued ${date(invoice.finalizedAt)} · Period ${date(invoice.periodStart)} – ${date(invoice.periodEnd)}${invoice.paidAt ? ` · Paid ${date(invoice.paidAt)}` : ''}</p>
 <div class="parties">
 <section><h2>From</h2><p>${escapeHtml(p.provider.displayName)}<br>${escapeHtml(p.provider.supportEmail)}<br>via Portico marketplace</p></section>
-<section><h2>Billed to</h2><p>${escapeHtml(billedTo.displayName)}<br>${escapeHtml(billedTo.email)}<br>Account ${escapeHtml(p.consumer.accountId)}</p></section>
+<section><h2>Billed to</h2><p>${escapeHtml(addressee.displayName)}<br>${escapeHtml(addressee.email)}<br>Account ${escapeHtml(p.consumer.accountId)}</p></section>
 </div>
 <p>API: ${escapeHtml(p.api.name)} · Plan: ${escapeHtml(p.plan.name)}</p>
 <table><thead><tr><th>Kind</th><th>Description</th><th class="n">Units</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead>

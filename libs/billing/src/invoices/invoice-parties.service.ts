@@ -1,7 +1,14 @@
 import { PlansService, ProvidersService, PublicCatalogService } from '@app/catalog';
 import { Injectable } from '@nestjs/common';
-import { BillingAccounts } from '../notify/billing-accounts.port';
+import { BillingAccounts, type BillingContact } from '../notify/billing-accounts.port';
 import type { InvoiceParties } from './invoice.entity';
+
+/** Whom the invoice is addressed to as it kept them at drafting; null when it kept the account id only (older invoices). */
+export function billedTo({ consumer }: InvoiceParties): BillingContact | null {
+  return consumer.displayName !== undefined && consumer.email !== undefined
+    ? { displayName: consumer.displayName, email: consumer.email }
+    : null;
+}
 
 /** The records an invoice is about. */
 export interface InvoiceSubject {
