@@ -162,7 +162,8 @@ class ImportProcess {
       else this.settle().reject(fromChild(reply.error));
     });
     this.exited = new Promise<void>((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      // 'close', not 'exit': only then has all of its stderr been read (V8's out-of-memory message is its last line)
+      this.child.on('close', (code, signal) => {
         this.stopped = true;
         if (this.idleTimer) clearTimeout(this.idleTimer);
         const failure = this.killedFor ?? this.exitFailure(code, signal);
