@@ -184,6 +184,11 @@ describe('reviews (HTTP)', () => {
       });
       expect(body.author.displayName).toBe(consumer.email.split('@')[0]);
       expect(JSON.stringify(res.body)).not.toContain(consumer.email);
+
+      // the author renames the account: the review shows the new name from then on
+      await send(app, consumer, 'patch', '/v1/me', { displayName: 'Ada L.' }).expect(200);
+      const mine = (await listReviews(listing.slug)).items.find((r) => r.id === body.id);
+      expect(mine?.author.displayName).toBe('Ada L.');
     });
 
     it('accepts a past subscriber (canceled after access)', async () => {
