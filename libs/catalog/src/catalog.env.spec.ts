@@ -1,15 +1,8 @@
-import { EnvValidationError, loadEnv } from '@app/common';
+import { loadEnv } from '@app/common';
+import { envProblems } from '@app/common/testing';
 import { CatalogEnv } from './catalog.env';
 
-function problems(raw: Record<string, string>): string[] {
-  try {
-    loadEnv(CatalogEnv, raw);
-    return [];
-  } catch (error) {
-    if (error instanceof EnvValidationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (raw: Record<string, string>): string[] => envProblems(CatalogEnv, raw);
 
 describe('CatalogEnv', () => {
   it('limits an OpenAPI import to 1536 MB and 120 s unless told otherwise, read from the environment as numbers', () => {

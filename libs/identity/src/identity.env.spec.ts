@@ -1,18 +1,12 @@
-import { EnvValidationError, loadEnv } from '@app/common';
+import { loadEnv } from '@app/common';
+import { envProblems } from '@app/common/testing';
 import { githubLoginEnabled } from './github/github-login.service';
 import { IdentityEnv } from './identity.env';
 
 const SESSION_SECRET = 'a-session-secret-that-is-long-enough-0123456789';
 
-function problems(raw: Record<string, string>): string[] {
-  try {
-    loadEnv(IdentityEnv, { SESSION_SECRET, ...raw });
-    return [];
-  } catch (error) {
-    if (error instanceof EnvValidationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (raw: Record<string, string>): string[] =>
+  envProblems(IdentityEnv, { SESSION_SECRET, ...raw });
 
 describe('IdentityEnv', () => {
   it('turns GitHub sign-in on only when both GitHub credentials are set', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock';
+import { EnvValidationError, loadEnv } from '../config/load-env';
 import { AppError } from '../errors/app-error';
 import { timeOrderedUuid } from '../ids/ids';
 import type { UsageEvent } from '../queues/jobs';
@@ -61,4 +62,15 @@ export async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
     throw error;
   }
   throw new Error('expected the promise to reject with an AppError');
+}
+
+/** What `loadEnv` refuses in `raw` for an env class, one message per problem; empty when it loads. */
+export function envProblems<T extends object>(cls: new () => T, raw: Record<string, unknown>): string[] {
+  try {
+    loadEnv(cls, raw);
+    return [];
+  } catch (error) {
+    if (error instanceof EnvValidationError) return error.problems;
+    throw error;
+  }
 }
