@@ -1,5 +1,5 @@
 import { appErrorOf } from '@app/common/testing';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { CatalogEnv } from '../catalog.env';
 import { GITHUB_REST_DESCRIPTION, operationKeys, readOasExample } from '../testing';
 import { ImportProcesses, type SerializedImport } from './import-processes';
 import type { DocumentInput } from './openapi-document.reader';
+import { OPENAPI_IMPORT_LIMITS } from './openapi-import.limits';
 
 const GITHUB = readFileSync(GITHUB_REST_DESCRIPTION, 'utf8');
 const PETSTORE_TEXT = readOasExample('3.0/json/petstore.json');
@@ -105,4 +106,30 @@ describe('ImportProcesses (OpenAPI imports in child processes, with hard limits)
     );
     expect(stdout.trim()).toBe('imported version 7');
   }, 90_000);
+
+  it('stops a child left idle for a minute, and starts a new one for the next import', async () => {
+    const processes = track(new ImportProcesses());
+    const children = (): string[] =>
+      execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((args) => args.includes('openapi-import.process'));
+    await processes.import(PETSTORE);
+    expect(children()).toHaveLength(1);
+    // parked with its idle timer: a minute of fake time (the child's IPC and exit are real I/O)
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'Date', 'hrtime', 'performance'],
+    });
+    try {
+      await processes.import(PETSTORE);
+      expect(children()).toHaveLength(1);
+      jest.advanceTimersByTime(OPENAPI_IMPORT_LIMITS.processIdleMs);
+    } finally {
+      jest.useRealTimers();
+    }
+    for (let waited = 0; children().length > 0 && waited < 100; waited++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(children()).toEqual([]);
+    expect(endpointKeys(await processes.import(PETSTORE))).toEqual(operationKeys(JSON.parse(PETSTORE_TEXT)));
+    expect(children()).toHaveLength(1);
+  }, 60_000);
 });

@@ -132,6 +132,7 @@ class ImportProcess {
   /** Why this child is being killed (the time limit), so its exit reports that. */
   private killedFor: Error | null = null;
   private readonly exited: Promise<void>;
+  /** Dead, or being stopped: never handed another import (its 'close' may come a moment after the kill). */
   stopped = false;
 
   constructor(
@@ -210,6 +211,7 @@ class ImportProcess {
   async stop(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (!this.stopped) {
+      this.stopped = true;
       this.setReferenced(true); // an idle child is unreferenced: without this, its exit would not be awaited
       this.child.kill('SIGKILL');
     }
@@ -278,7 +280,9 @@ export class ImportProcesses implements OnModuleDestroy {
   }
 
   async import(input: DocumentInput): Promise<SerializedImport> {
-    const child = this.idle.pop() ?? this.start();
+    let idle = this.idle.pop();
+    while (idle?.stopped) idle = this.idle.pop(); // stopped when idle, not yet closed
+    const child = idle ?? this.start();
     try {
       return await child.run(input);
     } finally {
