@@ -108,11 +108,14 @@ describe('ImportProcesses (OpenAPI imports in child processes, with hard limits)
   }, 90_000);
 
   it('stops a child left idle for a minute, and starts a new one for the next import', async () => {
-    const processes = track(new ImportProcesses());
+    // its children are told from the other tests' by their heap limit
+    const processes = track(processesWith({ CATALOG_IMPORT_MEMORY_MB: 1234 }));
     const children = (): string[] =>
       execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((args) => args.includes('openapi-import.process'));
+        .filter(
+          (args) => args.includes('openapi-import.process') && args.includes('--max-old-space-size=1234'),
+        );
     await processes.import(PETSTORE);
     expect(children()).toHaveLength(1);
     // parked with its idle timer: a minute of fake time (the child's IPC and exit are real I/O)
