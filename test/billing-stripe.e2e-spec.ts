@@ -1,4 +1,13 @@
-import { BillingFaults, DisputeShareReversals, DunningService, ReconciliationService, RefundsService, StripeSubscriptionChanges, UsageReporter } from '@app/billing';
+import {
+  BillingFaults,
+  DisputeShareReversals,
+  DunningService,
+  InvoicesService,
+  ReconciliationService,
+  RefundsService,
+  StripeSubscriptionChanges,
+  UsageReporter,
+} from '@app/billing';
 import { JobQueue, type UsageEvent } from '@app/common';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -30,7 +39,7 @@ interface InvoiceRow {
  * overage price, the webhook activating the subscription, usage reported per window with
  * deterministic identifiers, Stripe's invoices mirrored into the ledger with the 20 % fee, partial
  * refunds with reverse_transfer, out-of-order and duplicated webhooks, a crash between the Stripe
- * call and the commit, dunning, reconciliation.
+ * call and the commit, dunning, credit notes on open invoices, reconciliation.
  */
 describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
   let stripe: FakeStripe;
@@ -807,6 +816,131 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('uncollectible');
     const after = await send(api.app, consumer, 'get', '/v1/notifications').expect(200);
     expect((after.body.items as { type: string }[]).map((n) => n.type)).toContain('billing.subscription_canceled');
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  /** A renewal Stripe could not charge: open in Portico too, dunning started. */
+  async function unpaidRenewal(tag: string) {
+    const { subscriptionId, stripeSub, customer } = await paidSubscription(tag);
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', stripe.invoicesOf(stripeSub)[0].id));
+    stripe.declinePayments(customer);
+    const renewal = stripe.renewSubscription(stripeSub)!;
+    const failedAt = Date.now();
+    await deliverAndApply(stripe.invoiceEvent('invoice.payment_failed', renewal.id));
+    const local = (await invoicesOf(subscriptionId)).find((i) => i.stripe_invoice_id === renewal.id)!;
+    expect(local).toMatchObject({ status: 'open', total_amount_minor: '1000', fee_amount_minor: '200' });
+    return { subscriptionId, stripeSub, customer, renewal, local, failedAt };
+  }
+  /** Σ of each ledger account over an invoice and its credit notes. */
+  const balancesOf = async (invoiceId: string) =>
+    Object.fromEntries(
+      (
+        await db.query<{ account: string; sum: string }[]>(
+          `SELECT e.account, SUM(e.amount_minor)::text AS sum FROM ledger_entries e
+           WHERE e.invoice_id = $1 OR e.invoice_id IN (SELECT id FROM invoices WHERE credits_invoice_id = $1)
+           GROUP BY e.account`,
+          [invoiceId],
+        )
+      ).map((r) => [r.account, r.sum]),
+    );
+  const postingOf = async (reference: string) =>
+    Object.fromEntries(
+      (
+        await db.query<{ account: string; amount: string }[]>(
+          `SELECT e.account, e.amount_minor::text AS amount FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+           WHERE t.reference = $1`,
+          [reference],
+        )
+      ).map((r) => [r.account, r.amount]),
+    );
+
+  it('a credit note on an open invoice lowers what Stripe collects: a Stripe credit note once, the retry charges the rest, the share transferred is the rest\'s', async () => {
+    const { subscriptionId, stripeSub, customer, renewal, local, failedAt } = await unpaidRenewal('stripe-open-credit');
+    const res = await send(api.app, admin, 'post', `/v1/admin/invoices/${local.id}/credit-notes`, { amountMinor: '300', reason: 'Outage credit' }).expect(201);
+    expect(res.body).toMatchObject({ kind: 'credit_note', status: 'paid', totalAmountMinor: '-300', feeAmountMinor: '-60', providerShareAmountMinor: '-240' });
+    const calls = stripe.requestsTo('POST', '/v1/credit_notes');
+    expect(calls.map((c) => c.idempotencyKey)).toEqual([`portico:credit-note:${res.body.id}`]);
+    const [note] = [...stripe.objects.creditNotes.values()].filter((n) => n.invoice === renewal.id);
+    expect(note).toMatchObject({ amount: 300, type: 'pre_payment', metadata: { porticoCreditNoteId: res.body.id, porticoInvoiceId: local.id } });
+    expect(stripe.invoice(renewal.id)).toMatchObject({ status: 'open', amount_remaining: 700, pre_payment_credit_notes_amount: 300 });
+    const [row] = await db.query<{ payment_reference: string }[]>('SELECT payment_reference FROM invoices WHERE id = $1', [res.body.id]);
+    expect(row.payment_reference).toBe(note.id);
+
+    // the card works again: the dunning retry charges what is left, and Stripe's transfer matches the ledger's
+    stripe.declinePayments(customer, false);
+    expect(await worker.get(DunningService).runDue(new Date(failedAt + 1_500))).toMatchObject({ due: 1, recovered: 1 });
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
+    expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('paid');
+    const charge = stripe.charge(stripe.invoice(renewal.id).payments.data[0].payment.charge);
+    expect(charge.amount).toBe(700);
+    expect(await postingOf(`invoice:${local.id}:payment`)).toEqual({ payment_clearing: '700', consumer_receivable: '-700' });
+    expect(await postingOf(`invoice:${local.id}:transfer`)).toEqual({ provider_payable: '560', payment_clearing: '-560' });
+    expect(stripe.transfer(charge.transfer!).amount).toBe(560);
+    // the consumer owes nothing and holds no credit; the platform keeps 20 % of what was paid
+    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '-140', provider_payable: '0', payment_clearing: '140' });
+    expect((await statusOf(subscriptionId)).status).toBe('active');
+    expect(stripe.subscription(stripeSub).status).toBe('active');
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('a credit note for all of an open invoice: Stripe marks it paid without a charge, and Portico settles it at zero', async () => {
+    const { subscriptionId, renewal, local } = await unpaidRenewal('stripe-full-credit');
+    await send(api.app, admin, 'post', `/v1/admin/invoices/${local.id}/credit-notes`, { amountMinor: '1000', reason: 'Waived' }).expect(201);
+    expect(stripe.invoice(renewal.id)).toMatchObject({ status: 'paid', amount_remaining: 0, amount_paid: 0 });
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
+    expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('paid');
+    expect((await statusOf(subscriptionId)).status).toBe('active');
+    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '0', provider_payable: '0' });
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('a credit note that reaches Stripe after it collected the invoice in full is paid back as a refund of that payment: the same money, booked once', async () => {
+    const { subscriptionId, customer, renewal, local } = await unpaidRenewal('stripe-credit-race');
+    // the consumer pays the hosted invoice page before the admin's credit note reaches Stripe
+    stripe.declinePayments(customer, false);
+    expect(stripe.payNow(renewal.id)).toBe(true);
+    const res = await send(api.app, admin, 'post', `/v1/admin/invoices/${local.id}/credit-notes`, { amountMinor: '300', reason: 'Outage credit' }).expect(201);
+    expect(res.body).toMatchObject({ status: 'paid', totalAmountMinor: '-300' });
+    const refunds = stripe.requestsTo('POST', '/v1/refunds').filter((r) => r.idempotencyKey === `portico:credit-note:${res.body.id}:refund`);
+    expect(refunds.map((r) => r.body)).toMatchObject([{ amount: '300', reverse_transfer: 'true', refund_application_fee: 'true' }]);
+    const charge = stripe.charge(stripe.invoice(renewal.id).payments.data[0].payment.charge);
+    expect(charge).toMatchObject({ amount: 1000, amount_refunded: 300 });
+    expect(stripe.transfer(charge.transfer!)).toMatchObject({ amount: 800, amount_reversed: 240 });
+    const [row] = await db.query<{ payment_reference: string }[]>('SELECT payment_reference FROM invoices WHERE id = $1', [res.body.id]);
+    expect(row.payment_reference).toBe(charge.refunds.data[0].id);
+
+    // Stripe's webhooks arrive: the invoice is paid, and the refund is the note's, not a dashboard refund to mirror
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
+    await deliverAndApply(stripe.chargeRefundedEvent(charge.id));
+    expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('paid');
+    expect((await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM invoices WHERE credits_invoice_id = $1', [local.id]))[0].n).toBe(1);
+    // Stripe kept 700 of the charge and 560 of the transfer: the books say the same
+    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '-140', provider_payable: '0', payment_clearing: '140' });
+    expect(await unbalanced()).toBe(0);
+  }, 60_000);
+
+  it('a credit note Stripe refuses is answered open (not settled) until the sweeper sends it again with the same key; a write-off then reverses only what was left', async () => {
+    const { subscriptionId, renewal, local, failedAt } = await unpaidRenewal('stripe-credit-retry');
+    stripe.failNext('POST', '/v1/credit_notes', 400, { type: 'invalid_request_error', message: 'Fake refusal of the credit note.' });
+    const res = await send(api.app, admin, 'post', `/v1/admin/invoices/${local.id}/credit-notes`, { amountMinor: '250', reason: 'Late fix' }).expect(201);
+    expect(res.body).toMatchObject({ status: 'open', totalAmountMinor: '-250' });
+    const note = { id: res.body.id as string };
+    expect(stripe.invoice(renewal.id).amount_remaining).toBe(1000);
+
+    const invoices = worker.get(InvoicesService);
+    expect(await invoices.settleOpenCredits(new Date())).toBe(0); // younger than a minute: maybe still in flight
+    expect(await invoices.settleOpenCredits(new Date(Date.now() + 120_000))).toBe(1);
+    expect(await invoices.settleOpenCredits(new Date(Date.now() + 120_000))).toBe(0);
+    expect(stripe.requestsTo('POST', '/v1/credit_notes').filter((r) => r.idempotencyKey === `portico:credit-note:${note.id}`)).toHaveLength(2);
+    expect(stripe.invoice(renewal.id).amount_remaining).toBe(750);
+
+    // dunning gives up: the write-off reverses the 750 still owed, not the 1,000 of the invoice
+    const dunning = worker.get(DunningService);
+    await dunning.runDue(new Date(failedAt + 1_500));
+    expect(await dunning.runDue(new Date(failedAt + 4_500))).toMatchObject({ due: 1, canceled: 1 });
+    expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('uncollectible');
+    expect(await postingOf(`invoice:${local.id}:write-off`)).toEqual({ consumer_receivable: '-750', platform_revenue: '150', provider_payable: '600' });
+    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '0', provider_payable: '0' });
     expect(await unbalanced()).toBe(0);
   }, 60_000);
 

@@ -1,4 +1,5 @@
-import { LedgerService, RatingService } from '@app/billing';
+import { InvoicesService, LedgerService, RatingService } from '@app/billing';
+import { InvoiceRepository } from '@app/billing/testing';
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes, randomUUID as randomUUIDv4 } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -194,6 +195,24 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
     ]);
     expect(before.body.rows).toEqual([expect.objectContaining({ apiId: api.id, grossMinor: '1005', pendingMinor: '804' })]);
 
+    // an invoice Stripe collected (the install ran PAYMENTS=stripe before): its share went with the charge, so no payout pays it
+    const repo = worker.get(InvoiceRepository);
+    const billing = worker.get(InvoicesService);
+    const { id: _id, number: _n, status: _s, finalizedAt: _f, paidAt: _p, voidedAt: _v, createdAt: _c, updatedAt: _u, ...local } =
+      (await repo.findById(invoice.id))!;
+    const moved = { totalAmountMinor: '500', feeAmountMinor: '100', providerShareAmountMinor: '400', paymentReference: null };
+    const mirrored = await repo.transaction((m) =>
+      repo.insertDraftForPeriod(
+        m,
+        { ...local, ...moved, subscriptionId: randomUUIDv4(), stripeInvoiceId: `in_moved_${randomBytes(4).toString('hex')}` },
+        [{ kind: 'base', description: 'Base', planId: null, quantity: null, unitPriceMinor: null, amountMinor: 500n, periodStart: local.periodStart, periodEnd: local.periodEnd }],
+      ),
+    );
+    await billing.finalize(mirrored.id);
+    await repo.transaction(async (m) => {
+      await billing.recordDestinationTransfer(m, await billing.markPaid(mirrored.id, m));
+    });
+
     const run = await send(stack.api, admin, 'post', '/v1/admin/payouts/run').expect(200);
     const payout = (run.body as { providerId: string; amountMinor: string; lines: { invoiceId: string; netAmountMinor: string }[] }[]).find(
       (p) => p.providerId === api.owner.providerId,
@@ -204,7 +223,7 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
     expect((again.body as { providerId: string }[]).some((p) => p.providerId === api.owner.providerId)).toBe(false);
 
     const after = await send(stack.api, api.owner.user, 'get', '/v1/provider/earnings').expect(200);
-    expect(after.body.totals[0]).toMatchObject({ netMinor: '804', paidOutMinor: '804', pendingMinor: '0' });
+    expect(after.body.totals[0]).toMatchObject({ netMinor: '1204', paidOutMinor: '1204', pendingMinor: '0' });
     expect(after.body.balances).toEqual([{ currency: 'USD', balanceMinor: '0' }]);
     expect(after.body.payouts).toHaveLength(1);
 
@@ -242,10 +261,11 @@ describe('billing on local payments: subscribe → use → invoice → pay → p
 
   it('reports platform revenue per provider and API to admins only, and lets an admin override a provider fee', async () => {
     const revenue = await send(stack.api, admin, 'get', '/v1/admin/revenue').expect(200);
+    // 201 of the local invoice + 100 of the one Stripe collected (the payout test's)
     expect(revenue.body.byProvider).toContainEqual(
-      expect.objectContaining({ providerId: api.owner.providerId, currency: 'USD', feeMinor: '201' }),
+      expect.objectContaining({ providerId: api.owner.providerId, currency: 'USD', feeMinor: '301' }),
     );
-    expect(revenue.body.byApi).toContainEqual(expect.objectContaining({ apiId: api.id, feeMinor: '201' }));
+    expect(revenue.body.byApi).toContainEqual(expect.objectContaining({ apiId: api.id, feeMinor: '301' }));
     await send(stack.api, user.user, 'get', '/v1/admin/revenue').expect(403);
 
     const fee = await send(stack.api, admin, 'put', `/v1/admin/providers/${api.owner.providerId}/fee`, { bps: 1000 }).expect(200);

@@ -166,6 +166,73 @@ describe('the Stripe fake', () => {
       });
     });
 
+    it('credit notes on an open invoice lower what is left to charge, and mark it paid without a charge when nothing is left', async () => {
+      const account = await stripe.accounts.create({
+        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } },
+        capabilities: { transfers: { requested: true } },
+      });
+      fake.completeOnboarding(account.id);
+      const session = await stripe.checkout.sessions.create({
+        mode: 'subscription',
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: 'usd',
+              unit_amount: 1000,
+              recurring: { interval: 'month' },
+              product_data: { name: 'Plan' },
+            },
+          },
+        ],
+        subscription_data: { application_fee_percent: 20, transfer_data: { destination: account.id } },
+        success_url: 'https://portico.example/ok',
+      });
+      const { subscription, customer } = fake.completeCheckout(session.id);
+      fake.declinePayments(customer!);
+      const open = fake.renewSubscription(subscription!)!;
+      expect(open).toMatchObject({ status: 'open', amount_remaining: 1000 });
+
+      await expect(stripe.creditNotes.create({ invoice: open.id, amount: 1001 })).rejects.toMatchObject({
+        param: 'amount',
+      });
+      const note = await stripe.creditNotes.create({
+        invoice: open.id,
+        amount: 300,
+        memo: 'Outage',
+        metadata: { porticoCreditNoteId: 'n1' },
+      });
+      expect(note).toMatchObject({
+        object: 'credit_note',
+        amount: 300,
+        type: 'pre_payment',
+        invoice: open.id,
+        memo: 'Outage',
+      });
+      expect(fake.invoice(open.id)).toMatchObject({
+        status: 'open',
+        amount_due: 700,
+        amount_remaining: 700,
+        pre_payment_credit_notes_amount: 300,
+      });
+
+      fake.declinePayments(customer!, false);
+      const paid = await stripe.invoices.pay(open.id);
+      expect(paid).toMatchObject({ status: 'paid', amount_paid: 700, amount_remaining: 0 });
+      const charge = fake.charge(fake.invoice(open.id).payments.data[0].payment.charge);
+      expect(charge).toMatchObject({ amount: 700, application_fee_amount: 140 });
+      expect(fake.transfer(charge.transfer!).amount).toBe(560);
+      await expect(stripe.creditNotes.create({ invoice: open.id, amount: 100 })).rejects.toMatchObject({
+        param: 'invoice',
+      });
+
+      fake.declinePayments(customer!);
+      const waived = fake.renewSubscription(subscription!)!;
+      await stripe.creditNotes.create({ invoice: waived.id, amount: 1000 });
+      expect(fake.invoice(waived.id)).toMatchObject({ status: 'paid', amount_paid: 0, amount_remaining: 0 });
+      expect(fake.invoice(waived.id).payments.data).toEqual([]);
+    });
+
     it('signs webhook deliveries that the SDK verifies', () => {
       const event = fake.event('account.updated', { id: 'acct_1', object: 'account' }, { account: 'acct_1' });
       const { body, signature } = fake.signedDelivery(event);

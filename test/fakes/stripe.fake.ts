@@ -233,6 +233,8 @@ export interface FakeInvoice {
   amount_due: number;
   amount_paid: number;
   amount_remaining: number;
+  /** What credit notes issued while it was open took off `amount_due`. */
+  pre_payment_credit_notes_amount: number;
   attempt_count: number;
   attempted: boolean;
   parent: { type: 'subscription_details'; subscription_details: { subscription: string; metadata: Record<string, string> } };
@@ -242,6 +244,23 @@ export interface FakeInvoice {
     object: 'list';
     data: { id: string; object: 'invoice_payment'; status: 'paid'; payment: { type: 'payment_intent'; payment_intent: string; charge: string } }[];
   };
+}
+
+/** A credit note on an open invoice (`pre_payment`): the only kind the fake issues. */
+export interface FakeCreditNote {
+  id: string;
+  object: 'credit_note';
+  amount: number;
+  currency: string;
+  customer: string;
+  invoice: string;
+  memo: string | null;
+  metadata: Record<string, string>;
+  status: 'issued';
+  type: 'pre_payment';
+  pre_payment_amount: number;
+  post_payment_amount: number;
+  created: number;
 }
 
 export interface FakeRefund {
@@ -469,6 +488,7 @@ export class FakeStripe {
     subscriptions: new Map<string, FakeSubscription>(),
     invoices: new Map<string, FakeInvoice>(),
     charges: new Map<string, FakeCharge>(),
+    creditNotes: new Map<string, FakeCreditNote>(),
     transfers: new Map<string, FakeTransfer>(),
     meterEvents: new Map<string, FakeMeterEvent>(),
     /** Customers whose card is declined (tests flip it with `declinePayments`). */
@@ -513,6 +533,7 @@ export class FakeStripe {
     this.route('POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (req, [id]) => this.payInvoice(id, req));
     this.route('GET', /^\/v1\/charges\/([^/]+)$/, (req, [id]) => ({ status: 200, body: this.chargeBody(id, req) }));
     this.route('POST', /^\/v1\/refunds$/, (req) => this.createRefund(req));
+    this.route('POST', /^\/v1\/credit_notes$/, (req) => this.createCreditNote(req));
     this.route('POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (req, [id]) => ({ status: 200, body: this.reverseTransfer(id, req) }));
   }
 
@@ -644,6 +665,13 @@ export class FakeStripe {
   declinePayments(customerId: string, declined = true): void {
     if (declined) this.objects.decliningCustomers.add(customerId);
     else this.objects.decliningCustomers.delete(customerId);
+  }
+
+  /** The payer pays an open invoice on Stripe's hosted page (or Stripe's own retry charges it): what is left is charged now. */
+  payNow(invoiceId: string): boolean {
+    const invoice = this.invoice(invoiceId);
+    if (invoice.status !== 'open') throw new Error(`invoice ${invoiceId} is ${invoice.status}, not open`);
+    return this.attemptPayment(invoice);
   }
 
   /** Σ meter event values of a customer in [from, to) (what the metered price bills). */
@@ -1242,6 +1270,7 @@ export class FakeStripe {
       amount_due: total,
       amount_paid: 0,
       amount_remaining: total,
+      pre_payment_credit_notes_amount: 0,
       attempt_count: 0,
       attempted: false,
       parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: sub.metadata } },
@@ -1253,29 +1282,33 @@ export class FakeStripe {
     return invoice;
   }
 
-  /** Charges the invoice's customer: paid with a charge and a transfer to the destination, or a failed attempt. */
+  /**
+   * Charges the invoice's customer what is left of it (its total less pre-payment credit notes):
+   * paid with a charge and a transfer to the destination, or a failed attempt.
+   */
   private attemptPayment(invoice: FakeInvoice): boolean {
     invoice.attempt_count += 1;
     invoice.attempted = true;
-    if (invoice.total === 0 || !this.objects.decliningCustomers.has(invoice.customer)) {
+    const amount = invoice.amount_remaining;
+    if (amount === 0 || !this.objects.decliningCustomers.has(invoice.customer)) {
       const sub = this.subscription(invoice.parent.subscription_details.subscription);
       const pi = randomId('pi', 12);
       const feePercent = sub.application_fee_percent ?? 0;
       const charge: FakeCharge = {
         id: randomId('ch', 12),
         object: 'charge',
-        amount: invoice.total,
+        amount,
         amount_refunded: 0,
         currency: invoice.currency,
         payment_intent: pi,
         refunded: false,
-        application_fee_amount: Math.round((invoice.total * feePercent) / 100),
+        application_fee_amount: Math.round((amount * feePercent) / 100),
         transfer_data: sub.transfer_data,
         transfer: null,
         refunds: { object: 'list', data: [] },
       };
       this.objects.charges.set(charge.id, charge);
-      if (sub.transfer_data && invoice.total > 0) {
+      if (sub.transfer_data && amount > 0) {
         const transfer: FakeTransfer = {
           id: randomId('tr', 12),
           object: 'transfer',
@@ -1290,7 +1323,7 @@ export class FakeStripe {
         charge.transfer = transfer.id;
       }
       invoice.status = 'paid';
-      invoice.amount_paid = invoice.total;
+      invoice.amount_paid += amount;
       invoice.amount_remaining = 0;
       invoice.payments.data.push({ id: randomId('inpay', 10), object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: pi, charge: charge.id } });
       if (sub.status === 'past_due') sub.status = 'active';
@@ -1419,6 +1452,49 @@ export class FakeStripe {
         asString(req.body.refund_application_fee, 'refund_application_fee') === 'true',
       ),
     };
+  };
+
+  /**
+   * `POST /v1/credit_notes` with `invoice` and `amount`, on an open invoice: like Stripe, it lowers
+   * `amount_due` and `amount_remaining` (never below zero) and marks the invoice paid when nothing
+   * is left. Credit notes on paid invoices (refund, credit or out-of-band amounts) and `lines` are
+   * not faked: Portico refunds paid invoices through `/v1/refunds`.
+   */
+  private createCreditNote: Handler = (req) => {
+    const invoiceId = asString(req.body.invoice, 'invoice');
+    if (!invoiceId) throw missing('invoice');
+    const invoice = this.get(this.objects.invoices, invoiceId, 'invoice', 'invoice');
+    const amount = asInteger(req.body.amount, 'amount');
+    if (amount === undefined) throw invalid('amount', 'This fake takes credit notes by amount only: send amount (lines are not faked).');
+    if (invoice.status !== 'open')
+      throw invalid('invoice', `This fake issues credit notes on open invoices only; ${invoice.id} is ${invoice.status}.`);
+    if (amount <= 0 || amount > invoice.amount_remaining)
+      throw invalid('amount', `The credit note amount (${amount}) must be positive and at most the invoice's amount remaining (${invoice.amount_remaining}).`, 'amount_too_large');
+    const note: FakeCreditNote = {
+      id: randomId('cn', 12),
+      object: 'credit_note',
+      amount,
+      currency: invoice.currency,
+      customer: invoice.customer,
+      invoice: invoice.id,
+      memo: asString(req.body.memo, 'memo') ?? null,
+      metadata: asMetadata(req.body.metadata, 'metadata'),
+      status: 'issued',
+      type: 'pre_payment',
+      pre_payment_amount: amount,
+      post_payment_amount: 0,
+      created: now(),
+    };
+    this.objects.creditNotes.set(note.id, note);
+    invoice.amount_due -= amount;
+    invoice.amount_remaining -= amount;
+    invoice.pre_payment_credit_notes_amount += amount;
+    if (invoice.amount_remaining === 0) {
+      invoice.status = 'paid';
+      const sub = this.objects.subscriptions.get(invoice.parent.subscription_details.subscription);
+      if (sub?.status === 'past_due') sub.status = 'active';
+    }
+    return { status: 200, body: structuredClone(note) };
   };
 
   private reverseTransfer(id: string, req: FakeStripeRequest): FakeTransferReversal {

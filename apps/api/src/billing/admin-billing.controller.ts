@@ -93,7 +93,7 @@ export class AdminBillingController {
   @Idempotent()
   @ApiOperation({
     summary:
-      'Issues a credit note against a paid or open invoice (never more than what is left to credit); the fee and the provider share are reversed proportionally, and a paid invoice is refunded.',
+      'Issues a credit note against a paid or open invoice (never more than what is left to credit); the fee and the provider share are reversed proportionally. A paid invoice is refunded; an open one collects that much less (Stripe: a credit note on the Stripe invoice). Answered `paid` once settled, or `open` when the payment provider could not be told yet (the worker retries every minute).',
   })
   @ApiCreatedResponse({ type: InvoiceDto })
   @ApiNotFoundResponse({ description: 'not_found: no invoice has this id.' })

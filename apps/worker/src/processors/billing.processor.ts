@@ -2,6 +2,7 @@ import {
   BillingEnv,
   DisputeShareReversals,
   DunningService,
+  InvoicesService,
   ReconciliationService,
   RefundsService,
   UsageReporter,
@@ -56,6 +57,7 @@ export class BillingProcessor {
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
     private readonly disputeShares: DisputeShareReversals,
+    private readonly invoices: InvoicesService,
   ) {}
 
   /** Closed usage windows → Stripe meter events (one per subscription and window; replay-safe). */
@@ -70,10 +72,16 @@ export class BillingProcessor {
     return this.dunning.runDue(this.clock.now());
   }
 
-  /** Refunds a crash left pending are executed again with the same idempotency key, and recorded once. */
+  /**
+   * Refunds a crash left pending are executed again with the same idempotency key, and recorded
+   * once; so are the credit notes of open invoices the payment provider was not told of yet.
+   */
   @JobHandler('billing.complete-refunds')
-  async completeRefunds(_payload: JobPayloads['billing.complete-refunds']): Promise<{ completed: number }> {
-    return { completed: await this.refunds.completePending(this.clock.now()) };
+  async completeRefunds(
+    _payload: JobPayloads['billing.complete-refunds'],
+  ): Promise<{ completed: number; creditsSettled: number }> {
+    const now = this.clock.now();
+    return { completed: await this.refunds.completePending(now), creditsSettled: await this.invoices.settleOpenCredits(now) };
   }
 
   /** Lost disputes' provider shares taken back from the transfers (retried with backoff when Stripe refuses). */

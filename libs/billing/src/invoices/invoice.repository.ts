@@ -19,6 +19,13 @@ export type NewInvoice = Omit<
 > &
   Partial<Pick<InvoiceEntity, 'stripeInvoiceId' | 'paymentReference'>>;
 
+/**
+ * SQL: credit note `n` was issued while its invoice was open — its finalisation lowered the
+ * receivable (a note on a paid invoice posts to refunds instead and is settled by its refund).
+ */
+const ISSUED_WHILE_OPEN = `EXISTS (SELECT 1 FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+  WHERE t.reference = 'invoice:' || n.id || ':finalize' AND e.account = 'consumer_receivable')`;
+
 /** `invoices`, `invoice_lines` and the yearly number counters. Consumer reads take the consumer's account id. */
 @Injectable()
 export class InvoiceRepository {
@@ -161,13 +168,37 @@ export class InvoiceRepository {
     await this.invoices(manager).update({ id }, { paymentReference: reference });
   }
 
-  /** Σ totals of the credit notes issued against an invoice (negative), open or settled. */
-  async creditedTotal(manager: EntityManager, invoiceId: string): Promise<bigint> {
-    const rows = await manager.query<{ total: string | null }[]>(
-      `SELECT SUM(total_amount_minor)::text AS total FROM invoices
-       WHERE credits_invoice_id = $1 AND kind = 'credit_note' AND status <> 'void'`,
+  /** The sums of an invoice's credit notes (negative: total, fee, share), all of them or only those issued while it was open. */
+  async credited(
+    manager: EntityManager,
+    invoiceId: string,
+    which: 'all' | 'issued_while_open' = 'all',
+  ): Promise<{ total: bigint; fee: bigint; share: bigint }> {
+    const rows = await manager.query<{ total: string | null; fee: string | null; share: string | null }[]>(
+      `SELECT SUM(n.total_amount_minor)::text AS total, SUM(n.fee_amount_minor)::text AS fee,
+         SUM(n.provider_share_amount_minor)::text AS share
+       FROM invoices n
+       WHERE n.credits_invoice_id = $1 AND n.kind = 'credit_note' AND n.status <> 'void'
+       ${which === 'issued_while_open' ? `AND ${ISSUED_WHILE_OPEN}` : ''}`,
       [invoiceId],
     );
-    return BigInt(rows[0]?.total ?? '0');
+    return { total: BigInt(rows[0]?.total ?? '0'), fee: BigInt(rows[0]?.fee ?? '0'), share: BigInt(rows[0]?.share ?? '0') };
+  }
+
+  /** Whether credit note `id` was issued while its invoice was open (else on a paid one: a refund). */
+  async issuedWhileOpen(manager: EntityManager, id: string): Promise<boolean> {
+    const rows = await manager.query<{ yes: boolean }[]>(`SELECT ${ISSUED_WHILE_OPEN} AS yes FROM invoices n WHERE n.id = $1`, [id]);
+    return rows[0]?.yes === true;
+  }
+
+  /** Credit notes issued on open invoices, finalised before `before` and still not settled (oldest first). */
+  async unsettledCreditsOfOpenInvoices(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT n.id FROM invoices n
+       WHERE n.kind = 'credit_note' AND n.status = 'open' AND n.finalized_at < $1 AND ${ISSUED_WHILE_OPEN}
+       ORDER BY n.finalized_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
   }
 }

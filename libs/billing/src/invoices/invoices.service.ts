@@ -29,6 +29,21 @@ export function reversalSplit(creditedBefore: bigint, amount: bigint, bps: numbe
   return { fee: -fee, providerShare: -(amount - fee) };
 }
 
+/** An amount with its platform fee and provider share (fee + share = total). */
+interface Split {
+  total: bigint;
+  fee: bigint;
+  share: bigint;
+}
+
+function splitOf(invoice: InvoiceEntity): Split {
+  return {
+    total: BigInt(invoice.totalAmountMinor),
+    fee: BigInt(invoice.feeAmountMinor),
+    share: BigInt(invoice.providerShareAmountMinor),
+  };
+}
+
 /** `INV-2026-000042`. */
 export function formatInvoiceNumber(year: number, sequence: number): string {
   return `INV-${year}-${String(sequence).padStart(6, '0')}`;
@@ -88,10 +103,11 @@ export class InvoicesService {
 
   /**
    * A destination charge paid the provider's share straight to its connected account (stripe):
-   * payable +share, clearing −share (kind `payout`: it counts as paid out). Once per invoice.
+   * payable +share, clearing −share (kind `payout`: it counts as paid out), the share of what was
+   * collected (less the credit notes issued while it was open). Once per invoice.
    */
   async recordDestinationTransfer(manager: EntityManager, invoice: InvoiceEntity): Promise<void> {
-    const share = BigInt(invoice.providerShareAmountMinor);
+    const { share } = await this.owed(manager, invoice);
     const dims = this.dimensions(invoice);
     await this.ledger.post(manager, {
       kind: 'payout',
@@ -107,7 +123,8 @@ export class InvoicesService {
 
   /**
    * open → uncollectible (dunning gave up, or the payment provider says so), writing the invoice
-   * off: the finalisation reversed, since nobody was paid. No-op unless open.
+   * off: what was still owed reversed (its finalisation less its credit notes), since nobody was
+   * paid. No-op unless open.
    */
   async markUncollectible(manager: EntityManager, id: string): Promise<InvoiceEntity> {
     const invoice = await this.invoices.lockById(manager, id);
@@ -118,7 +135,7 @@ export class InvoicesService {
       reference: `invoice:${invoice.id}:write-off`,
       description: `Write-off of ${invoice.number}`,
       occurredAt: this.clock.now(),
-      legs: this.finalizationLegs(invoice).map((leg) => ({ ...leg, amountMinor: -leg.amountMinor })),
+      legs: this.splitLegs(invoice, await this.owed(manager, invoice), -1n),
     });
     await this.invoices.move(manager, id, 'open', 'uncollectible', this.clock.now());
     return (await this.invoices.findById(id, manager))!;
@@ -133,19 +150,23 @@ export class InvoicesService {
     if (!invoice) throw new Error(`invoice ${id} does not exist`);
     if (invoice.status !== 'open') return invoice;
     if (invoice.kind === 'credit_note') return this.settleCreditNote(invoice);
+    const owed = await this.invoices.transaction((manager) => this.owed(manager, invoice));
     const collection = await this.payments.collectInvoice({
       invoiceId: invoice.id,
       invoiceNumber: invoice.number ?? '',
       consumerAccountId: invoice.consumerAccountId,
       providerId: invoice.providerId,
-      amountMinor: BigInt(invoice.totalAmountMinor),
+      amountMinor: owed.total,
       currency: invoice.currency,
     });
     if (collection.status === 'pending') return invoice;
     return this.markPaid(id);
   }
 
-  /** open | uncollectible → paid, with the payment posting (the Stripe work calls this from `invoice.paid`). */
+  /**
+   * open | uncollectible → paid, with the payment posting of what was owed: the total less the
+   * credit notes issued while it was open (the Stripe work calls this from `invoice.paid`).
+   */
   async markPaid(id: string, manager?: EntityManager): Promise<InvoiceEntity> {
     const work = async (tx: EntityManager): Promise<InvoiceEntity> => {
       const invoice = await this.invoices.lockById(tx, id);
@@ -153,7 +174,7 @@ export class InvoicesService {
       if (invoice.status === 'paid') return invoice;
       assertMove(invoice.status, 'paid');
       const now = this.clock.now();
-      const total = BigInt(invoice.totalAmountMinor);
+      const { total } = await this.owed(tx, invoice);
       const dims = this.dimensions(invoice);
       await this.ledger.post(tx, {
         kind: 'invoice_paid',
@@ -182,7 +203,7 @@ export class InvoicesService {
   /** What is left to credit on an invoice (its total minus every credit note), inside the caller's transaction. */
   async creditableIn(manager: EntityManager, invoiceId: string): Promise<bigint> {
     const invoice = await this.getIn(manager, invoiceId);
-    return BigInt(invoice.totalAmountMinor) + (await this.invoices.creditedTotal(manager, invoiceId));
+    return BigInt(invoice.totalAmountMinor) + (await this.invoices.credited(manager, invoiceId)).total;
   }
 
   /** An invoice read inside the caller's transaction. */
@@ -210,11 +231,11 @@ export class InvoicesService {
       reference: `invoice:${invoice.id}:reinstate`,
       description: `${invoice.number} paid after its write-off`,
       occurredAt: this.clock.now(),
-      legs: this.finalizationLegs(invoice),
+      legs: this.splitLegs(invoice, await this.owed(manager, invoice)),
     });
   }
 
-  /** Admin: open | uncollectible → void, reversing the finalisation posting. */
+  /** Admin: open | uncollectible → void, reversing what was still owed (the finalisation less its credit notes). */
   async void(id: string): Promise<InvoiceEntity> {
     return this.invoices.transaction((manager) => this.voidIn(manager, id));
   }
@@ -235,7 +256,7 @@ export class InvoicesService {
         reference: `invoice:${invoice.id}:void`,
         description: `Void of ${invoice.number}`,
         occurredAt: now,
-        legs: this.finalizationLegs(invoice).map((leg) => ({ ...leg, amountMinor: -leg.amountMinor })),
+        legs: this.splitLegs(invoice, await this.owed(manager, invoice), -1n),
       });
       await this.invoices.move(manager, id, invoice.status, 'void', now);
       return (await this.invoices.findById(id, manager))!;
@@ -247,12 +268,19 @@ export class InvoicesService {
    * invoice total minus earlier credit notes, fee and share reversed proportionally with the
    * invoice's fee bps; refused when the provider's balance could not absorb its share. Finalised
    * at once (numbered), then settled: refunded (paid invoice) or deducted from what is owed (open).
+   * The note is committed before the payment provider hears of it: if that fails, the note is
+   * answered `open` (not settled yet) and the sweeper settles it (`settleOpenCredits`).
    */
   async issueCreditNote(invoiceId: string, amountMinor: bigint, memo: string): Promise<InvoiceEntity> {
     const note = await this.invoices.transaction((manager) =>
       this.issueCreditNoteIn(manager, invoiceId, amountMinor, memo, { checkProviderBalance: true }),
     );
-    return this.collect(note.id);
+    try {
+      return await this.collect(note.id);
+    } catch (error) {
+      this.logger.warn({ err: error, creditNoteId: note.id }, 'credit note issued but not settled yet; the worker retries every minute');
+      return note;
+    }
   }
 
   /**
@@ -281,7 +309,7 @@ export class InvoicesService {
         throw conflict(`Only paid or open invoices take credit notes; this one is ${original.status}.`, {
           invoiceStatus: original.status,
         });
-      const credited = -(await this.invoices.creditedTotal(manager, original.id));
+      const credited = -(await this.invoices.credited(manager, original.id)).total;
       const creditable = BigInt(original.totalAmountMinor) - credited;
       if (amountMinor > creditable)
         throw conflict(
@@ -393,17 +421,32 @@ export class InvoicesService {
     };
   }
 
-  /** receivable (or refunds for a credit note on a paid invoice) +total; revenue −fee; payable −share. */
-  private finalizationLegs(
+  /**
+   * What an invoice still settles: its total, fee and share less the credit notes issued while it
+   * was open (those lowered the receivable at once; notes on a paid invoice are refunds).
+   */
+  private async owed(manager: EntityManager, invoice: InvoiceEntity): Promise<Split> {
+    const credited = await this.invoices.credited(manager, invoice.id, 'issued_while_open');
+    return {
+      total: BigInt(invoice.totalAmountMinor) + credited.total,
+      fee: BigInt(invoice.feeAmountMinor) + credited.fee,
+      share: BigInt(invoice.providerShareAmountMinor) + credited.share,
+    };
+  }
+
+  /** receivable (or refunds for a credit note on a paid invoice) +total; revenue −fee; payable −share; `sign` −1 reverses them. */
+  private splitLegs(
     invoice: InvoiceEntity,
+    split: Split,
+    sign: 1n | -1n = 1n,
     counterAccount: 'consumer_receivable' | 'refunds' = 'consumer_receivable',
   ): LedgerLeg[] {
     const dims = this.dimensions(invoice);
     const currency = invoice.currency;
     return [
-      { ...dims, account: counterAccount, amountMinor: BigInt(invoice.totalAmountMinor), currency },
-      { ...dims, account: 'platform_revenue', amountMinor: -BigInt(invoice.feeAmountMinor), currency },
-      { ...dims, account: 'provider_payable', amountMinor: -BigInt(invoice.providerShareAmountMinor), currency },
+      { ...dims, account: counterAccount, amountMinor: sign * split.total, currency },
+      { ...dims, account: 'platform_revenue', amountMinor: -sign * split.fee, currency },
+      { ...dims, account: 'provider_payable', amountMinor: -sign * split.share, currency },
     ];
   }
 
@@ -420,28 +463,39 @@ export class InvoicesService {
       reference: `invoice:${invoice.id}:finalize`,
       description: `${invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice'} ${number}`,
       occurredAt: now,
-      legs: this.finalizationLegs(invoice, counterAccount),
+      legs: this.splitLegs(invoice, splitOf(invoice), 1n, counterAccount),
     });
     await this.invoices.finalize(manager, invoice.id, number, now);
     this.logger.log({ invoiceId: invoice.id, number, total: invoice.totalAmountMinor }, 'invoice finalised');
   }
 
   /**
-   * A finalised credit note settles at once: on a paid invoice the refund is paid back out of
-   * clearing (`refunds` +credit, clearing −credit); on an open invoice it reduced the receivable
-   * at finalisation already. Either way the note is then `paid` (settled).
+   * A finalised credit note settles at once. On an open invoice it lowered the receivable at its
+   * finalisation; the payment provider is told to collect that much less (stripe: a credit note on
+   * the Stripe invoice, key `portico:credit-note:<noteId>`), and its reference kept on the note. On
+   * a paid invoice the refund is paid back out of clearing (`refunds` +credit, clearing −credit).
+   * Either way the note is then `paid` (settled). A failure leaves it open for the sweeper
+   * (`settleOpenCredits`), which sends the same request again.
    */
   private async settleCreditNote(note: InvoiceEntity): Promise<InvoiceEntity> {
+    const whileOpen = await this.invoices.transaction((manager) => this.invoices.issuedWhileOpen(manager, note.id));
+    let reference: string | null = null;
+    const original = whileOpen && note.creditsInvoiceId ? await this.invoices.findById(note.creditsInvoiceId) : null;
+    if (original) {
+      ({ reference } = await this.payments.creditOpenInvoice({
+        creditNoteId: note.id,
+        invoiceId: original.id,
+        providerInvoiceId: original.stripeInvoiceId,
+        amountMinor: -BigInt(note.totalAmountMinor),
+        currency: note.currency,
+        memo: note.memo,
+      }));
+    }
     return this.invoices.transaction(async (manager) => {
       const locked = await this.invoices.lockById(manager, note.id);
       if (!locked || locked.status !== 'open') return locked ?? note;
       const now = this.clock.now();
-      const refunded = await manager.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-         WHERE t.reference = $1 AND e.account = 'refunds'`,
-        [`invoice:${locked.id}:finalize`],
-      );
-      if (refunded[0].n > 0) {
+      if (!whileOpen) {
         const credit = -BigInt(locked.totalAmountMinor);
         const dims = this.dimensions(locked);
         await this.ledger.post(manager, {
@@ -455,8 +509,25 @@ export class InvoicesService {
           ],
         });
       }
+      if (reference) await this.invoices.setPaymentReference(manager, locked.id, reference);
       await this.invoices.move(manager, locked.id, 'open', 'paid', now);
       return (await this.invoices.findById(locked.id, manager))!;
     });
+  }
+
+  /**
+   * The sweeper (`billing.complete-refunds`): credit notes of open invoices still unsettled after
+   * `olderThanMs` (the payment provider failed or the process stopped in between) are settled again.
+   */
+  async settleOpenCredits(now: Date = this.clock.now(), olderThanMs = 60_000): Promise<number> {
+    let settled = 0;
+    for (const id of await this.invoices.unsettledCreditsOfOpenInvoices(new Date(now.getTime() - olderThanMs), 100)) {
+      try {
+        if ((await this.collect(id)).status === 'paid') settled += 1;
+      } catch (error) {
+        this.logger.error({ err: error, creditNoteId: id }, 'credit note of an open invoice could not be settled; the next run retries');
+      }
+    }
+    return settled;
   }
 }

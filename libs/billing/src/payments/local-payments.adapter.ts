@@ -6,6 +6,7 @@ import {
   type ConnectedAccount,
   type ConnectedAccountRequest,
   type InvoiceCollection,
+  type InvoiceCreditRequest,
   type InvoiceCollectionRequest,
   type OnboardingLink,
   type PaymentRetryRequest,
@@ -112,6 +113,11 @@ export class LocalPaymentsAdapter extends PaymentsPort {
   /** The operator collects by their own means: a retry records the invoice as paid, like the first collection. */
   retryInvoicePayment(_request: PaymentRetryRequest): Promise<'paid' | 'failed'> {
     return Promise.resolve('paid');
+  }
+
+  /** Nothing is pending anywhere else: the credit note lowered the receivable, which is the whole of it. */
+  creditOpenInvoice(_request: InvoiceCreditRequest): Promise<{ reference: string | null }> {
+    return Promise.resolve({ reference: null });
   }
 
   /** Recorded only: the operator pays the consumer back by their own means; the ledger keeps the record. */

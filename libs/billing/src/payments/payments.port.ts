@@ -158,6 +158,8 @@ export interface ProviderRefundInfo {
   status: string;
   /** `metadata.porticoRefundId` of refunds Portico made; null for refunds made elsewhere (the dashboard). */
   porticoRefundId: string | null;
+  /** `metadata.porticoCreditNoteId` of a credit note Portico paid back as a refund (its invoice was collected in full first). */
+  porticoCreditNoteId: string | null;
 }
 
 /** A charge with its refunds, as it is now. */
@@ -188,6 +190,17 @@ export interface RefundRequest {
   paymentReference: string | null;
   amountMinor: bigint;
   currency: string;
+}
+
+/** A credit note on an open invoice: what is left to collect goes down (business key: the credit note). */
+export interface InvoiceCreditRequest {
+  creditNoteId: string;
+  invoiceId: string;
+  /** The payment provider's invoice (stripe: `in_…`), or null when it does not collect this one. */
+  providerInvoiceId: string | null;
+  amountMinor: bigint;
+  currency: string;
+  memo: string | null;
 }
 
 /** A retry of an unpaid invoice (business key: the invoice id and the retry number). */
@@ -350,6 +363,13 @@ export abstract class PaymentsPort {
 
   /** Tries to collect an unpaid invoice again (idempotent per invoice and retry number). */
   abstract retryInvoicePayment(request: PaymentRetryRequest): Promise<'paid' | 'failed'>;
+
+  /**
+   * Lowers what an open invoice still collects by a credit note's amount (idempotent per credit
+   * note); answers the provider's reference of the credit, or null when it collects nothing for
+   * this invoice (local: the receivable is Portico's own).
+   */
+  abstract creditOpenInvoice(request: InvoiceCreditRequest): Promise<{ reference: string | null }>;
 
   /**
    * Refunds part or all of a payment (idempotent per refund id). stripe: the transfer to the

@@ -9,6 +9,7 @@ import {
   type ConnectedAccount,
   type ConnectedAccountRequest,
   type InvoiceCollection,
+  type InvoiceCreditRequest,
   type InvoiceCollectionRequest,
   type OnboardingLink,
   type OveragePriceRequest,
@@ -31,6 +32,11 @@ import {
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /** Idempotency keys of Stripe writes, derived from the business key (STYLE: Jobs; DESIGN §5). */
+/** What a refund names: the charge (`ch_…`) or the PaymentIntent that paid. */
+function paymentTarget(paymentReference: string): { charge: string } | { payment_intent: string } {
+  return paymentReference.startsWith('ch_') ? { charge: paymentReference } : { payment_intent: paymentReference };
+}
+
 export const stripeIdempotencyKey = {
   connectedAccount: (providerId: string): string => `portico:connect-account:${providerId}`,
   /** Account links are single-use by design: every request mints a fresh one. */
@@ -43,6 +49,10 @@ export const stripeIdempotencyKey = {
   /** The meter event of one subscription's usage window: `<subscriptionId>:<windowStart>`. */
   usage: (identifier: string): string => `portico:usage:${identifier}`,
   refund: (refundId: string): string => `portico:refund:${refundId}`,
+  /** A credit note on an open invoice, sent once. */
+  creditNote: (creditNoteId: string): string => `portico:credit-note:${creditNoteId}`,
+  /** The same credit paid back as a refund, when Stripe had collected the invoice in full first. */
+  creditNoteRefund: (creditNoteId: string): string => `portico:credit-note:${creditNoteId}:refund`,
   /** The provider's share of a lost dispute, taken back from the charge's transfer once. */
   disputeShare: (stripeDisputeId: string): string => `portico:dispute-share:${stripeDisputeId}`,
   invoiceRetry: (invoiceId: string, retry: number): string => `portico:invoice-retry:${invoiceId}:${retry}`,
@@ -504,6 +514,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
         amountMinor: BigInt(r.amount),
         status: r.status ?? 'pending',
         porticoRefundId: r.metadata?.porticoRefundId ?? null,
+        porticoCreditNoteId: r.metadata?.porticoCreditNoteId ?? null,
       })),
       transferId: idOf(charge.transfer),
     };
@@ -539,15 +550,58 @@ export class StripePaymentsAdapter extends PaymentsPort {
     }
   }
 
+  /**
+   * `POST /v1/credit_notes` on the open invoice: Stripe lowers its `amount_remaining` (and marks it
+   * paid when nothing is left), so a retry or the consumer's next attempt collects the rest only.
+   * If Stripe collected the invoice in full before the note reached it (a retry or the consumer's
+   * payment in between), it refuses the note; the credit is then refunded from that payment with
+   * the transfer and fee reversed in proportion — the same money in the end (Portico booked the
+   * payment and the transfer less the note already). Sending the note again first, with its key,
+   * makes Stripe replay a note that did get through, so the credit never lands twice.
+   */
+  async creditOpenInvoice(request: InvoiceCreditRequest): Promise<{ reference: string | null }> {
+    if (!request.providerInvoiceId) return { reference: null };
+    const metadata = { porticoCreditNoteId: request.creditNoteId, porticoInvoiceId: request.invoiceId };
+    try {
+      const note = await this.stripe.creditNotes.create(
+        {
+          invoice: request.providerInvoiceId,
+          amount: Number(request.amountMinor),
+          ...(request.memo ? { memo: request.memo.slice(0, 500) } : {}),
+          metadata,
+        },
+        { idempotencyKey: stripeIdempotencyKey.creditNote(request.creditNoteId) },
+      );
+      return { reference: note.id };
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw this.failure(error, `credit the open invoice ${request.providerInvoiceId}`);
+      const invoice = await this.retrieveInvoice(request.providerInvoiceId);
+      if (invoice.status !== 'paid' || !invoice.paymentReference) throw this.failure(error, `credit the open invoice ${request.providerInvoiceId}`);
+      this.logger.warn({ invoiceId: request.invoiceId, creditNoteId: request.creditNoteId }, 'Stripe collected the invoice before its credit note: refunding the credit instead');
+      try {
+        const refund = await this.stripe.refunds.create(
+          {
+            ...paymentTarget(invoice.paymentReference),
+            amount: Number(request.amountMinor),
+            reverse_transfer: true,
+            refund_application_fee: true,
+            metadata,
+          },
+          { idempotencyKey: stripeIdempotencyKey.creditNoteRefund(request.creditNoteId) },
+        );
+        return { reference: refund.id };
+      } catch (refundError) {
+        throw this.failure(refundError, `refund the credit of ${request.providerInvoiceId}`);
+      }
+    }
+  }
+
   async refundPayment(request: RefundRequest): Promise<{ reference: string }> {
     if (!request.paymentReference) throw new Error(`invoice ${request.invoiceId} has no payment to refund`);
-    const target = request.paymentReference.startsWith('ch_')
-      ? { charge: request.paymentReference }
-      : { payment_intent: request.paymentReference };
     try {
       const refund = await this.stripe.refunds.create(
         {
-          ...target,
+          ...paymentTarget(request.paymentReference),
           amount: Number(request.amountMinor),
           // destination charge: take the provider's share back and give the fee back in proportion
           reverse_transfer: true,

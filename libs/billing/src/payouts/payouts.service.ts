@@ -29,6 +29,14 @@ export interface PayoutStatement {
   lines: PayoutStatementLine[];
 }
 
+/**
+ * SQL: invoice `i` is settled by payouts — not collected by Stripe, whose destination charge paid
+ * the share with the charge (a mirrored invoice, or a credit note of one, reversed with the refund).
+ * Matters when an install has both (it moved from one PAYMENTS mode to the other).
+ */
+const PAID_OUT_SEPARATELY = `i.stripe_invoice_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM invoices o WHERE o.id = i.credits_invoice_id AND o.stripe_invoice_id IS NOT NULL)`;
+
 interface Settleable {
   id: string;
   number: string | null;
@@ -42,7 +50,7 @@ interface Settleable {
 
 /**
  * Payouts (README "Payments and payouts"): every settled (paid) invoice and credit note of a
- * provider not yet paid out becomes a statement line of one payout per currency, with the payout
+ * provider not yet paid out (and not collected by Stripe) becomes a statement line of one payout per currency, with the payout
  * posting (payable debited per line, clearing credited). An invoice is paid out once
  * (`uq_payout_items__invoice_id`); a run that finds nothing does nothing.
  */
@@ -64,6 +72,7 @@ export class PayoutsService {
     const due = await this.dataSource.query<{ provider_id: string; currency: string }[]>(
       `SELECT DISTINCT i.provider_id, i.currency FROM invoices i
        WHERE i.status = 'paid' AND NOT EXISTS (SELECT 1 FROM payout_items p WHERE p.invoice_id = i.id)
+         AND ${PAID_OUT_SEPARATELY}
        ORDER BY 1, 2`,
     );
     const made: PayoutStatement[] = [];
@@ -87,7 +96,7 @@ export class PayoutsService {
                 i.provider_share_amount_minor::text
          FROM invoices i
          WHERE i.provider_id = $1 AND i.currency = $2 AND i.status = 'paid'
-           AND NOT EXISTS (SELECT 1 FROM payout_items p WHERE p.invoice_id = i.id)
+           AND NOT EXISTS (SELECT 1 FROM payout_items p WHERE p.invoice_id = i.id) AND ${PAID_OUT_SEPARATELY}
          ORDER BY i.finalized_at, i.id`,
         [providerId, currency],
       );

@@ -204,6 +204,8 @@ export class StripeSyncService {
     let applied = false;
     for (const refund of charge.refunds) {
       if (refund.status !== 'succeeded') continue;
+      // a credit note of the invoice paid back as a refund: the note books it already
+      if (refund.porticoCreditNoteId) continue;
       if (refund.porticoRefundId) {
         applied = (await this.refunds.complete(tx.manager, refund.porticoRefundId, refund.id)) === 'applied' || applied;
       } else {
