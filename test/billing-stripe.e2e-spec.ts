@@ -927,9 +927,16 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     const note = { id: res.body.id as string };
     expect(stripe.invoice(renewal.id).amount_remaining).toBe(1000);
 
+    // reconciliation shows Stripe still collecting the whole invoice
+    const reconciliation = worker.get(ReconciliationService);
+    const drift = { objectType: 'invoice', objectId: local.id, field: 'amount_remaining', localValue: '750', stripeValue: '1000' };
+    expect((await reconciliation.run()).drifts).toContainEqual(expect.objectContaining(drift));
+
     const invoices = worker.get(InvoicesService);
     expect(await invoices.settleOpenCredits(new Date())).toBe(0); // younger than a minute: maybe still in flight
     expect(await invoices.settleOpenCredits(new Date(Date.now() + 120_000))).toBe(1);
+    expect((await reconciliation.run()).drifts).not.toContainEqual(expect.objectContaining({ objectId: local.id }));
+    expect(await reconciliation.openDrifts()).not.toContainEqual(expect.objectContaining({ objectId: local.id }));
     expect(await invoices.settleOpenCredits(new Date(Date.now() + 120_000))).toBe(0);
     expect(stripe.requestsTo('POST', '/v1/credit_notes').filter((r) => r.idempotencyKey === `portico:credit-note:${note.id}`)).toHaveLength(2);
     expect(stripe.invoice(renewal.id).amount_remaining).toBe(750);

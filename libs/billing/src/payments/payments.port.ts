@@ -146,6 +146,8 @@ export interface ProviderInvoice {
   currency: string;
   totalMinor: bigint;
   amountPaidMinor: bigint;
+  /** What is left to collect: the total less payments and credit notes issued while it was open. */
+  amountRemainingMinor: bigint;
   attemptCount: number;
   /** What refunds go through: the PaymentIntent (`pi_…`) that paid it, or null while unpaid. */
   paymentReference: string | null;

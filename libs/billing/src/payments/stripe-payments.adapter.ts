@@ -481,6 +481,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
       currency: invoice.currency.toUpperCase(),
       totalMinor: BigInt(invoice.total),
       amountPaidMinor: BigInt(invoice.amount_paid),
+      amountRemainingMinor: BigInt(invoice.amount_remaining),
       attemptCount: invoice.attempt_count,
       paymentReference: idOf(payment?.payment?.payment_intent) ?? idOf(payment?.payment?.charge),
       lines,

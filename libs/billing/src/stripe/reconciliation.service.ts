@@ -47,7 +47,7 @@ function view(drift: Pick<DriftEntity, 'objectType' | 'objectId' | 'stripeId' | 
 /**
  * Reconciliation (job `billing.reconcile-stripe`, hourly; README "Reconciliation"): compares
  * Portico's state with Stripe's objects — every linked subscription's status, and every open (and
- * recent) Stripe-collected invoice's status and total — and records each difference in
+ * recent) Stripe-collected invoice's status, total and (both open) what is left to collect — and records each difference in
  * `billing_drifts` (resolved when a later run finds them equal). Two differences are repaired, not
  * just reported: a Stripe subscription still running for a subscription Portico ended (a consumer
  * canceled in Portico) is canceled at Stripe, and one that would renew a subscription the consumer
@@ -132,6 +132,9 @@ export class ReconciliationService {
         };
         await compare('status', invoice.status, remote.status);
         await compare('total', invoice.total_amount_minor, remote.totalMinor.toString());
+        // a credit note Stripe has not taken yet (the sweeper keeps sending it) shows as more left to collect
+        if (invoice.status === 'open' && remote.status === 'open')
+          await compare('amount_remaining', invoice.owed_minor, remote.amountRemainingMinor.toString());
         await this.repo.resolveDrifts('invoice', invoice.id, drifted, now);
       } catch (error) {
         run.failed += 1;
