@@ -24,6 +24,7 @@ import { UsageRequestIdCollateC1795879200000 } from './1795879200000-usage-reque
 import { UsageRequestIdUuid1795879800000 } from './1795879800000-usage-request-id-uuid';
 import { BillingDisputeShareReversals1795880400000 } from './1795880400000-billing-dispute-share-reversals';
 import { BillingLateUsageReports1795881000000 } from './1795881000000-billing-late-usage-reports';
+import { BillingUsagePeriodSweep1795881600000 } from './1795881600000-billing-usage-period-sweep';
 
 /**
  * Every migration, in order. `npm run migration:generate -- <name>` appends to this list;
@@ -55,4 +56,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UsageRequestIdUuid1795879800000,
   BillingDisputeShareReversals1795880400000,
   BillingLateUsageReports1795881000000,
+  BillingUsagePeriodSweep1795881600000,
 ];

@@ -471,6 +471,56 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(5);
   }, 60_000);
 
+  it("usage that lands after its window's re-check still reaches the period's Stripe invoice: at the renewal every window of the ended period is read once more, once", async () => {
+    const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-period-sweep');
+    const [{ current_period_end: end }] = await db.query<{ current_period_end: Date }[]>(
+      'SELECT current_period_end FROM billing_stripe_subscriptions WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    const at = new Date();
+    const windowEnd = new Date((Math.floor(at.getTime() / 3600_000) + 1) * 3600_000); // STRIPE_USAGE_WINDOW_MINUTES = 60
+    const reporter = worker.get(UsageReporter);
+    const reports = async () =>
+      (
+        await db.query<{ revision: number; units: string; reported: boolean }[]>(
+          `SELECT revision, units::text, reported_at IS NOT NULL AS reported FROM billing_usage_reports
+           WHERE subscription_id = $1 ORDER BY window_start, revision`,
+          [subscriptionId],
+        )
+      ).map((r) => [r.revision, r.units, r.reported]);
+    await applyUsage(consumer, subscriptionId, at, 3, 2);
+    await reporter.reportDue(new Date(windowEnd.getTime() + 3 * 60_000));
+    await reporter.reportDue(new Date(windowEnd.getTime() + 31 * 60_000)); // re-checked: nothing new yet
+    // the worker was down for longer: 3 more units of that window land after its re-check
+    await applyUsage(consumer, subscriptionId, at, 4, 3);
+    await reporter.reportDue(new Date(windowEnd.getTime() + 45 * 60_000));
+    expect(await reports()).toEqual([[0, '2', true]]);
+
+    // Stripe's period ends and renews; Portico hears of it
+    stripe.renewSubscription(stripeSub);
+    await deliverAndApply(stripe.subscriptionEvent('customer.subscription.updated', stripeSub));
+    // runs 31 minutes after the period's end: both cursors walk the month (48 windows a run), then the sweep reads it once more
+    const runs: { swept: number }[] = [];
+    for (let run = 0; run < 40; run++) runs.push(await reporter.reportDue(new Date(end.getTime() + 31 * 60_000)));
+    expect(await reports()).toEqual([
+      [0, '2', true],
+      [1, '3', true],
+    ]);
+    expect(runs.filter((r) => r.swept > 0)).toHaveLength(1); // the month's windows at once, never again
+    const [{ swept }] = await db.query<{ swept: Date }[]>(
+      'SELECT usage_swept_until AS swept FROM billing_stripe_subscriptions WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    expect(swept.getTime()).toBeGreaterThanOrEqual(end.getTime());
+    // the revision is stamped inside the ended period (its window's last second), so it bills there
+    const revision = stripe
+      .requestsTo('POST', '/v1/billing/meter_events')
+      .filter((r) => (r.body.identifier as string).startsWith(`${subscriptionId}:`) && (r.body.identifier as string).endsWith(':1'));
+    expect(revision).toHaveLength(1);
+    expect(Number(revision[0].body.timestamp)).toBeLessThan(end.getTime() / 1000);
+    expect(stripe.meteredUsage(customer, 0, Number.MAX_SAFE_INTEGER)).toBe(5);
+  }, 60_000);
+
   it('a consumer cancellation now reports the overage up to it, then cancels the Stripe subscription at once with a final invoice', async () => {
     const { consumer, subscriptionId, stripeSub, customer } = await paidSubscription('stripe-cancel-now');
     // 3 calls over the soft quota in the running (unreported) window

@@ -40,6 +40,10 @@ export class StripeSubscriptionLinkEntity {
   @Column({ type: 'timestamptz' })
   usageRecheckedUntil!: Date;
 
+  /** Every window before this instant was read once more after its Stripe period ended (the period sweep's cursor). */
+  @Column({ type: 'timestamptz' })
+  usageSweptUntil!: Date;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -36,8 +36,8 @@ export class StripeBillingRepository {
   ): Promise<void> {
     await manager.query(
       `INSERT INTO billing_stripe_subscriptions (subscription_id, stripe_customer_id, stripe_subscription_id, stripe_status,
-         current_period_start, current_period_end, usage_reported_until, usage_rechecked_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         current_period_start, current_period_end, usage_reported_until, usage_rechecked_until, usage_swept_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)
        ON CONFLICT (subscription_id) DO UPDATE SET stripe_status = EXCLUDED.stripe_status,
          current_period_start = EXCLUDED.current_period_start, current_period_end = EXCLUDED.current_period_end,
          updated_at = now()`,
@@ -121,6 +121,13 @@ export class StripeBillingRepository {
   async advanceUsageRecheck(subscriptionId: string, until: Date): Promise<void> {
     await this.dataSource.query(
       'UPDATE billing_stripe_subscriptions SET usage_rechecked_until = $2 WHERE subscription_id = $1 AND usage_rechecked_until < $2',
+      [subscriptionId, until],
+    );
+  }
+
+  async advanceUsageSweep(subscriptionId: string, until: Date): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE billing_stripe_subscriptions SET usage_swept_until = $2 WHERE subscription_id = $1 AND usage_swept_until < $2',
       [subscriptionId, until],
     );
   }

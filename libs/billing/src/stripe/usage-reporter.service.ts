@@ -21,10 +21,14 @@ const MINUTE_MS = 60_000;
 const ENDED_REPORT_MS = 2 * 3600_000;
 /** At most this many windows per subscription per run (a long outage catches up over several runs). */
 const MAX_WINDOWS_PER_RUN = 48;
+/** The period sweep reads at most this many windows per subscription per run (a month of hour windows is 720). */
+const MAX_SWEPT_WINDOWS_PER_RUN = 1_000;
 
 export interface UsageReportRun {
   subscriptions: number;
   windows: number;
+  /** Windows read once more by period sweeps. */
+  swept: number;
   reported: number;
   failed: number;
 }
@@ -45,6 +49,8 @@ export function usageIdentifier(subscriptionId: string, windowStart: Date, revis
  * same request (same idempotency key, same identifier): Stripe counts it once. USAGE_RECHECK_LAG
  * after its end each window is read again (a second cursor) and units that landed after its report
  * go out as a revision: a further meter event of the difference, written and sent the same way.
+ * When Stripe has renewed (its period ended) and that period's windows were re-checked, each of
+ * them is read once more (a third cursor, the period sweep), for usage later than the re-check.
  */
 @Injectable()
 export class UsageReporter {
@@ -65,7 +71,7 @@ export class UsageReporter {
 
   /** Reports every window that closed (with the lag) before `asOf`. A no-op with local payments. */
   async reportDue(asOf: Date = this.clock.now()): Promise<UsageReportRun> {
-    const run: UsageReportRun = { subscriptions: 0, windows: 0, reported: 0, failed: 0 };
+    const run: UsageReportRun = { subscriptions: 0, windows: 0, swept: 0, reported: 0, failed: 0 };
     if (!this.payments.collectsSubscriptions) return run;
     const until = new Date(asOf.getTime() - USAGE_REPORT_LAG_MS);
     let afterId: string | null = null;
@@ -92,6 +98,25 @@ export class UsageReporter {
         if (rechecks.length > 0) {
           await this.writeUnreported(link.subscriptionId, rechecks);
           await this.repo.advanceUsageRecheck(link.subscriptionId, rechecks[rechecks.length - 1].end);
+        }
+        // Stripe renewed: once the ended period's windows were re-checked, each is read once more, so
+        // usage that landed later still (a longer backlog) reaches that period's invoice, which Stripe
+        // finalises an hour after the period's end
+        const periodStart = link.currentPeriodStart;
+        const recheckedUntil = rechecks.at(-1)?.end ?? link.usageRecheckedUntil;
+        // the same walk as the reports' (same start, same cut), so each window is found by its start;
+        // the ended period's windows are those ending by its end (a window the cut skipped, the period
+        // starting in its first minute, bills in the new period: it is swept at the next renewal)
+        const next = this.windowsBetween(link.usageSweptUntil, recheckedUntil, cuts, 1)[0];
+        if (!ended && periodStart && recheckedUntil >= periodStart && next && next.end <= periodStart) {
+          const swept = this.windowsBetween(link.usageSweptUntil, recheckedUntil, cuts, MAX_SWEPT_WINDOWS_PER_RUN).filter(
+            (w) => w.end <= periodStart,
+          );
+          if (swept.length > 0) {
+            run.swept += swept.length;
+            await this.writeUnreported(link.subscriptionId, swept);
+            await this.repo.advanceUsageSweep(link.subscriptionId, swept[swept.length - 1].end);
+          }
         }
       }
       if (links.length < 200) break;
@@ -130,14 +155,19 @@ export class UsageReporter {
 
   /**
    * The windows (aligned to the epoch, and cut at each of `cuts` — Stripe's period boundaries; the
-   * first starts at `from`) that end by `until`, MAX_WINDOWS_PER_RUN at most. A cut within a
+   * first starts at `from`) that end by `until`, `max` at most. A cut within a
    * window's first minute is skipped: usage is counted per minute, and a minute belongs to the window
    * holding its start, so that minute would be timestamped before the cut (the first window starts
    * on the minute before Stripe's period began).
    */
-  private windowsBetween(from: Date, until: Date, cuts: readonly Date[]): { start: Date; end: Date }[] {
+  private windowsBetween(
+    from: Date,
+    until: Date,
+    cuts: readonly Date[],
+    max = MAX_WINDOWS_PER_RUN,
+  ): { start: Date; end: Date }[] {
     const windows: { start: Date; end: Date }[] = [];
-    for (let start = from; windows.length < MAX_WINDOWS_PER_RUN; ) {
+    for (let start = from; windows.length < max; ) {
       let end = new Date((Math.floor(start.getTime() / this.windowMs) + 1) * this.windowMs);
       for (const cut of cuts) if (cut.getTime() - start.getTime() >= MINUTE_MS && cut < end) end = cut;
       if (end.getTime() > until.getTime()) break;
