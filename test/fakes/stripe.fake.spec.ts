@@ -47,6 +47,34 @@ describe('the Stripe fake', () => {
       await fake.close();
     });
 
+    /** An Express account as Portico creates them (the platform pays the fees, transfers requested). */
+    const expressAccount = () =>
+      stripe.accounts.create({
+        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } },
+        capabilities: { transfers: { requested: true } },
+      });
+    /** A subscription Checkout of one monthly price, a destination charge with Portico's 20 % fee. */
+    const subscriptionCheckout = (
+      destination: string,
+      unitAmount: number,
+      name: string,
+    ): Stripe.Checkout.SessionCreateParams => ({
+      mode: 'subscription',
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: 'usd',
+            unit_amount: unitAmount,
+            recurring: { interval: 'month' },
+            product_data: { name },
+          },
+        },
+      ],
+      subscription_data: { application_fee_percent: 20, transfer_data: { destination } },
+      success_url: 'https://portico.example/ok',
+    });
+
     it('answers Stripe-shaped errors that the SDK turns into its error classes', async () => {
       const error = await stripe.accounts.retrieve('acct_missing').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -92,25 +120,10 @@ describe('the Stripe fake', () => {
     });
 
     it('creates subscription Checkout Sessions with a destination and fee, validating like Stripe; completing one builds the event', async () => {
-      const account = await stripe.accounts.create({
-        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } },
-        capabilities: { transfers: { requested: true } },
-      });
+      const account = await expressAccount();
       const params = (destination: string): Stripe.Checkout.SessionCreateParams => ({
-        mode: 'subscription',
-        line_items: [
-          {
-            quantity: 1,
-            price_data: {
-              currency: 'usd',
-              unit_amount: 1500,
-              recurring: { interval: 'month' },
-              product_data: { name: 'Search API — Pro' },
-            },
-          },
-        ],
+        ...subscriptionCheckout(destination, 1500, 'Search API — Pro'),
         client_reference_id: 'sub-1',
-        subscription_data: { application_fee_percent: 20, transfer_data: { destination } },
         success_url: 'https://portico.example/subscriptions/sub-1?checkout=success',
       });
       // a destination without the transfers capability is refused, as by Stripe
@@ -167,27 +180,9 @@ describe('the Stripe fake', () => {
     });
 
     it('credit notes on an open invoice lower what is left to charge, and mark it paid without a charge when nothing is left', async () => {
-      const account = await stripe.accounts.create({
-        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } },
-        capabilities: { transfers: { requested: true } },
-      });
+      const account = await expressAccount();
       fake.completeOnboarding(account.id);
-      const session = await stripe.checkout.sessions.create({
-        mode: 'subscription',
-        line_items: [
-          {
-            quantity: 1,
-            price_data: {
-              currency: 'usd',
-              unit_amount: 1000,
-              recurring: { interval: 'month' },
-              product_data: { name: 'Plan' },
-            },
-          },
-        ],
-        subscription_data: { application_fee_percent: 20, transfer_data: { destination: account.id } },
-        success_url: 'https://portico.example/ok',
-      });
+      const session = await stripe.checkout.sessions.create(subscriptionCheckout(account.id, 1000, 'Plan'));
       const { subscription, customer } = fake.completeCheckout(session.id);
       fake.declinePayments(customer!);
       const open = fake.renewSubscription(subscription!)!;

@@ -32,11 +32,6 @@ import {
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /** Idempotency keys of Stripe writes, derived from the business key (STYLE: Jobs; DESIGN §5). */
-/** What a refund names: the charge (`ch_…`) or the PaymentIntent that paid. */
-function paymentTarget(paymentReference: string): { charge: string } | { payment_intent: string } {
-  return paymentReference.startsWith('ch_') ? { charge: paymentReference } : { payment_intent: paymentReference };
-}
-
 export const stripeIdempotencyKey = {
   connectedAccount: (providerId: string): string => `portico:connect-account:${providerId}`,
   /** Account links are single-use by design: every request mints a fresh one. */
@@ -579,41 +574,45 @@ export class StripePaymentsAdapter extends PaymentsPort {
       const invoice = await this.retrieveInvoice(request.providerInvoiceId);
       if (invoice.status !== 'paid' || !invoice.paymentReference) throw this.failure(error, `credit the open invoice ${request.providerInvoiceId}`);
       this.logger.warn({ invoiceId: request.invoiceId, creditNoteId: request.creditNoteId }, 'Stripe collected the invoice before its credit note: refunding the credit instead');
-      try {
-        const refund = await this.stripe.refunds.create(
-          {
-            ...paymentTarget(invoice.paymentReference),
-            amount: Number(request.amountMinor),
-            reverse_transfer: true,
-            refund_application_fee: true,
-            metadata,
-          },
-          { idempotencyKey: stripeIdempotencyKey.creditNoteRefund(request.creditNoteId) },
-        );
-        return { reference: refund.id };
-      } catch (refundError) {
-        throw this.failure(refundError, `refund the credit of ${request.providerInvoiceId}`);
-      }
+      return this.refund(
+        invoice.paymentReference,
+        request.amountMinor,
+        metadata,
+        stripeIdempotencyKey.creditNoteRefund(request.creditNoteId),
+        `refund the credit of ${request.providerInvoiceId}`,
+      );
     }
   }
 
-  async refundPayment(request: RefundRequest): Promise<{ reference: string }> {
+  refundPayment(request: RefundRequest): Promise<{ reference: string }> {
     if (!request.paymentReference) throw new Error(`invoice ${request.invoiceId} has no payment to refund`);
+    return this.refund(
+      request.paymentReference,
+      request.amountMinor,
+      { porticoRefundId: request.refundId, porticoInvoiceId: request.invoiceId },
+      stripeIdempotencyKey.refund(request.refundId),
+      'refund the payment',
+    );
+  }
+
+  /** A refund of a destination charge: the provider's share taken back and the fee given back in proportion. */
+  private async refund(
+    paymentReference: string,
+    amountMinor: bigint,
+    metadata: Record<string, string>,
+    idempotencyKey: string,
+    action: string,
+  ): Promise<{ reference: string }> {
+    // what paid: the charge (`ch_…`) or the PaymentIntent
+    const target = paymentReference.startsWith('ch_') ? { charge: paymentReference } : { payment_intent: paymentReference };
     try {
       const refund = await this.stripe.refunds.create(
-        {
-          ...paymentTarget(request.paymentReference),
-          amount: Number(request.amountMinor),
-          // destination charge: take the provider's share back and give the fee back in proportion
-          reverse_transfer: true,
-          refund_application_fee: true,
-          metadata: { porticoRefundId: request.refundId, porticoInvoiceId: request.invoiceId },
-        },
-        { idempotencyKey: stripeIdempotencyKey.refund(request.refundId) },
+        { ...target, amount: Number(amountMinor), reverse_transfer: true, refund_application_fee: true, metadata },
+        { idempotencyKey },
       );
       return { reference: refund.id };
     } catch (error) {
-      throw this.failure(error, 'refund the payment');
+      throw this.failure(error, action);
     }
   }
 
