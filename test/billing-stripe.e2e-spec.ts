@@ -94,6 +94,29 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
       `SELECT count(*)::int AS n FROM (SELECT transaction_id, currency FROM ledger_entries GROUP BY 1, 2 HAVING SUM(amount_minor) <> 0) t`,
     ))[0].n;
 
+  /** Σ of each ledger account over an invoice and its credit notes. */
+  const balancesOf = async (invoiceId: string) =>
+    Object.fromEntries(
+      (
+        await db.query<{ account: string; sum: string }[]>(
+          `SELECT e.account, SUM(e.amount_minor)::text AS sum FROM ledger_entries e
+           WHERE e.invoice_id = $1 OR e.invoice_id IN (SELECT id FROM invoices WHERE credits_invoice_id = $1)
+           GROUP BY e.account`,
+          [invoiceId],
+        )
+      ).map((r) => [r.account, r.sum]),
+    );
+  const postingOf = async (reference: string) =>
+    Object.fromEntries(
+      (
+        await db.query<{ account: string; amount: string }[]>(
+          `SELECT e.account, e.amount_minor::text AS amount FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+           WHERE t.reference = $1`,
+          [reference],
+        )
+      ).map((r) => [r.account, r.amount]),
+    );
+
   /** Subscribes a new consumer through Checkout and pays it; the webhook activates it. */
   /**
    * `calls` calls of the consumer at `at`, the last `overage` of them over the soft quota, applied by
@@ -648,7 +671,9 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_opened']);
     expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_opened']);
     const held = await providerLedger();
-    expect(delta(held, start)).toEqual({ disputes: '1000', payment_clearing: '-1000' });
+    // Stripe holds the amount and takes its dispute fee from the platform
+    expect(delta(held, start)).toEqual({ disputes: '1000', payment_clearing: '-2500', payment_fees: '1500' });
+    expect(await postingOf(`dispute:${disputeId}:fee`)).toEqual({ payment_fees: '1500', payment_clearing: '-1500' });
 
     const lost = stripe.disputeClosedEvent(created, 'lost');
     await deliverAndApply(lost);
@@ -668,7 +693,12 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     // fee and share reversed (the platform gives up its 200, the provider owes back its 800 — Stripe keeps a
     // destination charge's transfer on a dispute), the hold closed; net: the 1000 left the platform's cash
     expect(delta(await providerLedger(), held)).toEqual({ platform_revenue: '200', provider_payable: '800', disputes: '-1000' });
-    expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', provider_payable: '800', payment_clearing: '-1000' });
+    expect(delta(await providerLedger(), start)).toEqual({
+      platform_revenue: '200',
+      provider_payable: '800',
+      payment_clearing: '-2500',
+      payment_fees: '1500',
+    });
     expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
     expect(await notificationTypes(admin, disputeId)).toEqual(['billing.dispute_lost', 'billing.dispute_opened']);
     expect(await unbalanced()).toBe(0);
@@ -693,8 +723,8 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
       `portico:dispute-share:${disputeId}`,
     ]);
     expect(await shareReversalOf(disputeId)).toMatchObject({ share: '800', reference: transfer.reversals.data[0].id, attempts: 0, error: null });
-    // the provider owes nothing any more; the platform is out of its fee only (Stripe's dispute fee is not mirrored)
-    expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', payment_clearing: '-200' });
+    // the provider owes nothing any more; the platform is out of its fee and Stripe's dispute fee
+    expect(delta(await providerLedger(), start)).toEqual({ platform_revenue: '200', payment_clearing: '-1700', payment_fees: '1500' });
     expect(await unbalanced()).toBe(0);
     // the provider's earnings: the 800 it owed (pending −800) is no longer paid out to it
     const settled = await earningsOf();
@@ -764,14 +794,22 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
       [disputeId],
     );
     expect(row).toEqual({ outcome: 'won', credit_note_id: null });
-    expect(delta(await providerLedger(), start)).toEqual({});
+    // Stripe keeps its dispute fee, won or lost (the closed dispute lists no fee returned)
+    expect(delta(await providerLedger(), start)).toEqual({ payment_clearing: '-1500', payment_fees: '1500' });
     const released = await db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM ledger_transactions WHERE reference IN ($1, $2)`,
       [`dispute:${disputeId}`, `dispute:${disputeId}:released`],
     );
     expect(released[0].n).toBe(2);
     expect((await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM invoices WHERE credits_invoice_id = $1', [invoice.id]))[0].n).toBe(0);
-    expect((await send(api.app, admin, 'get', '/v1/admin/revenue').expect(200)).body).toEqual(revenueBefore);
+    // the platform's fee income is as before; what Stripe took grew by its dispute fee, and the net by as much less
+    type Revenue = { totals: { currency: string; feeMinor: string; paymentFeesMinor: string; netMinor: string }[] };
+    const usd = (revenue: Revenue) => revenue.totals.find((t) => t.currency === 'USD')!;
+    const before = usd(revenueBefore as Revenue);
+    const after = usd((await send(api.app, admin, 'get', '/v1/admin/revenue').expect(200)).body as Revenue);
+    expect(after.feeMinor).toBe(before.feeMinor);
+    expect(BigInt(after.paymentFeesMinor) - BigInt(before.paymentFeesMinor)).toBe(1500n);
+    expect(BigInt(after.netMinor)).toBe(BigInt(after.feeMinor) - BigInt(after.paymentFeesMinor));
     expect(await notificationTypes(provider.user, disputeId)).toEqual(['billing.dispute_opened', 'billing.dispute_won']);
     expect(await unbalanced()).toBe(0);
   }, 60_000);
@@ -881,29 +919,6 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(local).toMatchObject({ status: 'open', total_amount_minor: '1000', fee_amount_minor: '200' });
     return { subscriptionId, stripeSub, customer, renewal, local, failedAt };
   }
-  /** Σ of each ledger account over an invoice and its credit notes. */
-  const balancesOf = async (invoiceId: string) =>
-    Object.fromEntries(
-      (
-        await db.query<{ account: string; sum: string }[]>(
-          `SELECT e.account, SUM(e.amount_minor)::text AS sum FROM ledger_entries e
-           WHERE e.invoice_id = $1 OR e.invoice_id IN (SELECT id FROM invoices WHERE credits_invoice_id = $1)
-           GROUP BY e.account`,
-          [invoiceId],
-        )
-      ).map((r) => [r.account, r.sum]),
-    );
-  const postingOf = async (reference: string) =>
-    Object.fromEntries(
-      (
-        await db.query<{ account: string; amount: string }[]>(
-          `SELECT e.account, e.amount_minor::text AS amount FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-           WHERE t.reference = $1`,
-          [reference],
-        )
-      ).map((r) => [r.account, r.amount]),
-    );
-
   it('a credit note on an open invoice lowers what Stripe collects: a Stripe credit note once, the retry charges the rest, the share transferred is the rest\'s', async () => {
     const { subscriptionId, stripeSub, customer, renewal, local, failedAt } = await unpaidRenewal('stripe-open-credit');
     const res = await send(api.app, admin, 'post', `/v1/admin/invoices/${local.id}/credit-notes`, { amountMinor: '300', reason: 'Outage credit' }).expect(201);
@@ -926,8 +941,17 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     expect(await postingOf(`invoice:${local.id}:payment`)).toEqual({ payment_clearing: '700', consumer_receivable: '-700' });
     expect(await postingOf(`invoice:${local.id}:transfer`)).toEqual({ provider_payable: '560', payment_clearing: '-560' });
     expect(stripe.transfer(charge.transfer!).amount).toBe(560);
-    // the consumer owes nothing and holds no credit; the platform keeps 20 % of what was paid
-    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '-140', provider_payable: '0', payment_clearing: '140' });
+    // Stripe's processing fee of the 700 charged, from its balance transaction, booked once
+    await deliverAndApply(stripe.invoiceEvent('invoice.paid', renewal.id));
+    expect(await postingOf(`invoice:${local.id}:payment-fee`)).toEqual({ payment_fees: '50', payment_clearing: '-50' });
+    // the consumer owes nothing and holds no credit; the platform keeps 20 % of what was paid, less Stripe's fee
+    expect(await balancesOf(local.id)).toEqual({
+      consumer_receivable: '0',
+      platform_revenue: '-140',
+      provider_payable: '0',
+      payment_clearing: '90',
+      payment_fees: '50',
+    });
     expect((await statusOf(subscriptionId)).status).toBe('active');
     expect(stripe.subscription(stripeSub).status).toBe('active');
     expect(await unbalanced()).toBe(0);
@@ -964,8 +988,14 @@ describe('billing on Stripe (PAYMENTS=stripe, against a fake Stripe)', () => {
     await deliverAndApply(stripe.chargeRefundedEvent(charge.id));
     expect((await invoicesOf(subscriptionId)).find((i) => i.id === local.id)!.status).toBe('paid');
     expect((await db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM invoices WHERE credits_invoice_id = $1', [local.id]))[0].n).toBe(1);
-    // Stripe kept 700 of the charge and 560 of the transfer: the books say the same
-    expect(await balancesOf(local.id)).toEqual({ consumer_receivable: '0', platform_revenue: '-140', provider_payable: '0', payment_clearing: '140' });
+    // Stripe kept 700 of the charge and 560 of the transfer, and its fee of the 1,000 charged (not returned with a refund): the books say the same
+    expect(await balancesOf(local.id)).toEqual({
+      consumer_receivable: '0',
+      platform_revenue: '-140',
+      provider_payable: '0',
+      payment_clearing: '81',
+      payment_fees: '59',
+    });
     expect(await unbalanced()).toBe(0);
   }, 60_000);
 

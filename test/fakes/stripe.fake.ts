@@ -298,6 +298,25 @@ export interface FakeTransfer {
   reversals: { object: 'list'; data: FakeTransferReversal[] };
 }
 
+/** Money in or out of the platform's balance, with what Stripe took for it. */
+export interface FakeBalanceTransaction {
+  id: string;
+  object: 'balance_transaction';
+  amount: number;
+  currency: string;
+  fee: number;
+  net: number;
+  type: 'charge' | 'adjustment';
+}
+
+/** The fake's processing fee of a charge: Stripe's US card price, 2.9 % + 30 (minor units). */
+export function fakeProcessingFee(amount: number): number {
+  return amount > 0 ? Math.round(amount * 0.029) + 30 : 0;
+}
+
+/** The fake's dispute fee (Stripe's US price: 15.00), kept whatever the outcome. */
+export const FAKE_DISPUTE_FEE = 1500;
+
 export interface FakeCharge {
   id: string;
   object: 'charge';
@@ -310,6 +329,8 @@ export interface FakeCharge {
   transfer_data: { destination: string } | null;
   /** The transfer of a destination charge (its amount less the application fee) to the destination. */
   transfer: string | null;
+  /** Its balance transaction (the processing fee taken from the platform); the object only with `expand[]=balance_transaction`. */
+  balance_transaction: string | FakeBalanceTransaction;
   /** Only with `expand[]=refunds`, like Stripe. */
   refunds: { object: 'list'; data: FakeRefund[] };
 }
@@ -488,6 +509,7 @@ export class FakeStripe {
     subscriptions: new Map<string, FakeSubscription>(),
     invoices: new Map<string, FakeInvoice>(),
     charges: new Map<string, FakeCharge>(),
+    balanceTransactions: new Map<string, FakeBalanceTransaction>(),
     creditNotes: new Map<string, FakeCreditNote>(),
     transfers: new Map<string, FakeTransfer>(),
     meterEvents: new Map<string, FakeMeterEvent>(),
@@ -739,6 +761,8 @@ export class FakeStripe {
       status: 'needs_response',
       reason: 'fraudulent',
       created: now(),
+      // the disputed amount withdrawn from the platform's balance, with Stripe's dispute fee
+      balance_transactions: [this.balanceTransaction(-(amount ?? charge.amount), charge.currency, FAKE_DISPUTE_FEE, 'adjustment')],
     });
   }
 
@@ -1305,6 +1329,7 @@ export class FakeStripe {
         application_fee_amount: Math.round((amount * feePercent) / 100),
         transfer_data: sub.transfer_data,
         transfer: null,
+        balance_transaction: this.balanceTransaction(amount, invoice.currency, fakeProcessingFee(amount), 'charge').id,
         refunds: { object: 'list', data: [] },
       };
       this.objects.charges.set(charge.id, charge);
@@ -1432,8 +1457,16 @@ export class FakeStripe {
   private chargeBody(id: string, req?: FakeStripeRequest): FakeCharge {
     const charge = structuredClone(this.charge(id));
     const expand = Object.values((req?.body.expand as FormValue[] | Record<string, FormValue> | undefined) ?? {});
+    if (expand.includes('balance_transaction') && typeof charge.balance_transaction === 'string')
+      charge.balance_transaction = structuredClone(this.objects.balanceTransactions.get(charge.balance_transaction)!);
     if (req && !expand.includes('refunds')) return { ...charge, refunds: undefined as unknown as FakeCharge['refunds'] };
     return charge;
+  }
+
+  private balanceTransaction(amount: number, currency: string, fee: number, type: FakeBalanceTransaction['type']): FakeBalanceTransaction {
+    const bt: FakeBalanceTransaction = { id: randomId('txn', 12), object: 'balance_transaction', amount, currency, fee, net: amount - fee, type };
+    this.objects.balanceTransactions.set(bt.id, bt);
+    return bt;
   }
 
   private createRefund: Handler = (req) => {

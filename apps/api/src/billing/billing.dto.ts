@@ -220,6 +220,9 @@ export class EarningsDto {
 export class RevenueAmountDto {
   @ApiProperty() currency!: string;
   @ApiProperty({ description: 'Platform fee income, minor units.' }) feeMinor!: string;
+  @ApiProperty({ description: "What the payment provider took for these invoices (Stripe's processing and dispute fees), minor units." })
+  paymentFeesMinor!: string;
+  @ApiProperty({ description: 'feeMinor − paymentFeesMinor: what the platform keeps.' }) netMinor!: string;
 }
 export class RevenuePeriodDto extends RevenueAmountDto {
   @ApiProperty({ description: 'YYYY-MM (UTC) of the billed periods.' }) period!: string;

@@ -42,7 +42,12 @@ export interface ProviderEarnings {
 
 export interface RevenueRow {
   currency: string;
+  /** Platform fee income. */
   feeMinor: string;
+  /** What the payment provider took (Stripe's processing and dispute fees), in this currency. */
+  paymentFeesMinor: string;
+  /** feeMinor − paymentFeesMinor. */
+  netMinor: string;
 }
 
 export interface PlatformRevenue {
@@ -141,49 +146,59 @@ export class EarningsService {
     };
   }
 
-  /** Admin: platform fee income (−Σ platform_revenue) per period, provider and API. */
+  /**
+   * Admin: platform fee income (−Σ platform_revenue) and what the payment provider took for the
+   * same invoices (Σ payment_fees: Stripe's processing and dispute fees), per period, provider and
+   * API. Fees of charges no Portico invoice knows have no API and are left out here (the ledger has them).
+   */
   async platformRevenue(window: PeriodWindow): Promise<PlatformRevenue> {
     const rows = await this.dataSource.query<
-      { period: string; provider_id: string; provider_name: string | null; api_id: string; api_name: string | null; currency: string; fee: string }[]
+      {
+        period: string;
+        provider_id: string;
+        provider_name: string | null;
+        api_id: string;
+        api_name: string | null;
+        currency: string;
+        fee: string;
+        payment_fees: string;
+      }[]
     >(
       `SELECT to_char(e.period_start AT TIME ZONE 'UTC', 'YYYY-MM') AS period, e.provider_id, e.api_id, e.currency,
               MAX(i.parties->'provider'->>'displayName') AS provider_name, MAX(i.parties->'api'->>'name') AS api_name,
-              (-SUM(e.amount_minor))::text AS fee
+              COALESCE(-SUM(e.amount_minor) FILTER (WHERE e.account = 'platform_revenue'), 0)::text AS fee,
+              COALESCE(SUM(e.amount_minor) FILTER (WHERE e.account = 'payment_fees'), 0)::text AS payment_fees
        FROM ledger_entries e LEFT JOIN invoices i ON i.id = e.invoice_id
-       WHERE e.account = 'platform_revenue'
+       WHERE e.account IN ('platform_revenue', 'payment_fees') AND e.api_id IS NOT NULL
          AND ($1::timestamptz IS NULL OR e.period_start >= $1) AND ($2::timestamptz IS NULL OR e.period_start < $2)
        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       [window.from ?? null, window.to ?? null],
     );
     const sum = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
-      const out = new Map<K, { row: (typeof rows)[number]; fee: bigint }>();
+      const out = new Map<K, { row: (typeof rows)[number]; amounts: RevenueRow }>();
       for (const r of rows) {
         const k = key(r);
-        const entry = out.get(k) ?? { row: r, fee: 0n };
-        entry.fee += BigInt(r.fee);
+        const entry = out.get(k) ?? { row: r, amounts: { currency: r.currency.trim(), feeMinor: '0', paymentFeesMinor: '0', netMinor: '0' } };
+        const fee = BigInt(entry.amounts.feeMinor) + BigInt(r.fee);
+        const paymentFees = BigInt(entry.amounts.paymentFeesMinor) + BigInt(r.payment_fees);
+        entry.amounts = { ...entry.amounts, feeMinor: fee.toString(), paymentFeesMinor: paymentFees.toString(), netMinor: (fee - paymentFees).toString() };
         out.set(k, entry);
       }
       return [...out.values()];
     };
     return {
-      totals: sum((r) => r.currency).map(({ row, fee }) => ({ currency: row.currency.trim(), feeMinor: fee.toString() })),
-      byPeriod: sum((r) => `${r.period}|${r.currency}`).map(({ row, fee }) => ({
-        period: row.period,
-        currency: row.currency.trim(),
-        feeMinor: fee.toString(),
-      })),
-      byProvider: sum((r) => `${r.provider_id}|${r.currency}`).map(({ row, fee }) => ({
+      totals: sum((r) => r.currency).map(({ amounts }) => amounts),
+      byPeriod: sum((r) => `${r.period}|${r.currency}`).map(({ row, amounts }) => ({ period: row.period, ...amounts })),
+      byProvider: sum((r) => `${r.provider_id}|${r.currency}`).map(({ row, amounts }) => ({
         providerId: row.provider_id,
         providerName: row.provider_name ?? '',
-        currency: row.currency.trim(),
-        feeMinor: fee.toString(),
+        ...amounts,
       })),
-      byApi: sum((r) => `${r.api_id}|${r.currency}`).map(({ row, fee }) => ({
+      byApi: sum((r) => `${r.api_id}|${r.currency}`).map(({ row, amounts }) => ({
         apiId: row.api_id,
         apiName: row.api_name ?? '',
         providerId: row.provider_id,
-        currency: row.currency.trim(),
-        feeMinor: fee.toString(),
+        ...amounts,
       })),
     };
   }

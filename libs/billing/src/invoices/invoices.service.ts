@@ -122,6 +122,31 @@ export class InvoicesService {
   }
 
   /**
+   * A fee the payment provider took from the platform for this invoice's charge or dispute (stripe):
+   * payment_fees +fee, clearing −fee, in the fee's currency (the platform balance's), once per
+   * `reference`. Without an invoice (a charge Portico does not know) the legs have no dimensions.
+   */
+  async recordPaymentFee(
+    manager: EntityManager,
+    invoice: InvoiceEntity | null,
+    fee: { amountMinor: bigint; currency: string },
+    reference: string,
+    description: string,
+  ): Promise<void> {
+    const dims = invoice ? this.dimensions(invoice) : {};
+    await this.ledger.post(manager, {
+      kind: 'payment_fee',
+      reference,
+      description,
+      occurredAt: this.clock.now(),
+      legs: [
+        { ...dims, account: 'payment_fees', amountMinor: fee.amountMinor, currency: fee.currency },
+        { ...dims, account: 'payment_clearing', amountMinor: -fee.amountMinor, currency: fee.currency },
+      ],
+    });
+  }
+
+  /**
    * open → uncollectible (dunning gave up, or the payment provider says so), writing the invoice
    * off: what was still owed reversed (its finalisation less its credit notes), since nobody was
    * paid. No-op unless open.

@@ -7,7 +7,9 @@ export type LedgerAccount =
   | 'provider_payable'
   | 'refunds'
   /** Money Stripe holds back for an open dispute (chargeback). */
-  | 'disputes';
+  | 'disputes'
+  /** What the payment provider charged the platform: Stripe's processing fee of a charge, a dispute's fee (an expense). */
+  | 'payment_fees';
 
 export const LEDGER_ACCOUNTS: readonly LedgerAccount[] = [
   'consumer_receivable',
@@ -16,6 +18,7 @@ export const LEDGER_ACCOUNTS: readonly LedgerAccount[] = [
   'provider_payable',
   'refunds',
   'disputes',
+  'payment_fees',
 ];
 
 export type LedgerTransactionKind =
@@ -27,7 +30,9 @@ export type LedgerTransactionKind =
   | 'payout'
   /** An unpaid invoice given up after dunning: the finalisation reversed. */
   | 'write_off'
-  | 'dispute';
+  | 'dispute'
+  /** A fee the payment provider took from the platform's balance. */
+  | 'payment_fee';
 
 /** One balanced posting (README "The ledger"); `reference` makes it exactly-once. */
 @Entity({ name: 'ledger_transactions' })

@@ -80,6 +80,16 @@ export class LedgerService {
   }
 
   /** Balances per account and currency, optionally of one provider's or one consumer's legs. */
+  /** Σ of `account` in the transaction `reference` (0 when there is none), inside the caller's transaction. */
+  async amountOf(manager: EntityManager, reference: string, account: LedgerAccount): Promise<{ posted: boolean; amountMinor: bigint }> {
+    const rows = await manager.query<{ amount: string | null }[]>(
+      `SELECT (SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.transaction_id = t.id AND e.account = $2)::text AS amount
+       FROM ledger_transactions t WHERE t.reference = $1`,
+      [reference, account],
+    );
+    return rows.length === 0 ? { posted: false, amountMinor: 0n } : { posted: true, amountMinor: BigInt(rows[0].amount ?? '0') };
+  }
+
   async balances(filter: { providerId?: string; consumerAccountId?: string } = {}): Promise<AccountBalance[]> {
     const rows = await this.dataSource.query<{ account: LedgerAccount; currency: string; balance: string }[]>(
       `SELECT account, currency, SUM(amount_minor)::text AS balance FROM ledger_entries

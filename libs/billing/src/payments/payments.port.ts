@@ -151,6 +151,8 @@ export interface ProviderInvoice {
   attemptCount: number;
   /** What refunds go through: the PaymentIntent (`pi_…`) that paid it, or null while unpaid. */
   paymentReference: string | null;
+  /** The charge that paid it (`ch_…`), or null (unpaid, or paid without a charge: credited in full). */
+  chargeId: string | null;
   lines: ProviderInvoiceLine[];
 }
 
@@ -164,6 +166,13 @@ export interface ProviderRefundInfo {
   porticoCreditNoteId: string | null;
 }
 
+/** A fee the payment provider took, in the currency of the platform's balance it came from. */
+export interface ProviderFee {
+  amountMinor: bigint;
+  /** ISO 4217 upper case. */
+  currency: string;
+}
+
 /** A charge with its refunds, as it is now. */
 export interface ProviderCharge {
   id: string;
@@ -174,6 +183,8 @@ export interface ProviderCharge {
   refunds: ProviderRefundInfo[];
   /** The transfer of a destination charge to the provider's account (stripe); null otherwise. */
   transferId: string | null;
+  /** What the payment provider took from the platform for this charge (its processing fee), or null when it does not say yet. */
+  fee: ProviderFee | null;
 }
 
 /** Takes part of a destination charge's transfer back from the provider's account (business key: the lost dispute). */

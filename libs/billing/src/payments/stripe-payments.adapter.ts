@@ -10,6 +10,7 @@ import {
   type ConnectedAccountRequest,
   type InvoiceCollection,
   type InvoiceCreditRequest,
+  type ProviderFee,
   type InvoiceCollectionRequest,
   type OnboardingLink,
   type OveragePriceRequest,
@@ -89,6 +90,14 @@ function idOf(value: unknown): string | null {
   if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
     return (value as { id: string }).id;
   return null;
+}
+
+/** The fee of an expanded balance transaction (Stripe's processing fee of a charge); null when not expanded or not there yet. */
+function feeOf(balanceTransaction: unknown): ProviderFee | null {
+  if (!balanceTransaction || typeof balanceTransaction !== 'object') return null;
+  const { fee, currency } = balanceTransaction as { fee?: unknown; currency?: unknown };
+  if (typeof fee !== 'number' || typeof currency !== 'string') return null;
+  return { amountMinor: BigInt(fee), currency: currency.toUpperCase() };
 }
 
 /** `checkout.sessions.create` parameters of a subscription's first payment (README "Checkout"). */
@@ -479,6 +488,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
       amountRemainingMinor: BigInt(invoice.amount_remaining),
       attemptCount: invoice.attempt_count,
       paymentReference: idOf(payment?.payment?.payment_intent) ?? idOf(payment?.payment?.charge),
+      chargeId: idOf(payment?.payment?.charge),
       lines,
     };
   }
@@ -495,7 +505,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
   async retrieveCharge(chargeId: string): Promise<ProviderCharge> {
     let charge: Stripe.Charge;
     try {
-      charge = await this.stripe.charges.retrieve(chargeId, { expand: ['refunds'] });
+      charge = await this.stripe.charges.retrieve(chargeId, { expand: ['refunds', 'balance_transaction'] });
     } catch (error) {
       throw this.failure(error, `read the charge ${chargeId}`);
     }
@@ -513,6 +523,7 @@ export class StripePaymentsAdapter extends PaymentsPort {
         porticoCreditNoteId: r.metadata?.porticoCreditNoteId ?? null,
       })),
       transferId: idOf(charge.transfer),
+      fee: feeOf(charge.balance_transaction),
     };
   }
 

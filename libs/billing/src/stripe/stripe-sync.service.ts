@@ -5,12 +5,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { CompletedCheckout, InboxTransaction } from '../checkout/checkout-completions.port';
 import { DunningService } from '../dunning/dunning.service';
 import { SubscriptionBilling } from '../dunning/subscription-billing.port';
+import type { InvoiceEntity } from '../invoices/invoice.entity';
 import { InvoicePartiesService } from '../invoices/invoice-parties.service';
 import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { BPS_DENOMINATOR, splitFee } from '../money/money';
-import { PaymentsPort, type ProviderInvoice } from '../payments/payments.port';
+import { PaymentsPort, type ProviderFee, type ProviderInvoice } from '../payments/payments.port';
 import type { RatedLine } from '../rating/rating';
 import { BillingAccounts } from '../notify/billing-accounts.port';
 import { RefundsService } from '../refunds/refunds.service';
@@ -105,13 +106,12 @@ export class StripeSyncService {
       local = created;
     }
     switch (remote.status) {
-      case 'paid':
-        if (local.status === 'paid') {
-          await this.dunning.settlePaid(tx, local.id, remote.paymentReference);
-          return 'unchanged';
-        }
+      case 'paid': {
+        const wasPaid = local.status === 'paid';
         await this.dunning.settlePaid(tx, local.id, remote.paymentReference);
-        return 'applied';
+        await this.recordChargeFee(tx, local, remote.chargeId);
+        return wasPaid ? 'unchanged' : 'applied';
+      }
       case 'open':
         if (remote.attemptCount > 0 && local.status === 'open') {
           return (await this.dunning.paymentFailed(local, tx)) === 'started' ? 'applied' : 'unchanged';
@@ -130,6 +130,19 @@ export class StripeSyncService {
       default:
         return 'unchanged';
     }
+  }
+
+  /**
+   * Stripe's processing fee of the charge that paid the invoice (its balance transaction's fee, taken
+   * from the platform's balance with a destination charge), booked once: `invoice:<id>:payment-fee`.
+   */
+  private async recordChargeFee(tx: InboxTransaction, invoice: InvoiceEntity, chargeId: string | null): Promise<void> {
+    if (!chargeId) return;
+    const reference = `invoice:${invoice.id}:payment-fee`;
+    if ((await this.ledger.amountOf(tx.manager, reference, 'payment_fees')).posted) return;
+    const { fee } = await this.payments.retrieveCharge(chargeId);
+    if (!fee || fee.amountMinor === 0n) return;
+    await this.invoices.recordPaymentFee(tx.manager, invoice, fee, reference, `Stripe's fee for the payment of ${invoice.number}`);
   }
 
   /**
@@ -245,6 +258,19 @@ export class StripeSyncService {
     const row = await this.repo.lockDispute(tx.manager, facts.id);
     if (!row || row.outcome !== null) return 'unchanged';
     const invoice = row.invoiceId ? await this.invoices.getIn(tx.manager, row.invoiceId) : null;
+    if (facts.fee) {
+      // Stripe's fee as the closed dispute lists it, against what its creation booked (a fee returned is negative)
+      const booked = await this.ledger.amountOf(tx.manager, `dispute:${facts.id}:fee`, 'payment_fees');
+      const change = facts.fee.amountMinor - booked.amountMinor;
+      if (change !== 0n)
+        await this.invoices.recordPaymentFee(
+          tx.manager,
+          invoice,
+          { amountMinor: change, currency: facts.fee.currency },
+          `dispute:${facts.id}:fee:closed`,
+          change < 0n ? `Stripe returned its fee for dispute ${facts.id}` : `Stripe's further fee for dispute ${facts.id}`,
+        );
+    }
     const amount = BigInt(row.amountMinor);
     const currency = row.currency.trim();
     let creditNoteId: string | null = null;
@@ -306,6 +332,8 @@ export class StripeSyncService {
         { account: 'payment_clearing', amountMinor: -facts.amountMinor, currency: facts.currency, invoiceId: invoice?.id ?? null, providerId: invoice?.providerId ?? null },
       ],
     });
+    if (facts.fee && facts.fee.amountMinor !== 0n)
+      await this.invoices.recordPaymentFee(tx.manager, invoice, facts.fee, `dispute:${facts.id}:fee`, `Stripe's fee for dispute ${facts.id}`);
     await this.notifyDispute(tx, facts, invoice, 'opened', null);
     this.logger.warn({ disputeId: facts.id, invoiceId: invoice?.id }, 'charge disputed');
     return { inserted: true };
@@ -374,6 +402,8 @@ interface DisputeFacts {
   /** The PaymentIntent (else the charge) our invoice was paid with. */
   paymentReference: string | null;
   chargeId: string | null;
+  /** Σ of the fees of its balance transactions (the dispute fee, less a fee returned), or null when it lists none. */
+  fee: ProviderFee | null;
 }
 
 /** The fields of a Stripe dispute object billing uses, or null when it is not one. */
@@ -391,5 +421,18 @@ function disputeFacts(dispute: Record<string, unknown>): DisputeFacts | null {
     paymentReference:
       typeof dispute.payment_intent === 'string' ? dispute.payment_intent : typeof dispute.charge === 'string' ? dispute.charge : null,
     chargeId: typeof dispute.charge === 'string' ? dispute.charge : null,
+    fee: disputeFee(dispute.balance_transactions),
   };
+}
+
+function disputeFee(balanceTransactions: unknown): ProviderFee | null {
+  let total = 0n;
+  let feeCurrency: string | null = null;
+  for (const bt of Array.isArray(balanceTransactions) ? (balanceTransactions as unknown[]) : []) {
+    const { fee, currency } = (bt ?? {}) as { fee?: unknown; currency?: unknown };
+    if (typeof fee !== 'number' || typeof currency !== 'string') continue;
+    total += BigInt(fee);
+    feeCurrency ??= currency.toUpperCase();
+  }
+  return feeCurrency === null ? null : { amountMinor: total, currency: feeCurrency };
 }
