@@ -23,7 +23,7 @@ export type NewInvoice = Omit<
  * SQL: credit note `n` was issued while its invoice was open — its finalisation lowered the
  * receivable (a note on a paid invoice posts to refunds instead and is settled by its refund).
  */
-export const ISSUED_WHILE_OPEN = `EXISTS (SELECT 1 FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+const ISSUED_WHILE_OPEN = `EXISTS (SELECT 1 FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
   WHERE t.reference = 'invoice:' || n.id || ':finalize' AND e.account = 'consumer_receivable')`;
 
 /** `invoices`, `invoice_lines` and the yearly number counters. Consumer reads take the consumer's account id. */

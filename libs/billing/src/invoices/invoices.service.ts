@@ -30,7 +30,7 @@ export function reversalSplit(creditedBefore: bigint, amount: bigint, bps: numbe
 }
 
 /** An amount with its platform fee and provider share (fee + share = total). */
-interface Split {
+export interface Split {
   total: bigint;
   fee: bigint;
   share: bigint;
@@ -175,7 +175,7 @@ export class InvoicesService {
     if (!invoice) throw new Error(`invoice ${id} does not exist`);
     if (invoice.status !== 'open') return invoice;
     if (invoice.kind === 'credit_note') return this.settleCreditNote(invoice);
-    const owed = await this.invoices.transaction((manager) => this.owed(manager, invoice));
+    const owed = await this.owedBy(invoice.id);
     const collection = await this.payments.collectInvoice({
       invoiceId: invoice.id,
       invoiceNumber: invoice.number ?? '',
@@ -444,6 +444,11 @@ export class InvoicesService {
       invoiceId: invoice.id,
       periodStart: invoice.periodStart,
     };
+  }
+
+  /** `owed` of an invoice by id (reconciliation compares it with what Stripe has left to collect). */
+  async owedBy(invoiceId: string): Promise<Split> {
+    return this.invoices.transaction(async (manager) => this.owed(manager, await this.getIn(manager, invoiceId)));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Clock } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { SubscriptionBilling } from '../dunning/subscription-billing.port';
+import { InvoicesService } from '../invoices/invoices.service';
 import { PaymentsPort } from '../payments/payments.port';
 import { STRIPE_ENDED_STATUSES, type DriftEntity } from './stripe-billing.entities';
 import { StripeBillingRepository } from './stripe-billing.repository';
@@ -61,6 +62,7 @@ export class ReconciliationService {
     private readonly repo: StripeBillingRepository,
     private readonly payments: PaymentsPort,
     private readonly subscriptions: SubscriptionBilling,
+    private readonly invoices: InvoicesService,
     private readonly clock: Clock,
   ) {}
 
@@ -133,8 +135,10 @@ export class ReconciliationService {
         await compare('status', invoice.status, remote.status);
         await compare('total', invoice.total_amount_minor, remote.totalMinor.toString());
         // a credit note Stripe has not taken yet (the sweeper keeps sending it) shows as more left to collect
-        if (invoice.status === 'open' && remote.status === 'open')
-          await compare('amount_remaining', invoice.owed_minor, remote.amountRemainingMinor.toString());
+        if (invoice.status === 'open' && remote.status === 'open') {
+          const { total: owed } = await this.invoices.owedBy(invoice.id);
+          await compare('amount_remaining', owed.toString(), remote.amountRemainingMinor.toString());
+        }
         await this.repo.resolveDrifts('invoice', invoice.id, drifted, now);
       } catch (error) {
         run.failed += 1;

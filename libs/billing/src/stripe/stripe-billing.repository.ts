@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { ISSUED_WHILE_OPEN } from '../invoices/invoice.repository';
 import {
   STRIPE_ENDED_STATUSES,
   DisputeEntity,
@@ -361,21 +360,13 @@ export class StripeBillingRepository {
   }
 
   /** Stripe-collected invoices to compare: every open one, and the most recent others. */
-  /**
-   * Stripe-collected invoices to compare with Stripe: every open or uncollectible one and the
-   * latest `limit`, each with what is still owed (the total less credit notes issued while open).
-   */
-  async invoicesToReconcile(
-    limit: number,
-  ): Promise<{ id: string; stripe_invoice_id: string; status: string; total_amount_minor: string; owed_minor: string }[]> {
+  async invoicesToReconcile(limit: number): Promise<{ id: string; stripe_invoice_id: string; status: string; total_amount_minor: string }[]> {
     return this.dataSource.query(
-      `SELECT i.id, i.stripe_invoice_id, i.status, i.total_amount_minor::text,
-         (i.total_amount_minor + COALESCE((SELECT SUM(n.total_amount_minor) FROM invoices n
-            WHERE n.credits_invoice_id = i.id AND n.kind = 'credit_note' AND n.status <> 'void' AND ${ISSUED_WHILE_OPEN}), 0))::text AS owed_minor
-       FROM ((SELECT id FROM invoices WHERE stripe_invoice_id IS NOT NULL AND status IN ('open', 'uncollectible'))
-             UNION
-             (SELECT id FROM invoices WHERE stripe_invoice_id IS NOT NULL ORDER BY created_at DESC LIMIT $1)) picked
-       JOIN invoices i ON i.id = picked.id`,
+      `(SELECT id, stripe_invoice_id, status, total_amount_minor::text FROM invoices
+         WHERE stripe_invoice_id IS NOT NULL AND status IN ('open', 'uncollectible'))
+       UNION
+       (SELECT id, stripe_invoice_id, status, total_amount_minor::text FROM invoices
+         WHERE stripe_invoice_id IS NOT NULL ORDER BY created_at DESC LIMIT $1)`,
       [limit],
     );
   }
