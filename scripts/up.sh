@@ -76,9 +76,10 @@ wait_until() {
 
 # ---- 1. dependencies -----------------------------------------------------------------------------
 step 1 dependencies
-command -v node >/dev/null || fail "Node.js is not installed: install Node 20 or newer (https://nodejs.org, or: apt-get install nodejs npm)."
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 20 ] || fail "Node $(node -v) is too old: Portico needs Node 20 or newer."
+command -v node >/dev/null || fail "Node.js is not installed: install Node 20.19 or newer (https://nodejs.org, or: apt-get install nodejs npm)."
+# 20.19: the web UI's build tool (Vite) needs it
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' ||
+  fail "Node $(node -v) is too old: Portico needs Node 20.19 or newer."
 installed_marker=node_modules/.package-lock.json
 [ -f "$installed_marker" ] || installed_marker=node_modules
 if [ ! -d node_modules ] || [ package-lock.json -nt "$installed_marker" ]; then
@@ -227,8 +228,9 @@ if [ "${UP_REBUILD:-0}" = 1 ] || [ ! -f "$stamp" ]; then
   needs_build=1
 else
   for app in api gateway worker standalone cli demo-upstream; do [ -f "dist/apps/$app/main.js" ] || needs_build=1; done
-  if [ -n "$(find apps libs migrations package-lock.json tsconfig.json tsconfig.build.json nest-cli.json \
-    -newer "$stamp" -not -path 'apps/web/*' -print -quit 2>/dev/null)" ]; then
+  [ -f dist/web/index.html ] || needs_build=1
+  if [ -n "$(find apps libs migrations openapi package-lock.json tsconfig.json tsconfig.build.json nest-cli.json \
+    -newer "$stamp" -not -path 'apps/web/node_modules/*' -not -path 'apps/web/src/api/schema.gen.ts' -print -quit 2>/dev/null)" ]; then
     needs_build=1
   fi
 fi

@@ -169,6 +169,8 @@ describe('analytics API over real usage', () => {
       .toFixed(0);
     expect(period).toMatchObject({
       apiId: api.id,
+      apiName: 'Gateway Test API',
+      apiSlug: api.slug,
       planId: api.planIds[1],
       planName: 'Pro',
       status: 'active',

@@ -61,6 +61,8 @@ export async function startGatewayStack(extraEnv: Record<string, string> = {}): 
 
 export interface UpstreamApiOptions {
   liveUrl: string;
+  /** The listing's name (default "Gateway Test API"). */
+  name?: string;
   sandboxUrl?: string | null;
   timeoutMs?: number;
   credential?: { location: 'header' | 'query'; name: string; value: string };
@@ -85,7 +87,7 @@ export async function publishUpstreamApi(
 ): Promise<PublishedApi> {
   const owner = await stack.fixtures.provider(uniqueSlug('prov'));
   const created = await send(stack.api, owner.user, 'post', '/v1/provider/apis', {
-    name: 'Gateway Test API',
+    name: options.name ?? 'Gateway Test API',
     slug: uniqueSlug('gw'),
     summary: 'An upstream on loopback.',
     category: 'data',

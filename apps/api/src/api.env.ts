@@ -5,7 +5,7 @@ import { CoreEnv, EncryptionEnv, IsTrustedProxyList, UpstreamPolicyEnv } from '@
 import { IdentityEnv } from '@app/identity';
 import { SearchEnv } from '@app/search';
 import { IntersectionType } from '@nestjs/mapped-types';
-import { IsInt, IsUrl, Max, Min } from 'class-validator';
+import { IsInt, IsString, IsUrl, Max, Min } from 'class-validator';
 
 export class ApiHttpEnv {
   @Type(() => Number)
@@ -26,6 +26,13 @@ export class ApiHttpEnv {
    */
   @IsTrustedProxyList()
   API_TRUSTED_PROXIES = '';
+
+  /**
+   * The built web UI (`npm run build:web` writes dist/web), served at `/`; relative to the working
+   * directory. When it holds no index.html the api serves only its REST API and says so at boot.
+   */
+  @IsString()
+  WEB_DIST_DIR = 'dist/web';
 }
 
 export class ApiEnv extends IntersectionType(CoreEnv, IdentityEnv, ApiHttpEnv, BillingEnv, CatalogEnv, UpstreamPolicyEnv, EncryptionEnv, SearchEnv) {}

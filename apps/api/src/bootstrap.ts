@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { ApiEnv } from './api.env';
 import { ApiModule } from './app.module';
 import { useOpenApiUploadParsers } from './catalog/document-upload';
+import { serveWebApp } from './http/web-app';
 import { buildOpenApiDocument } from './openapi';
 
 export const API_BODY_LIMIT = '1mb';
@@ -30,6 +31,9 @@ export async function createApiApp(rawEnv?: Record<string, unknown>): Promise<Ne
   app.useBodyParser('json', { limit: API_BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: API_BODY_LIMIT, extended: false });
   app.use(cookieParser());
+  if (!serveWebApp(app, { dir: env.WEB_DIST_DIR, gatewayUrl: env.GATEWAY_URL })) {
+    app.get(Logger).log(`web UI not served: ${env.WEB_DIST_DIR} holds no build (npm run build:web makes one)`);
+  }
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;

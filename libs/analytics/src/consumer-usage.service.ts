@@ -1,4 +1,4 @@
-import { PlansService, type PlanView } from '@app/catalog';
+import { PlansService, PublicCatalogService, type PlanView } from '@app/catalog';
 import { Clock } from '@app/common';
 import {
   UsageAnalyticsService,
@@ -18,6 +18,8 @@ const RUNNING: ReadonlySet<SubscriptionStatus> = new Set(['trialing', 'active', 
 export interface CurrentPeriodUsage extends PeriodCost {
   subscriptionId: string;
   apiId: string;
+  /** The API's name and slug now (null: the listing was deleted). */
+  api: { name: string; slug: string } | null;
   planId: string;
   planName: string;
   status: SubscriptionStatus;
@@ -44,6 +46,7 @@ export class ConsumerUsageService {
     private readonly analytics: UsageAnalyticsService,
     private readonly subscriptions: SubscriptionsService,
     private readonly plans: PlansService,
+    private readonly catalog: PublicCatalogService,
     private readonly clock: Clock,
   ) {}
 
@@ -81,6 +84,8 @@ export class ConsumerUsageService {
       const plan = await this.plans.findById(planId);
       if (plan) plans.set(planId, plan);
     }
+    const apis = new Map<string, { name: string; slug: string } | null>();
+    for (const apiId of new Set(running.map((s) => s.apiId))) apis.set(apiId, await this.catalog.nameOf(apiId));
     const usage = await this.analytics.periodTotals(
       consumerAccountId,
       running.map((s) => ({ subscriptionId: s.id, start: s.currentPeriodStart as Date, end: s.currentPeriodEnd as Date })),
@@ -95,6 +100,7 @@ export class ConsumerUsageService {
         {
           subscriptionId: s.id,
           apiId: s.apiId,
+          api: apis.get(s.apiId) ?? null,
           planId: s.planId,
           planName: plan.name,
           status: s.status,

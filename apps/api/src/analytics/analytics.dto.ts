@@ -220,6 +220,10 @@ export class UsageSeriesResultDto {
 export class CurrentPeriodDto {
   @ApiProperty({ format: 'uuid' }) subscriptionId!: string;
   @ApiProperty({ format: 'uuid' }) apiId!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Weather Now', description: 'null: the listing was deleted.' })
+  apiName!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'weather-now', description: 'Calls go to {GATEWAY_URL}/{apiSlug}/….' })
+  apiSlug!: string | null;
   @ApiProperty({ format: 'uuid' }) planId!: string;
   @ApiProperty() planName!: string;
   @ApiProperty({ enum: ['trialing', 'active', 'past_due'] }) status!: string;
@@ -248,6 +252,8 @@ export class CurrentPeriodDto {
     return {
       subscriptionId: u.subscriptionId,
       apiId: u.apiId,
+      apiName: u.api?.name ?? null,
+      apiSlug: u.api?.slug ?? null,
       planId: u.planId,
       planName: u.planName,
       status: u.status,

@@ -132,7 +132,7 @@ export class KeyResolver implements OnModuleInit, OnModuleDestroy {
    */
   resolveCached(rawKey: string, now: Date = this.clock.now()): KeyResolution | Promise<KeyResolution> {
     if (!isWellFormedApiKey(rawKey)) return { ok: false, code: 'invalid_api_key' };
-    // one-shot digest (node ≥ 20.12, engines says ≥ 20.15): no Hash object per call; the same hex
+    // one-shot digest (node ≥ 20.12, engines says ≥ 20.19): no Hash object per call; the same hex
     // as sha256Hex, which stored the key hashes
     const record = this.cache.get(oneShotHash('sha256', rawKey, 'hex'));
     return record instanceof Promise

@@ -1,0 +1,52 @@
+import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { useSession } from '../session';
+
+export function Layout() {
+  const { account, logOut } = useSession();
+  const navigate = useNavigate();
+  return (
+    <>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Portico
+        </Link>
+        <nav>
+          <NavLink to="/" end>
+            Marketplace
+          </NavLink>
+          {account && <NavLink to="/dashboard">Dashboard</NavLink>}
+          {account && <NavLink to="/provider">Provider</NavLink>}
+          <a href="/docs">API reference</a>
+        </nav>
+        <div className="account">
+          {account === undefined ? null : account ? (
+            <>
+              <span className="muted" data-testid="signed-in-as">
+                {account.displayName || account.email}
+              </span>
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
+                  void logOut().then(() => navigate('/'));
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          ) : (
+            <>
+              <Link to="/login">Sign in</Link>
+              <Link to="/signup" className="button">
+                Sign up
+              </Link>
+            </>
+          )}
+        </div>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </>
+  );
+}

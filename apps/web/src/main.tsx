@@ -1,0 +1,69 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router-dom';
+import { Layout } from './components/Layout';
+import { RequireAccount } from './components/RequireAccount';
+import { ApiDetailPage } from './pages/ApiDetailPage';
+import { DashboardPage } from './pages/DashboardPage';
+import { MarketplacePage } from './pages/MarketplacePage';
+import { ProviderPage } from './pages/ProviderPage';
+import { SignInPage } from './pages/SignInPage';
+import { SubscriptionPage } from './pages/SubscriptionPage';
+import { SessionProvider } from './session';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<MarketplacePage />} />
+            <Route path="apis/:slug" element={<ApiDetailPage />} />
+            <Route path="login" element={<SignInPage mode="login" />} />
+            <Route path="signup" element={<SignInPage mode="signup" />} />
+            <Route
+              path="dashboard"
+              element={
+                <RequireAccount>
+                  <DashboardPage />
+                </RequireAccount>
+              }
+            />
+            <Route
+              path="subscriptions/:id"
+              element={
+                <RequireAccount>
+                  <SubscriptionPage />
+                </RequireAccount>
+              }
+            />
+            <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
+            {['provider', 'provider/payouts'].map((path) => (
+              <Route
+                key={path}
+                path={path}
+                element={
+                  <RequireAccount>
+                    <ProviderPage />
+                  </RequireAccount>
+                }
+              />
+            ))}
+            <Route
+              path="*"
+              element={
+                <div className="empty">
+                  <h1>Nothing here</h1>
+                  <p>
+                    This page does not exist. <Link to="/">Back to the marketplace</Link>
+                  </p>
+                </div>
+              }
+            />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </SessionProvider>
+  </StrictMode>,
+);

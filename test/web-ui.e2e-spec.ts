@@ -1,0 +1,275 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { request as undiciRequest } from 'undici';
+import { createWorkerApp } from '../apps/worker/src/bootstrap';
+import { SMALL_DOCUMENT } from './support/catalog-fixtures';
+import {
+  publishUpstreamApi,
+  startGatewayStack,
+  type GatewayStack,
+  type PublishedApi,
+} from './support/gateway-stack';
+import { ROOT } from './support/spawn-app';
+import { until } from './support/until';
+
+/**
+ * The marketplace UI (apps/web) in a real browser, Debian's Chromium driven by playwright-core, against
+ * the api that serves it, a gateway and a worker on this run's stores: a visitor finds an API, signs
+ * up, subscribes, creates a key, calls the gateway with it, and sees the calls on the dashboard.
+ * `npm test` builds the UI first (npm run build:web); `.ci/run` installs Chromium.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB_DIR = join(ROOT, 'dist', 'web');
+/** What the api writes into the page for the UI's snippets; never called (the test calls the real gateway). */
+const PUBLIC_GATEWAY_URL = 'https://gateway.portico.test';
+const PRO = {
+  name: 'Pro',
+  priceAmountMinor: 1999,
+  currency: 'USD',
+  quotaLimit: 1000,
+  quotaMode: 'soft',
+  overageUnitPriceMinor: '0.5',
+  rateLimit: { perSecond: 100, burst: 100 },
+};
+
+describe('web UI in a browser (api + gateway + worker)', () => {
+  const name = `Orbit Weather ${randomBytes(3).toString('hex')}`;
+  let upstream: Server;
+  let stack: GatewayStack;
+  let worker: INestApplication;
+  let listing: PublishedApi;
+  let browser: Browser;
+  let page: Page;
+  let site: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB_DIR, 'index.html'))) {
+      throw new Error(
+        `${WEB_DIR} holds no build of the web UI: run npm run build:web (npm test runs it first)`,
+      );
+    }
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`,
+      );
+    }
+    upstream = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ path: req.url }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const prefix = `${process.env.REDIS_PREFIX ?? 'portico-test'}.web-${randomBytes(3).toString('hex')}`;
+    stack = await startGatewayStack({
+      REDIS_PREFIX: prefix,
+      GATEWAY_URL: PUBLIC_GATEWAY_URL,
+      WEB_DIST_DIR: WEB_DIR,
+    });
+    worker = await createWorkerApp(stack.env);
+    await worker.init();
+    await stack.api.listen(0, '127.0.0.1');
+    site = `http://127.0.0.1:${(stack.api.getHttpServer().address() as AddressInfo).port}`;
+    listing = await publishUpstreamApi(stack, {
+      name,
+      liveUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      document: SMALL_DOCUMENT,
+      plans: [PRO],
+    });
+    // the worker indexes a published listing within a second or two (libs/search README)
+    await until(
+      async () =>
+        (await request(stack.api.getHttpServer()).get('/v1/search').query({ q: name })).body.total as number,
+      (total) => total === 1,
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 120_000);
+
+  beforeEach(async () => {
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+    await stack?.close();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  const text = (testId: string) => page.getByTestId(testId).innerText();
+
+  it('a visitor finds an API, signs up, subscribes, creates a key and sees the calls made with it', async () => {
+    await page.goto(`${site}/`);
+    await page.getByRole('searchbox', { name: 'Search APIs' }).fill(name);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/[?&]q=/);
+    await page.getByTestId('api-card').filter({ hasText: name }).click();
+
+    // the listing: plans from the api, the endpoints of its OpenAPI document, the gateway URL the api wrote into the page
+    await page.waitForURL(`${site}/apis/${listing.slug}`);
+    await page.getByRole('heading', { name, level: 1 }).waitFor();
+    expect(await page.getByTestId('plan').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Basic\n+Free\n+1,000 calls a month, then blocked\n/),
+      expect.stringMatching(
+        /^Pro\n+\$19\.99 \/ month\n+1,000 calls a month\nthen \$0\.005 per call\n100 requests per second/,
+      ),
+    ]);
+    expect(await page.locator('table code').allInnerTexts()).toEqual([
+      '/items/{id}',
+      '/items/{id}',
+      '/search',
+    ]);
+    expect(await page.locator('pre.snippet').innerText()).toContain(
+      `${PUBLIC_GATEWAY_URL}/${listing.slug}/search`,
+    );
+
+    // subscribing needs an account: sign-in first, then sign up from there
+    const pro = page.getByTestId('plan').filter({ hasText: 'Pro' });
+    await pro.getByRole('button', { name: 'Subscribe' }).click();
+    await page.waitForURL(`${site}/login?next=${encodeURIComponent(`/apis/${listing.slug}`)}`);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Name').fill('Ada Browser');
+    await page.getByLabel('Email').fill(`ada-${randomBytes(4).toString('hex')}@example.com`);
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+
+    // the dashboard: the first key once, and empty states that say what to do
+    await page.waitForURL(`${site}/dashboard`);
+    expect(await text('secret')).toMatch(/^mp_test_/);
+    expect(await text('signed-in-as')).toBe('Ada Browser');
+    await page.getByText('No active subscription yet.').waitFor();
+    await page.getByText('No calls yet.').waitFor();
+
+    await page.goto(`${site}/apis/${listing.slug}`);
+    await pro.getByRole('button', { name: 'Subscribe' }).click();
+    await pro.getByRole('status').filter({ hasText: 'Subscribed (active).' }).waitFor();
+    expect(await text('current-subscription')).toContain('You are subscribed (active, plan Pro)');
+    expect(await pro.getByRole('button', { name: 'Your plan' }).isDisabled()).toBe(true);
+    const basic = page.getByTestId('plan').filter({ hasText: 'Basic' });
+    expect(await basic.getByRole('button').innerText()).toBe('Switch to this plan');
+
+    // a live key, shown once; it calls the API through the gateway
+    await page.getByRole('link', { name: 'See your usage and keys' }).click();
+    await page.getByTestId('period').filter({ hasText: name }).waitFor();
+    await page.getByRole('combobox', { name: 'Key mode' }).selectOption('live');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page
+      .getByRole('status')
+      .filter({ hasText: 'New key' })
+      .getByTestId('secret')
+      .innerText();
+    expect(secret).toMatch(/^mp_live_/);
+    expect(await page.getByTestId('key-row').count()).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      const res = await undiciRequest(`${stack.gatewayUrl}/${listing.slug}/search?i=${i}`, {
+        headers: { 'x-portico-key': secret },
+      });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+
+    // gateway → BullMQ → worker → rollups → the dashboard
+    await until(
+      async () => {
+        await page.reload();
+        await page.getByTestId('period').first().waitFor();
+        return text('quota-used');
+      },
+      (used) => used === '3',
+      20_000,
+    );
+    expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
+    expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await page.goto(`${site}/dashboard`);
+    await page.waitForURL(`${site}/login?next=%2Fdashboard`);
+  }, 120_000);
+
+  // after the test above: the listing's provider sees the three calls its consumer made
+  it('a provider sees its API, the calls made to it and its payouts; a new account becomes a provider', async () => {
+    await page.goto(`${site}/login?next=%2Fprovider`);
+    await page.getByLabel('Email').fill(listing.owner.user.email);
+    await page.getByLabel('Password').fill(listing.owner.user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${site}/provider`);
+    expect(await text('payouts')).toContain('Payouts are ready');
+    expect(await page.getByTestId('listing-row').filter({ hasText: name }).innerText()).toContain(
+      'Published',
+    );
+    expect(await text('provider-totals')).toMatch(/^3 calls · 0 % errors/);
+    expect(await page.getByTestId('provider-api-row').filter({ hasText: name }).innerText()).toMatch(/\b3\b/);
+    expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+
+    await page.goto(`${site}/signup`);
+    await page.getByLabel('Email').fill(`seller-${randomBytes(4).toString('hex')}@example.com`);
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${site}/dashboard`);
+    await page.getByRole('link', { name: 'Provider' }).click();
+    await page.getByRole('heading', { name: 'Sell your API on Portico' }).waitFor();
+    await page.getByLabel('Provider name').fill('Seller Labs');
+    await page.getByLabel('Handle').fill('Not A Slug');
+    await page.getByLabel('Support email').fill('help@seller.example');
+    await page.getByRole('button', { name: 'Become a provider' }).click();
+    // the api's validation problem names the field
+    expect(await page.getByRole('alert').innerText()).toContain('slug');
+    await page.getByLabel('Handle').fill(`seller-${randomBytes(3).toString('hex')}`);
+    await page.getByRole('button', { name: 'Become a provider' }).click();
+    await page.getByRole('heading', { name: 'Seller Labs', level: 1 }).waitFor();
+    expect(await text('payouts')).toContain('Payouts are ready (local payments');
+    await page.getByText('No API listed yet.').waitFor();
+    await page.getByText('No calls yet.').waitFor();
+  }, 60_000);
+
+  it("shows the api's own problem when sign-in fails, and what to do next", async () => {
+    await page.goto(`${site}/login`);
+    await page.getByLabel('Email').fill('nobody@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/^Invalid credentials\s+The email or password is not correct\./);
+    await page.getByRole('link', { name: 'Sign up' }).last().waitFor();
+  }, 60_000);
+
+  it('opens deep links from the address bar and says when a listing does not exist', async () => {
+    const res = await page.goto(`${site}/apis/no-such-api-${randomBytes(3).toString('hex')}`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/not found/i);
+    await page.getByRole('link', { name: 'Back to the marketplace' }).click();
+    await page.waitForURL(`${site}/`);
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /\d+ APIs?/ })
+      .waitFor();
+  }, 60_000);
+});
