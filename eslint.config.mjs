@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
@@ -134,7 +135,15 @@ const importBoundaries = {
 };
 
 export default defineConfig(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'apps/web/**', 'coverage/**', '.portico/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'apps/web/src/api/schema.gen.ts',
+      'coverage/**',
+      '.portico/**',
+    ],
+  },
 
   // plain JS (this file, any .mjs/.cjs helper): syntax-level rules only
   {
@@ -155,7 +164,8 @@ export default defineConfig(
   { files: ['**/*.{js,cjs}'], languageOptions: { sourceType: 'commonjs' } },
 
   {
-    files: ['**/*.ts'],
+    // apps/web's files are typed by apps/web/tsconfig.json (the project service finds it)
+    files: ['**/*.ts', 'apps/web/**/*.tsx'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -185,6 +195,17 @@ export default defineConfig(
           destructuredArrayIgnorePattern: '^_',
         },
       ],
+    },
+  },
+
+  // the web UI (React): the rules of hooks, and hook dependencies that are complete
+  {
+    files: ['apps/web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      // useApi(load, deps) runs `load` like useEffect runs its callback: check its deps the same way
+      'react-hooks/exhaustive-deps': ['error', { additionalHooks: '^useApi$' }],
     },
   },
 

@@ -181,6 +181,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
       .getByTestId('secret')
       .innerText();
     expect(secret).toMatch(/^mp_live_/);
+    await page.getByTestId('key-row').nth(1).waitFor(); // the list reloads after the creation
     expect(await page.getByTestId('key-row').count()).toBe(2);
     for (let i = 0; i < 3; i++) {
       const res = await undiciRequest(`${stack.gatewayUrl}/${listing.slug}/search?i=${i}`, {
@@ -222,6 +223,8 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     );
     expect(await text('provider-totals')).toMatch(/^3 calls · 0 % errors/);
     expect(await page.getByTestId('provider-api-row').filter({ hasText: name }).innerText()).toMatch(/\b3\b/);
+    // the chart comes from its own request (calls per day)
+    await page.locator('[data-testid=usage-bar][data-calls="3"]').waitFor();
     expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in' }).waitFor();

@@ -5,9 +5,9 @@ import type { Account, Session, SignUpResponse } from './api/types';
 interface SessionState {
   /** undefined while GET /v1/me is in flight, null when signed out. */
   account: Account | null | undefined;
-  logIn(email: string, password: string): Promise<void>;
-  signUp(email: string, password: string, displayName?: string): Promise<SignUpResponse>;
-  logOut(): Promise<void>;
+  logIn: (email: string, password: string) => Promise<void>;
+  signUp: (email: string, password: string, displayName?: string) => Promise<SignUpResponse>;
+  logOut: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | undefined>(undefined);

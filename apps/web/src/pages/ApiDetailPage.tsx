@@ -167,7 +167,7 @@ function PlanCard({
 }: {
   plan: Plan;
   current: Subscription | undefined;
-  onChanged(): void;
+  onChanged: () => void;
 }) {
   const { account } = useSession();
   const navigate = useNavigate();
@@ -179,7 +179,7 @@ function PlanCard({
 
   const act = async () => {
     if (!account) {
-      navigate(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+      void navigate(`/login?next=${encodeURIComponent(window.location.pathname)}`);
       return;
     }
     setBusy(true);

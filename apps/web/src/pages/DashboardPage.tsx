@@ -266,7 +266,7 @@ function SecretOnce({
 }: {
   title: string;
   created: CreatedApiKey;
-  onDismiss?(): void;
+  onDismiss?: () => void;
 }) {
   const [copied, setCopied] = useState(false);
   return (

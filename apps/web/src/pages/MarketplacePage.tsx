@@ -152,7 +152,7 @@ function Facet(props: {
   counts: FacetCount[] | undefined;
   /** Display names by value (categories); other values show as they are. */
   labels?: Map<string, string>;
-  onSelect(changes: Record<string, string>): void;
+  onSelect: (changes: Record<string, string>) => void;
 }) {
   const { title, name, selected, counts, labels, onSelect } = props;
   if (!counts?.length && !selected) return null;

@@ -47,7 +47,7 @@ export function ProviderPage() {
   );
 }
 
-function BecomeProvider({ onCreated }: { onCreated(): void }) {
+function BecomeProvider({ onCreated }: { onCreated: () => void }) {
   const [form, setForm] = useState({ displayName: '', slug: '', supportEmail: '', websiteUrl: '' });
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);

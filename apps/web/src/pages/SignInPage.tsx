@@ -25,11 +25,11 @@ export function SignInPage({ mode }: { mode: 'login' | 'signup' }) {
     try {
       if (mode === 'login') {
         await logIn(email, password);
-        navigate(next, { replace: true });
+        void navigate(next, { replace: true });
       } else {
         const created = await signUp(email, password, displayName);
         // the first key's secret is shown once, on the dashboard
-        navigate('/dashboard', { replace: true, state: { firstKey: created.key } });
+        void navigate('/dashboard', { replace: true, state: { firstKey: created.key } });
       }
     } catch (caught) {
       setError(caught);
