@@ -161,6 +161,10 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     expect(await text('signed-in-as')).toBe('Ada Browser');
     await page.getByText('No active subscription yet.').waitFor();
     await page.getByText('No calls yet.').waitFor();
+    // shown once: a reload does not bring the secret back
+    await page.reload();
+    await page.getByText('No active subscription yet.').waitFor();
+    expect(await page.getByTestId('secret').count()).toBe(0);
 
     await page.goto(`${site}/apis/${listing.slug}`);
     await pro.getByRole('button', { name: 'Subscribe' }).click();
@@ -203,6 +207,26 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     );
     expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
     expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
+
+    // having called it, the subscriber reviews it; the review is shown as text, never as HTML
+    await page.goto(`${site}/apis/${listing.slug}`);
+    await page.getByLabel('Title').fill('Fast and simple');
+    await page.getByLabel('Review', { exact: true }).fill('Three calls, three answers. <b>not bold</b>');
+    await page.getByRole('button', { name: 'Post review' }).click();
+    const review = page.getByTestId('review').filter({ hasText: 'Fast and simple' });
+    await review.waitFor();
+    expect(await review.innerText()).toContain('Three calls, three answers. <b>not bold</b>');
+    expect(await review.locator('b').count()).toBe(0);
+    expect(await text('rating-summary')).toMatch(/^★ 5\.0\s+1 review/);
+    expect(await page.getByRole('button', { name: 'Post review' }).count()).toBe(0);
+
+    // the subscription's page: cancel at the period's end (the browser's confirm dialog accepted)
+    await page.getByRole('link', { name: 'Manage it' }).click();
+    await page.waitForURL(new RegExp(`${site}/subscriptions/[0-9a-f-]{36}$`));
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByTestId('subscription').filter({ hasText: 'ends with this period' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel subscription' }).count()).toBe(0);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in' }).waitFor();

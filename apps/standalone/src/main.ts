@@ -1,5 +1,7 @@
 import { closeOnSignals, CoreEnv, loadEnv, pinoOptions, preflightEnv, runMain } from '@app/common';
 import { PinoLogger } from 'nestjs-pino';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiHttpEnv } from '../../api/src/api.env';
 import { createApiApp } from '../../api/src/bootstrap';
 import { createGatewayApp } from '../../gateway/src/bootstrap';
@@ -43,9 +45,14 @@ async function main(): Promise<void> {
     await demo?.close();
   });
 
+  // the api serves the UI when a build of it is there (apps/api/src/http/web-app.ts)
+  const webUi = existsSync(join(apiEnv.WEB_DIST_DIR, 'index.html'));
   const lines = [
     '',
     'Portico is running:',
+    ...(webUi
+      ? [`  marketplace UI    http://localhost:${apiEnv.API_PORT}        (open it in a browser)`]
+      : []),
     `  marketplace api   http://localhost:${apiEnv.API_PORT}        (API reference: http://localhost:${apiEnv.API_PORT}/docs)`,
     `  gateway           http://localhost:${gatewayPort}        (send X-Portico-Key)`,
     `  worker health     http://localhost:${worker.get(WorkerHttpEnv).WORKER_PORT}/health`,
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
           `  demo upstream     http://127.0.0.1:${demoPort}/health   (DEMO=true; the demo listings' upstream)`,
         ]),
     '',
+    ...(webUi ? [`Browse and sign up at http://localhost:${apiEnv.API_PORT}, or from a shell:`] : []),
     `Sign up: curl -X POST http://localhost:${apiEnv.API_PORT}/v1/auth/signup -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long password"}'`,
     'Stop with Ctrl-C.',
     '',

@@ -2,8 +2,9 @@ import { useState } from 'react';
 import Markdown from 'react-markdown';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Listing, Plan, ReviewPage, SubscribeResult, Subscription } from '../api/types';
+import type { Listing, Plan, SubscribeResult, Subscription } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { Reviews } from '../components/Reviews';
 import { useApi } from '../components/useApi';
 import { formatCount, formatDate, formatMoney } from '../format';
 import { gatewayUrl } from '../gateway';
@@ -17,11 +18,6 @@ export function ApiDetailPage() {
   const { slug = '' } = useParams();
   const { account } = useSession();
   const listing = useApi(() => api.get<Listing>(`/v1/apis/${encodeURIComponent(slug)}`), [slug]);
-  const reviews = useApi(
-    () =>
-      api.get<ReviewPage>(`/v1/apis/${encodeURIComponent(slug)}/reviews`, { sort: 'helpful', perPage: 5 }),
-    [slug],
-  );
   const subscriptions = useApi(
     () => (account ? api.get<Subscription[]>('/v1/subscriptions') : Promise.resolve([] as Subscription[])),
     [account],
@@ -133,25 +129,7 @@ export function ApiDetailPage() {
         </p>
       </section>
 
-      <section>
-        <h2>Reviews</h2>
-        <ErrorNotice error={reviews.error} />
-        {reviews.data && reviews.data.items.length === 0 && (
-          <p className="empty">No reviews yet. Subscribers can review an API once they have called it.</p>
-        )}
-        <ul className="reviews">
-          {reviews.data?.items.map((review) => (
-            <li key={review.id}>
-              <strong>{'★'.repeat(review.rating) + '☆'.repeat(5 - review.rating)}</strong> {review.title}
-              <p>{review.body}</p>
-              <p className="muted small">
-                {review.author.displayName}, {formatDate(review.createdAt)} · {review.helpfulCount} found it
-                helpful
-              </p>
-            </li>
-          ))}
-        </ul>
-      </section>
+      <Reviews slug={data.slug} subscribed={subscriptions.data?.some((s) => s.apiId === data.id) ?? false} />
     </article>
   );
 }

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { Link, useLocation } from 'react-router-dom';
+import { useEffect, useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api, withQuery } from '../api/client';
 import type {
   ApiKey,
@@ -18,7 +18,13 @@ import { gatewayUrl } from '../gateway';
 /** A consumer's home: this period's usage and cost, traffic over the last day, keys, invoices. */
 export function DashboardPage() {
   const location = useLocation();
-  const firstKey = (location.state as { firstKey?: CreatedApiKey } | null)?.firstKey;
+  const navigate = useNavigate();
+  // sign-up hands the first key over in the history entry's state: keep it for this page only and take
+  // it out of the entry, so a reload or the back button does not show the secret again
+  const [firstKey] = useState(() => (location.state as { firstKey?: CreatedApiKey } | null)?.firstKey);
+  useEffect(() => {
+    if (firstKey) void navigate('.', { replace: true, state: null });
+  }, [firstKey, navigate]);
   return (
     <div className="dashboard">
       <h1>Dashboard</h1>
