@@ -5,11 +5,11 @@ const WIDTH = 720;
 const HEIGHT = 200;
 const PAD = { top: 12, right: 12, bottom: 28, left: 48 };
 
-/** The axis top: 1, 2 or 5 × a power of ten, at least 2, so the middle gridline is a whole number. */
+/** The axis top: 1, 2, 4, 6 or 8 × a power of ten, at least 2, so the middle gridline is a whole number too. */
 function niceCeiling(value: number): number {
   if (value <= 2) return 2;
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
+  return ([1, 2, 4, 6, 8, 10].find((step) => step * power >= value) ?? 10) * power;
 }
 
 const STEP_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -80,7 +80,7 @@ export function UsageChart({
         <g key={f}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(max * f)} y2={y(max * f)} className="grid" />
           <text x={PAD.left - 6} y={y(max * f) + 4} textAnchor="end" className="axis">
-            {formatCount(Math.round(max * f))}
+            {formatCount(max * f)}
           </text>
         </g>
       ))}
