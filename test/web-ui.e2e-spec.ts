@@ -48,6 +48,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
   let browser: Browser;
   let page: Page;
   let site: string;
+  let upstreamUrl: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -76,9 +77,10 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await worker.init();
     await stack.api.listen(0, '127.0.0.1');
     site = `http://127.0.0.1:${(stack.api.getHttpServer().address() as AddressInfo).port}`;
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     listing = await publishUpstreamApi(stack, {
       name,
-      liveUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      liveUrl: upstreamUrl,
       document: SMALL_DOCUMENT,
       plans: [PRO],
     });
@@ -196,13 +198,15 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     }
 
     // gateway → BullMQ → worker → rollups → the dashboard
+    // (the period and the chart are two requests: a reload can catch the worker between them)
     await until(
       async () => {
         await page.reload();
         await page.getByTestId('period').first().waitFor();
-        return text('quota-used');
+        await page.locator('[data-testid=usage-totals], p.empty:has-text("No calls yet")').first().waitFor();
+        return { used: await text('quota-used'), chart: await page.getByTestId('usage-totals').count() };
       },
-      (used) => used === '3',
+      ({ used, chart }) => used === '3' && chart === 1,
       20_000,
     );
     expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
@@ -272,7 +276,58 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     expect(await text('payouts')).toContain('Payouts are ready (local payments');
     await page.getByText('No API listed yet.').waitFor();
     await page.getByText('No calls yet.').waitFor();
-  }, 60_000);
+
+    // list an API: a draft with its free plan, an OpenAPI document, a paid plan, then publish it
+    const apiName = `Seller Geo ${randomBytes(3).toString('hex')}`;
+    const apiSlug = `seller-geo-${randomBytes(3).toString('hex')}`;
+    await page.getByRole('link', { name: 'List an API' }).click();
+    await page.getByLabel('Name').fill(apiName);
+    await page.getByLabel('Slug').fill(apiSlug);
+    await page.getByLabel('Summary').fill('Geocoding for the browser suite.');
+    await page.getByLabel('Category').selectOption({ index: 1 });
+    await page.getByLabel('Upstream URL').fill(upstreamUrl);
+    await page.getByRole('button', { name: 'Create draft' }).click();
+    await page.waitForURL(new RegExp(`${site}/provider/apis/[0-9a-f-]{36}$`));
+    await page.getByRole('heading', { name: apiName }).filter({ hasText: 'Draft' }).waitFor();
+    expect(await page.getByTestId('plan-row').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Basic\tFree\t/),
+    ]);
+
+    await page.getByLabel('OpenAPI document').fill(JSON.stringify(SMALL_DOCUMENT));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'with 3 endpoints as a draft' }).waitFor();
+    await page.getByRole('button', { name: 'Make current' }).click();
+    await page.getByTestId('version-row').filter({ hasText: 'current' }).waitFor();
+
+    const planForm = page.locator('form.plan-form');
+    await planForm.getByLabel('Name').fill('Pro');
+    await planForm.getByLabel('Price a month').fill('19.999');
+    await planForm.getByLabel('Calls a month').fill('1000');
+    await planForm.getByLabel('Past the quota').selectOption('soft');
+    await planForm.getByLabel('Overage per 1,000 calls').fill('5');
+    await planForm.getByRole('button', { name: 'Add plan' }).click();
+    expect(await planForm.getByRole('alert').innerText()).toBe(
+      'Price: a number with at most 2 decimals (e.g. 19.99).',
+    );
+    await planForm.getByLabel('Price a month').fill('19.99');
+    await planForm.getByRole('button', { name: 'Add plan' }).click();
+    const proRow = page.getByTestId('plan-row').filter({ hasText: 'Pro' });
+    await proRow.waitFor();
+    expect(await proRow.innerText()).toMatch(
+      /^Pro\t\$19\.99 \/ month\t1,000 \(soft\), then \$0\.005 per call\t/,
+    );
+
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('link', { name: 'Its page in the marketplace' }).click();
+    await page.waitForURL(`${site}/apis/${apiSlug}`);
+    await page.getByTestId('plan').nth(1).waitFor();
+    expect(await page.getByTestId('plan').count()).toBe(2);
+    expect(await page.locator('table code').allInnerTexts()).toEqual([
+      '/items/{id}',
+      '/items/{id}',
+      '/search',
+    ]);
+  }, 90_000);
 
   it("shows the api's own problem when sign-in fails, and what to do next", async () => {
     await page.goto(`${site}/login`);

@@ -7,8 +7,7 @@ export function formatMoney(
   currency = 'USD',
   options: { perUnit?: boolean } = {},
 ): string {
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = currencyDigits(currency);
   const major = Number(minor) / 10 ** digits;
   return new Intl.NumberFormat('en', {
     style: 'currency',
@@ -33,4 +32,31 @@ export function formatDate(iso: string | null | undefined): string {
 
 export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 && fraction > 0 ? 1 : 0)} %`;
+}
+
+/** Digits after the decimal point of a currency's amounts (USD 2, JPY 0), as Intl knows them. */
+export function currencyDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  );
+}
+
+/**
+ * Moves the decimal point of a non-negative decimal string by `places` (negative: to the left),
+ * exactly: "19.99" × 10² → "1999", "10" × 10⁻³ → "0.01". Money typed by a person becomes minor units
+ * without passing through a float. Answers null for anything but digits with at most one point.
+ */
+export function shiftDecimal(text: string, places: number): string | null {
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!match || (match[1] === '' && !match[2])) return null;
+  let digits = (match[1] || '0') + (match[2] ?? '');
+  let point = (match[1] || '0').length + places;
+  if (point < 1) {
+    digits = '0'.repeat(1 - point) + digits;
+    point = 1;
+  }
+  if (point > digits.length) digits += '0'.repeat(point - digits.length);
+  const whole = digits.slice(0, point).replace(/^0+(?=\d)/, '');
+  const fraction = digits.slice(point).replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : whole;
 }

@@ -6,6 +6,7 @@ import { RequireAccount } from './components/RequireAccount';
 import { ApiDetailPage } from './pages/ApiDetailPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { MarketplacePage } from './pages/MarketplacePage';
+import { NewApiPage, ProviderApiPage } from './pages/ProviderApiPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { SignInPage } from './pages/SignInPage';
 import { SubscriptionPage } from './pages/SubscriptionPage';
@@ -39,6 +40,22 @@ createRoot(document.getElementById('root')!).render(
               }
             />
             <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
+            <Route
+              path="provider/apis/new"
+              element={
+                <RequireAccount>
+                  <NewApiPage />
+                </RequireAccount>
+              }
+            />
+            <Route
+              path="provider/apis/:id"
+              element={
+                <RequireAccount>
+                  <ProviderApiPage />
+                </RequireAccount>
+              }
+            />
             {['provider', 'provider/payouts'].map((path) => (
               <Route
                 key={path}

@@ -28,3 +28,6 @@ export type ProviderOverview = Schemas['ProviderOverviewDto'];
 export type Payouts = Schemas['PayoutsDto'];
 export type OnboardingLink = Schemas['OnboardingLinkDto'];
 export type Earnings = Schemas['EarningsDto'];
+export type ProviderPlan = Schemas['PlanDto'];
+export type ApiVersion = Schemas['ApiVersionDto'];
+export type ImportedApiVersion = Schemas['ImportedApiVersionDto'];

@@ -229,12 +229,16 @@ function Apis() {
   return (
     <section>
       <h2>Your APIs</h2>
+      <p>
+        <Link to="/provider/apis/new" className="button">
+          List an API
+        </Link>
+      </p>
       <ErrorNotice error={listings.error} />
       {listings.data?.length === 0 ? (
         <p className="empty">
-          No API listed yet. List one with <code>POST /v1/provider/apis</code>, import its OpenAPI document
-          and add plans: the <a href="/docs">API reference</a> and the README&apos;s provider walk-through
-          show each step.
+          No API listed yet. List one, import its OpenAPI document, add plans and publish it: consumers find
+          it in the marketplace and call it through the gateway with their Portico key.
         </p>
       ) : (
         <table>
@@ -250,10 +254,14 @@ function Apis() {
             {listings.data?.map((listing) => (
               <tr key={listing.id} data-testid="listing-row">
                 <td>
-                  {listing.status === 'published' || listing.status === 'deprecated' ? (
-                    <Link to={`/apis/${listing.slug}`}>{listing.name}</Link>
-                  ) : (
-                    listing.name
+                  <Link to={`/provider/apis/${listing.id}`}>{listing.name}</Link>
+                  {(listing.status === 'published' || listing.status === 'deprecated') && (
+                    <>
+                      {' '}
+                      <Link to={`/apis/${listing.slug}`} className="small">
+                        (public page)
+                      </Link>
+                    </>
                   )}
                 </td>
                 <td>

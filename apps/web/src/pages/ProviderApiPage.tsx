@@ -1,0 +1,419 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api } from '../api/client';
+import type { ApiVersion, Category, ImportedApiVersion, ProviderListing, ProviderPlan } from '../api/types';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { useApi } from '../components/useApi';
+import { currencyDigits, formatCount, formatDate, formatMoney, shiftDecimal } from '../format';
+
+/** List a new API: a draft with a free plan and a proxy secret (POST /v1/provider/apis). */
+export function NewApiPage() {
+  const navigate = useNavigate();
+  const categories = useApi(() => api.get<Category[]>('/v1/categories'), []);
+  const [form, setForm] = useState({
+    name: '',
+    slug: '',
+    summary: '',
+    category: '',
+    upstreamLiveUrl: '',
+    visibility: 'public',
+  });
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const field = (name: keyof typeof form) => ({
+    value: form[name],
+    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
+  });
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const created = await api.post<ProviderListing>('/v1/provider/apis', form);
+      void navigate(`/provider/apis/${created.id}`);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="narrow wide">
+      <h1>List an API</h1>
+      <p className="muted">
+        It starts as a draft with a free plan. Import its OpenAPI document and add paid plans next, then
+        publish it.
+      </p>
+      <form className="stack" onSubmit={(event) => void submit(event)}>
+        <label>
+          Name
+          <input required {...field('name')} />
+        </label>
+        <label>
+          Slug{' '}
+          <span className="muted">(consumers call the gateway at /slug/…; permanent once published)</span>
+          <input required {...field('slug')} />
+        </label>
+        <label>
+          Summary <span className="muted">(one line in search results)</span>
+          <input required {...field('summary')} />
+        </label>
+        <label>
+          Category
+          <select required {...field('category')}>
+            <option value="">Choose one</option>
+            {categories.data?.map((c) => (
+              <option key={c.slug} value={c.slug}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Upstream URL{' '}
+          <span className="muted">(where the gateway forwards calls; https, publicly reachable)</span>
+          <input type="url" required placeholder="https://api.example.com/v1" {...field('upstreamLiveUrl')} />
+        </label>
+        <label>
+          Visibility
+          <select {...field('visibility')}>
+            <option value="public">public: in the marketplace for everyone</option>
+            <option value="private">private: only consumers you invite</option>
+          </select>
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? 'One moment…' : 'Create draft'}
+        </button>
+      </form>
+      <ErrorNotice error={error} />
+    </div>
+  );
+}
+
+/** One of the provider's APIs: its state and publication, its OpenAPI versions, its plans. */
+export function ProviderApiPage() {
+  const { id = '' } = useParams();
+  const listing = useApi(() => api.get<ProviderListing>(`/v1/provider/apis/${encodeURIComponent(id)}`), [id]);
+  const [error, setError] = useState<unknown>();
+  if (listing.error) return <ErrorNotice error={listing.error} />;
+  const l = listing.data;
+  if (!l) return <p className="muted">Loading…</p>;
+  const publish = async () => {
+    setError(undefined);
+    try {
+      await api.post(`/v1/provider/apis/${l.id}/publish`);
+      listing.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <div className="dashboard">
+      <p className="small">
+        <Link to="/provider">← Your APIs</Link>
+      </p>
+      <h1>
+        {l.name} <span className={`badge badge-${l.status}`}>{l.status.replace('_', ' ')}</span>
+      </h1>
+      <p className="muted">
+        {l.summary} · {l.visibility} · forwards to <code>{l.upstreamLiveUrl}</code>
+      </p>
+      {l.status === 'published' && (
+        <p>
+          <Link to={`/apis/${l.slug}`}>Its page in the marketplace</Link>
+        </p>
+      )}
+      {l.status === 'pending_approval' && (
+        <p className="notice notice-warn">Waiting for the marketplace&apos;s review before it is listed.</p>
+      )}
+      {l.allowedActions.includes('publish') && (
+        <p>
+          <button type="button" onClick={() => void publish()}>
+            Publish
+          </button>{' '}
+          <span className="small muted">
+            Its public plans become subscribable; an OpenAPI document is optional.
+          </span>
+        </p>
+      )}
+      <ErrorNotice error={error} />
+      <Versions apiId={l.id} onPublished={listing.reload} />
+      <Plans apiId={l.id} />
+      <p className="small muted">
+        Edit the listing, rotate its proxy secret, deprecate or retire it through the{' '}
+        <a href="/docs">API reference</a> (<code>/v1/provider/apis/{l.id}</code>).
+      </p>
+    </div>
+  );
+}
+
+function Versions({ apiId, onPublished }: { apiId: string; onPublished: () => void }) {
+  const versions = useApi(() => api.get<ApiVersion[]>(`/v1/apis/${apiId}/versions`), [apiId]);
+  const [document, setDocument] = useState('');
+  const [imported, setImported] = useState<ImportedApiVersion>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const act = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      versions.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const importDocument = (event: FormEvent) => {
+    event.preventDefault();
+    const text = document.trim();
+    // JSON starts with "{"; anything else is sent as YAML (the api parses both and says what is wrong)
+    const contentType = text.startsWith('{') ? 'application/json' : 'application/yaml';
+    void act(async () => {
+      setImported(await api.postText<ImportedApiVersion>(`/v1/apis/${apiId}/versions`, text, contentType));
+      setDocument('');
+    });
+  };
+  const readFile = (file: File | undefined) => {
+    if (file) void file.text().then(setDocument);
+  };
+
+  return (
+    <section>
+      <h2>OpenAPI document</h2>
+      {versions.data?.length === 0 && (
+        <p className="empty">
+          No document yet: import one so consumers see the endpoints and the gateway knows them.
+        </p>
+      )}
+      {versions.data && versions.data.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Endpoints</th>
+              <th>Status</th>
+              <th>Imported</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {versions.data.map((v) => (
+              <tr key={v.id} data-testid="version-row">
+                <td>
+                  {v.label} <span className="muted small">#{v.number}</span>
+                </td>
+                <td>{v.endpointCount}</td>
+                <td>{v.status}</td>
+                <td>{formatDate(v.createdAt)}</td>
+                <td>
+                  {v.status === 'draft' && (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() =>
+                        void act(async () => {
+                          await api.post(`/v1/apis/${apiId}/versions/${v.id}/publish`);
+                          onPublished();
+                        })
+                      }
+                    >
+                      Make current
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {imported && (
+        <div className="notice notice-ok" role="status">
+          Imported {imported.label} with {imported.endpointCount} endpoints as a draft: make it current to
+          publish its endpoints.
+          {imported.warnings.length > 0 && (
+            <ul className="small">
+              {imported.warnings.map((warning) => (
+                <li key={warning}>{warning}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <form className="stack" onSubmit={importDocument}>
+        <label>
+          Import a document (OpenAPI 3.0 or 3.1, Swagger 2.0; JSON or YAML)
+          <input
+            type="file"
+            accept=".json,.yaml,.yml"
+            onChange={(event) => readFile(event.target.files?.[0])}
+          />
+        </label>
+        <textarea
+          aria-label="OpenAPI document"
+          rows={6}
+          placeholder="…or paste it here"
+          value={document}
+          onChange={(event) => setDocument(event.target.value)}
+        />
+        <button type="submit" disabled={busy || !document.trim()}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </form>
+      <ErrorNotice error={error} />
+    </section>
+  );
+}
+
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY'];
+
+function Plans({ apiId }: { apiId: string }) {
+  const plans = useApi(() => api.get<ProviderPlan[]>(`/v1/provider/apis/${apiId}/plans`), [apiId]);
+  return (
+    <section>
+      <h2>Plans</h2>
+      <ErrorNotice error={plans.error} />
+      <table>
+        <thead>
+          <tr>
+            <th>Plan</th>
+            <th>Price</th>
+            <th>Quota</th>
+            <th>Rate limit</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {plans.data?.map((p) => (
+            <tr key={p.id} data-testid="plan-row">
+              <td>{p.name}</td>
+              <td>
+                {p.priceAmountMinor === '0'
+                  ? 'Free'
+                  : `${formatMoney(p.priceAmountMinor, p.currency)} / ${p.quotaPeriod}`}
+              </td>
+              <td>
+                {p.quotaLimit === null ? 'unlimited' : `${formatCount(p.quotaLimit)} (${p.quotaMode})`}
+                {p.quotaMode === 'soft' && p.overageUnitPriceMinor && (
+                  <>, then {formatMoney(p.overageUnitPriceMinor, p.currency, { perUnit: true })} per call</>
+                )}
+              </td>
+              <td>{p.rateLimit.perSecond ? `${p.rateLimit.perSecond}/s` : '—'}</td>
+              <td>{p.status}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <NewPlanForm apiId={apiId} onCreated={plans.reload} />
+    </section>
+  );
+}
+
+/**
+ * A plan as a provider thinks of it (a monthly price, calls a month, a price per 1,000 extra calls),
+ * turned into the api's minor units with exact decimal shifts.
+ */
+function NewPlanForm({ apiId, onCreated }: { apiId: string; onCreated: () => void }) {
+  const [form, setForm] = useState({
+    name: '',
+    currency: 'USD',
+    price: '',
+    quotaLimit: '',
+    quotaMode: 'hard',
+    overagePer1000: '',
+    perSecond: '',
+  });
+  const [error, setError] = useState<unknown>();
+  const [invalid, setInvalid] = useState<string>();
+  const field = (name: keyof typeof form) => ({
+    value: form[name],
+    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
+  });
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setInvalid(undefined);
+    const digits = currencyDigits(form.currency);
+    const priceMinor = shiftDecimal(form.price || '0', digits);
+    if (priceMinor === null || priceMinor.includes('.')) {
+      setInvalid(`Price: a number with at most ${digits} decimals (e.g. 19.99).`);
+      return;
+    }
+    const soft = form.quotaMode === 'soft';
+    const overage = soft ? shiftDecimal(form.overagePer1000 || '0', digits - 3) : null;
+    if (soft && overage === null) {
+      setInvalid('Overage: a price per 1,000 calls (e.g. 0.50).');
+      return;
+    }
+    try {
+      await api.post(`/v1/provider/apis/${apiId}/plans`, {
+        name: form.name,
+        currency: form.currency,
+        priceAmountMinor: Number(priceMinor),
+        quotaPeriod: 'month',
+        ...(form.quotaLimit ? { quotaLimit: Number(form.quotaLimit) } : {}),
+        quotaMode: form.quotaMode,
+        ...(soft ? { overageUnitPriceMinor: overage } : {}),
+        ...(form.perSecond ? { rateLimit: { perSecond: Number(form.perSecond) } } : {}),
+      });
+      setForm({ ...form, name: '', price: '', quotaLimit: '', overagePer1000: '', perSecond: '' });
+      onCreated();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <form className="stack plan-form" onSubmit={(event) => void submit(event)}>
+      <strong>Add a plan</strong>
+      <div className="row">
+        <label>
+          Name
+          <input required {...field('name')} />
+        </label>
+        <label>
+          Currency
+          <select {...field('currency')}>
+            {CURRENCIES.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Price a month
+          <input inputMode="decimal" placeholder="0" {...field('price')} />
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          Calls a month <span className="muted">(empty: unlimited)</span>
+          <input inputMode="numeric" {...field('quotaLimit')} />
+        </label>
+        <label>
+          Past the quota
+          <select {...field('quotaMode')}>
+            <option value="hard">block (429)</option>
+            <option value="soft">charge overage</option>
+          </select>
+        </label>
+        {form.quotaMode === 'soft' && (
+          <label>
+            Overage per 1,000 calls
+            <input inputMode="decimal" placeholder="0.50" {...field('overagePer1000')} />
+          </label>
+        )}
+        <label>
+          Requests per second <span className="muted">(empty: none)</span>
+          <input inputMode="numeric" {...field('perSecond')} />
+        </label>
+      </div>
+      <button type="submit">Add plan</button>
+      {invalid && (
+        <p className="notice notice-error" role="alert">
+          {invalid}
+        </p>
+      )}
+      <ErrorNotice error={error} />
+    </form>
+  );
+}
