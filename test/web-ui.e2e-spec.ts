@@ -8,7 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { request as undiciRequest } from 'undici';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
-import { SMALL_DOCUMENT } from './support/catalog-fixtures';
+import { signUp } from './support/api-client';
+import { send, SMALL_DOCUMENT } from './support/catalog-fixtures';
 import {
   publishUpstreamApi,
   startGatewayStack,
@@ -328,6 +329,46 @@ describe('web UI in a browser (api + gateway + worker)', () => {
       '/search',
     ]);
   }, 90_000);
+
+  // after the first test: the review posted there is reported, and an admin hides it
+  it('an admin sees the platform and its revenue, and hides a reported review', async () => {
+    const admin = await stack.fixtures.admin('web-admin');
+    const reporter = await signUp(stack.api, 'web-reporter');
+    const server = stack.api.getHttpServer();
+    const reviews = await request(server).get(`/v1/apis/${listing.slug}/reviews`).expect(200);
+    const reviewId = (reviews.body.items as { id: string; title: string }[]).find(
+      (r) => r.title === 'Fast and simple',
+    )?.id;
+    await send(stack.api, reporter, 'post', `/v1/reviews/${reviewId}/reports`, {
+      reason: 'spam',
+      details: 'an ad',
+    }).expect(201);
+
+    await page.goto(`${site}/login?next=%2Fadmin`);
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${site}/admin`);
+    await page.getByRole('link', { name: 'Admin' }).waitFor();
+    expect(await text('platform-totals')).toMatch(/^[\d,.KMB]+ calls · at most \d+ active consumers/);
+    await page.getByRole('heading', { name: 'Revenue' }).waitFor();
+
+    const reported = page.getByTestId('reported-review').filter({ hasText: 'Fast and simple' });
+    expect(await reported.innerText()).toContain('1 open report: spam (“an ad”)');
+    await reported.getByRole('button', { name: 'Hide' }).click();
+    await reported.waitFor({ state: 'detached' });
+    await page.goto(`${site}/apis/${listing.slug}`);
+    await page.getByText('No reviews yet.').waitFor();
+
+    // anyone else gets the page's explanation (and the api's 403 on every admin route)
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${site}/login?next=%2Fadmin`);
+    await page.getByLabel('Email').fill(reporter.email);
+    await page.getByLabel('Password').fill(reporter.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Admins only' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+  }, 60_000);
 
   it("shows the api's own problem when sign-in fails, and what to do next", async () => {
     await page.goto(`${site}/login`);

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { RequireAccount } from './components/RequireAccount';
+import { AdminPage } from './pages/AdminPage';
 import { ApiDetailPage } from './pages/ApiDetailPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { MarketplacePage } from './pages/MarketplacePage';
@@ -40,6 +41,14 @@ createRoot(document.getElementById('root')!).render(
               }
             />
             <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
+            <Route
+              path="admin"
+              element={
+                <RequireAccount>
+                  <AdminPage />
+                </RequireAccount>
+              }
+            />
             <Route
               path="provider/apis/new"
               element={

@@ -16,6 +16,7 @@ export function Layout() {
           </NavLink>
           {account && <NavLink to="/dashboard">Dashboard</NavLink>}
           {account && <NavLink to="/provider">Provider</NavLink>}
+          {account?.roles.includes('admin') && <NavLink to="/admin">Admin</NavLink>}
           <a href="/docs">API reference</a>
         </nav>
         <div className="account">
