@@ -1,7 +1,13 @@
 import { AppError } from '@app/common';
 import type { AccountSeedResult } from '@app/identity';
 import { NestFactory } from '@nestjs/core';
-import { DemoSeedModule, DemoSeedService, type DemoSeedResult } from './demo-seed.service';
+import {
+  DEMO_CONSUMER_EMAIL,
+  DEMO_PROVIDER_EMAIL,
+  DemoSeedModule,
+  DemoSeedService,
+  type DemoSeedResult,
+} from './demo-seed.service';
 
 export const DEMO_USAGE = `  seed-demo                seed the demo marketplace: a demo provider listing the demo upstream's APIs
                            (apps/demo-upstream, DEMO_UPSTREAM_PORT) and a demo consumer; idempotent.
@@ -65,7 +71,8 @@ export function describeDemoSeed(result: DemoSeedResult): string {
   }
   lines.push(
     '',
-    `Browse:  ${result.apiUrl}/v1/apis   (one API: ${result.apiUrl}/v1/apis/${result.listings[0]?.slug ?? 'weather-now'})`,
+    `Browse:  ${result.apiUrl}   (the marketplace UI: sign in as ${DEMO_CONSUMER_EMAIL} or ${DEMO_PROVIDER_EMAIL})`,
+    `API:     ${result.apiUrl}/v1/apis   (one API: ${result.apiUrl}/v1/apis/${result.listings[0]?.slug ?? 'weather-now'})`,
     `Call:    curl -H 'X-Portico-Key: <key>' '${result.gatewayUrl}/weather-now/current?city=Lisbon'`,
   );
   for (const note of result.notes) lines.push('', `Note: ${note}`);
