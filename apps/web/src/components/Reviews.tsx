@@ -4,6 +4,8 @@ import type { ReviewPage } from '../api/types';
 import { formatDate } from '../format';
 import { useSession } from '../session';
 import { ErrorNotice } from './ErrorNotice';
+import { SortSelect } from './SortSelect';
+import { useAction } from './useAction';
 import { useApi } from './useApi';
 
 const SORTS = [
@@ -26,18 +28,13 @@ export function Reviews({ slug, subscribed }: { slug: string; subscribed: boolea
     () => api.get<ReviewPage>(`/v1/apis/${encodeURIComponent(slug)}/reviews`, { sort, perPage: 10 }),
     [slug, sort],
   );
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const page = reviews.data;
   const reviewed = page?.items.some((review) => review.mine) ?? false;
 
   const toggleHelpful = async (id: string, marked: boolean) => {
-    setError(undefined);
-    try {
-      await (marked ? api.delete(`/v1/reviews/${id}/helpful`) : api.put(`/v1/reviews/${id}/helpful`));
-      reviews.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    const path = `/v1/reviews/${id}/helpful`;
+    if (await run(() => (marked ? api.delete(path) : api.put(path)))) reviews.reload();
   };
 
   return (
@@ -70,16 +67,7 @@ export function Reviews({ slug, subscribed }: { slug: string; subscribed: boolea
         <p className="empty">No reviews yet. Subscribers can review an API once they have called it.</p>
       )}
       {page && page.items.length > 1 && (
-        <label className="small">
-          Sort{' '}
-          <select value={sort} onChange={(event) => setSort(event.target.value)}>
-            {SORTS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SortSelect className="small" options={SORTS} value={sort} onChange={setSort} />
       )}
       <ul className="reviews">
         {page?.items.map((review) => (
@@ -121,20 +109,11 @@ function ReviewForm({ slug, onPosted }: { slug: string; onPosted: () => void }) 
   const [rating, setRating] = useState(5);
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.post(`/v1/apis/${encodeURIComponent(slug)}/reviews`, { rating, title, body });
+    if (await run(() => api.post(`/v1/apis/${encodeURIComponent(slug)}/reviews`, { rating, title, body })))
       onPosted();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
   };
   return (
     <form className="stack review-form" onSubmit={(event) => void submit(event)}>

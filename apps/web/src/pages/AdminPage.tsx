@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, withQuery } from '../api/client';
 import type {
@@ -11,6 +10,7 @@ import type {
 } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { UsageChart } from '../components/UsageChart';
+import { useAction } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { formatCount, formatDate, formatMoney } from '../format';
 import { useSession } from '../session';
@@ -130,24 +130,15 @@ function RevenueSection() {
   );
 }
 
-/** Runs one admin action and reloads its list; the api's problem is shown when it refuses. */
-function useAction(reload: () => void) {
-  const [error, setError] = useState<unknown>();
-  const run = async (path: string) => {
-    setError(undefined);
-    try {
-      await api.post(path);
-      reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
-  return { error, run };
+/** POSTs one admin action and reloads its list; the api's problem is shown when it refuses. */
+function useAdminAction(reload: () => void) {
+  const { error, run } = useAction();
+  return { error, run: async (path: string) => (await run(() => api.post(path))) && reload() };
 }
 
 function Approvals() {
   const pending = useApi(() => api.get<PendingListing[]>('/v1/admin/apis'), []);
-  const action = useAction(pending.reload);
+  const action = useAdminAction(pending.reload);
   return (
     <section>
       <h2>APIs waiting for approval</h2>
@@ -181,7 +172,7 @@ function Approvals() {
 
 function Moderation() {
   const queue = useApi(() => api.get<ReportedReviewPage>('/v1/admin/reviews/reported'), []);
-  const action = useAction(queue.reload);
+  const action = useAdminAction(queue.reload);
   return (
     <section>
       <h2>Reported reviews</h2>

@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Listing, Plan, SubscribeResult, Subscription } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { useAction } from '../components/useAction';
 import { Reviews } from '../components/Reviews';
 import { useApi } from '../components/useApi';
 import { formatCount, formatDate, formatMoney } from '../format';
@@ -149,8 +150,7 @@ function PlanCard({
 }) {
   const { account } = useSession();
   const navigate = useNavigate();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState<string>();
   const free = plan.priceAmountMinor === '0';
   const mine = current?.planId === plan.id;
@@ -160,9 +160,7 @@ function PlanCard({
       void navigate(`/login?next=${encodeURIComponent(window.location.pathname)}`);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    const succeeded = await run(async () => {
       if (current) {
         await api.post<Subscription>(`/v1/subscriptions/${current.id}/change-plan`, { planId: plan.id });
         setDone(`Switched to ${plan.name}: its limits apply now.`);
@@ -178,12 +176,8 @@ function PlanCard({
             : `Subscribed (${created.status}). ${created.nextStep ?? ''}`,
         );
       }
-      onChanged();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (succeeded) onChanged();
   };
 
   return (

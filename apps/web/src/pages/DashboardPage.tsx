@@ -11,6 +11,7 @@ import type {
 } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { fillBuckets, UsageChart } from '../components/UsageChart';
+import { useAction } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { formatCount, formatDate, formatMoney, formatPercent } from '../format';
 import { gatewayUrl } from '../gateway';
@@ -183,17 +184,10 @@ function Keys() {
 function AppKeys({ app }: { app: Application }) {
   const keys = useApi(() => api.get<ApiKey[]>(`/v1/apps/${app.id}/keys`), [app.id]);
   const [created, setCreated] = useState<CreatedApiKey>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [mode, setMode] = useState<'test' | 'live'>('live');
-
   const act = async (action: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await action();
-      keys.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    if (await run(action)) keys.reload();
   };
 
   return (

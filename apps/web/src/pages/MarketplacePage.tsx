@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Category, FacetCount, SearchHit, SearchPage } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { SortSelect } from '../components/SortSelect';
 import { useApi } from '../components/useApi';
 import { formatCount, formatPercent } from '../format';
 
@@ -93,16 +94,7 @@ export function MarketplacePage() {
                 ? `${data.total} ${data.total === 1 ? 'API' : 'APIs'}${data.fuzzy ? ' (close matches)' : ''}`
                 : 'Searching…'}
             </span>
-            <label>
-              Sort{' '}
-              <select value={sort} onChange={(event) => update({ sort: event.target.value })}>
-                {SORTS.map(([value, label]) => (
-                  <option key={value} value={value}>
-                    {label}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SortSelect options={SORTS} value={sort} onChange={(value) => update({ sort: value })} />
           </div>
           <ErrorNotice error={results.error} />
           {data && data.hits.length === 0 && (

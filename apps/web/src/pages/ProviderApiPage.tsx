@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { ApiVersion, Category, ImportedApiVersion, ProviderListing, ProviderPlan } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { useAction, useFields } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { currencyDigits, formatCount, formatDate, formatMoney, shiftDecimal } from '../format';
 
@@ -10,7 +11,7 @@ import { currencyDigits, formatCount, formatDate, formatMoney, shiftDecimal } fr
 export function NewApiPage() {
   const navigate = useNavigate();
   const categories = useApi(() => api.get<Category[]>('/v1/categories'), []);
-  const [form, setForm] = useState({
+  const { values, field } = useFields({
     name: '',
     slug: '',
     summary: '',
@@ -18,23 +19,13 @@ export function NewApiPage() {
     upstreamLiveUrl: '',
     visibility: 'public',
   });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const field = (name: keyof typeof form) => ({
-    value: form[name],
-    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
-  });
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await api.post<ProviderListing>('/v1/provider/apis', form);
-      void navigate(`/provider/apis/${created.id}`);
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
+    void run(async () => {
+      const created = await api.post<ProviderListing>('/v1/provider/apis', values);
+      await navigate(`/provider/apis/${created.id}`);
+    });
   };
   return (
     <div className="narrow wide">
@@ -43,7 +34,7 @@ export function NewApiPage() {
         It starts as a draft with a free plan. Import its OpenAPI document and add paid plans next, then
         publish it.
       </p>
-      <form className="stack" onSubmit={(event) => void submit(event)}>
+      <form className="stack" onSubmit={submit}>
         <label>
           Name
           <input required {...field('name')} />
@@ -93,19 +84,15 @@ export function NewApiPage() {
 export function ProviderApiPage() {
   const { id = '' } = useParams();
   const listing = useApi(() => api.get<ProviderListing>(`/v1/provider/apis/${encodeURIComponent(id)}`), [id]);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   if (listing.error) return <ErrorNotice error={listing.error} />;
   const l = listing.data;
   if (!l) return <p className="muted">Loading…</p>;
-  const publish = async () => {
-    setError(undefined);
-    try {
+  const publish = () =>
+    run(async () => {
       await api.post(`/v1/provider/apis/${l.id}/publish`);
       listing.reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
   return (
     <div className="dashboard">
       <p className="small">
@@ -150,20 +137,9 @@ function Versions({ apiId, onPublished }: { apiId: string; onPublished: () => vo
   const versions = useApi(() => api.get<ApiVersion[]>(`/v1/apis/${apiId}/versions`), [apiId]);
   const [document, setDocument] = useState('');
   const [imported, setImported] = useState<ImportedApiVersion>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
+  const { busy, error, run } = useAction();
   const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      versions.reload();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(action)) versions.reload();
   };
   const importDocument = (event: FormEvent) => {
     event.preventDefault();
@@ -315,7 +291,11 @@ function Plans({ apiId }: { apiId: string }) {
  * turned into the api's minor units with exact decimal shifts.
  */
 function NewPlanForm({ apiId, onCreated }: { apiId: string; onCreated: () => void }) {
-  const [form, setForm] = useState({
+  const {
+    values: form,
+    setValues: setForm,
+    field,
+  } = useFields({
     name: '',
     currency: 'USD',
     price: '',
@@ -324,15 +304,10 @@ function NewPlanForm({ apiId, onCreated }: { apiId: string; onCreated: () => voi
     overagePer1000: '',
     perSecond: '',
   });
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [invalid, setInvalid] = useState<string>();
-  const field = (name: keyof typeof form) => ({
-    value: form[name],
-    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
-  });
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
     setInvalid(undefined);
     const digits = currencyDigits(form.currency);
     const priceMinor = shiftDecimal(form.price || '0', digits);
@@ -346,21 +321,21 @@ function NewPlanForm({ apiId, onCreated }: { apiId: string; onCreated: () => voi
       setInvalid('Overage: a price per 1,000 calls (e.g. 0.50).');
       return;
     }
-    try {
-      await api.post(`/v1/provider/apis/${apiId}/plans`, {
+    const created = await run(() =>
+      api.post(`/v1/provider/apis/${apiId}/plans`, {
         name: form.name,
         currency: form.currency,
-        priceAmountMinor: Number(priceMinor),
+        priceAmountMinor: priceMinor,
         quotaPeriod: 'month',
         ...(form.quotaLimit ? { quotaLimit: Number(form.quotaLimit) } : {}),
         quotaMode: form.quotaMode,
         ...(soft ? { overageUnitPriceMinor: overage } : {}),
         ...(form.perSecond ? { rateLimit: { perSecond: Number(form.perSecond) } } : {}),
-      });
+      }),
+    );
+    if (created) {
       setForm({ ...form, name: '', price: '', quotaLimit: '', overagePer1000: '', perSecond: '' });
       onCreated();
-    } catch (caught) {
-      setError(caught);
     }
   };
   return (

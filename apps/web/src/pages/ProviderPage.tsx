@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ApiError, withQuery } from '../api/client';
 import type {
@@ -13,6 +13,7 @@ import type {
 } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { fillBuckets, UsageChart } from '../components/UsageChart';
+import { useAction, useFields } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { formatCount, formatDate, formatMoney, formatPercent } from '../format';
 
@@ -48,23 +49,16 @@ export function ProviderPage() {
 }
 
 function BecomeProvider({ onCreated }: { onCreated: () => void }) {
-  const [form, setForm] = useState({ displayName: '', slug: '', supportEmail: '', websiteUrl: '' });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const field = (name: keyof typeof form) => ({
-    value: form[name],
-    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
-  });
+  const { values, field } = useFields({ displayName: '', slug: '', supportEmail: '', websiteUrl: '' });
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.post<Provider>('/v1/provider', { ...form, websiteUrl: form.websiteUrl || undefined });
+    if (
+      await run(() =>
+        api.post<Provider>('/v1/provider', { ...values, websiteUrl: values.websiteUrl || undefined }),
+      )
+    ) {
       onCreated();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
     }
   };
   return (
@@ -102,18 +96,14 @@ function BecomeProvider({ onCreated }: { onCreated: () => void }) {
 
 function PayoutSetup() {
   const payouts = useApi(() => api.get<Payouts>('/v1/provider/payouts'), []);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const p = payouts.data;
-  const startOnboarding = async () => {
-    setError(undefined);
-    try {
+  const startOnboarding = () =>
+    run(async () => {
       const link = await api.post<OnboardingLink>('/v1/provider/payouts/onboarding-link');
       if (link.url) window.location.assign(link.url);
       else payouts.reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
   return (
     <section>
       <h2>Payouts</h2>
@@ -283,17 +273,13 @@ function Approvals() {
     () => api.get<Subscription[]>('/v1/provider/subscriptions', { status: 'pending_approval' }),
     [],
   );
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   if (!pending.data?.length && !pending.error) return null;
-  const decide = async (id: string, decision: 'approve' | 'reject') => {
-    setError(undefined);
-    try {
+  const decide = (id: string, decision: 'approve' | 'reject') =>
+    run(async () => {
       await api.post(`/v1/provider/subscriptions/${id}/${decision}`);
       pending.reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
   return (
     <section>
       <h2>Waiting for your approval</h2>

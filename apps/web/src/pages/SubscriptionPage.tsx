@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Subscription } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { useAction } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { formatDate } from '../format';
 
@@ -20,20 +20,9 @@ export function SubscriptionPage() {
     () => api.get<Subscription>(`/v1/subscriptions/${encodeURIComponent(id)}`),
     [id],
   );
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
+  const { busy, error, run } = useAction();
   const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      subscription.reload();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(action)) subscription.reload();
   };
 
   const s = subscription.data;
