@@ -34,7 +34,7 @@ const PRO = {
   name: 'Pro',
   priceAmountMinor: 1999,
   currency: 'USD',
-  quotaLimit: 1000,
+  quotaLimit: 4,
   quotaMode: 'soft',
   overageUnitPriceMinor: '0.5',
   rateLimit: { perSecond: 100, burst: 100 },
@@ -136,7 +136,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     expect(await page.getByTestId('plan').allInnerTexts()).toEqual([
       expect.stringMatching(/^Basic\n+Free\n+1,000 calls a month, then blocked\n/),
       expect.stringMatching(
-        /^Pro\n+\$19\.99 \/ month\n+1,000 calls a month\nthen \$0\.005 per call\n100 requests per second/,
+        /^Pro\n+\$19\.99 \/ month\n+4 calls a month\nthen \$0\.005 per call\n100 requests per second/,
       ),
     ]);
     expect(await page.locator('table code').allInnerTexts()).toEqual([
@@ -177,8 +177,21 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     const basic = page.getByTestId('plan').filter({ hasText: 'Basic' });
     expect(await basic.getByRole('button').innerText()).toBe('Switch to this plan');
 
+    // alerts and a spend cap on the subscription's page
+    await page.getByRole('link', { name: 'Manage it' }).click();
+    const controls = page.getByTestId('usage-controls');
+    await controls.getByLabel('Notify me at these percentages of the quota').fill('50');
+    await controls.getByRole('button', { name: 'Save alerts' }).click();
+    await controls.getByRole('status').filter({ hasText: 'Alerts saved.' }).waitFor();
+    await controls.getByLabel('Pay at most this much overage').fill('1.5.0');
+    await controls.getByRole('button', { name: 'Save cap' }).click();
+    expect(await controls.getByRole('alert').innerText()).toContain('Spend cap: one amount in USD');
+    await controls.getByLabel('Pay at most this much overage').fill('1.50');
+    await controls.getByRole('button', { name: 'Save cap' }).click();
+    await controls.getByTestId('spend-cap').filter({ hasText: 'Cap $1.50; overage so far $0.00.' }).waitFor();
+
     // a live key, shown once; it calls the API through the gateway
-    await page.getByRole('link', { name: 'See your usage and keys' }).click();
+    await page.getByRole('link', { name: 'Back to the dashboard' }).click();
     await page.getByTestId('period').filter({ hasText: name }).waitFor();
     await page.getByRole('combobox', { name: 'Key mode' }).selectOption('live');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -212,6 +225,46 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     );
     expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
     expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
+
+    // 3 of 4 units crossed the 50 % alert: the worker notified the consumer when it metered them
+    // (the unread count is read on every page change: reload until the badge shows)
+    await until(
+      async () => {
+        await page.reload();
+        const badge = page.getByTestId('notifications-link').locator('.badge-count');
+        return badge.waitFor({ timeout: 2_000 }).then(
+          () => badge.innerText(),
+          () => '',
+        );
+      },
+      (count) => count === '1',
+    );
+    await page.getByTestId('notifications-link').click();
+    const notification = page.getByTestId('notification').filter({ hasText: '50 % of your Pro quota used' });
+    await notification.getByRole('button', { name: 'Mark read' }).click();
+    await notification.getByRole('button', { name: 'Mark read' }).waitFor({ state: 'detached' });
+    await page
+      .getByTestId('notifications-link')
+      .filter({ hasText: /^Notifications$/ })
+      .waitFor();
+
+    // rotating the live key: a replacement shown once, the old key still listed (rotating)
+    await page.goto(`${site}/dashboard`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page
+      .getByTestId('key-row')
+      .filter({ hasText: 'mp_live_' })
+      .getByRole('button', { name: 'Rotate' })
+      .click();
+    const replacement = await page
+      .getByRole('status')
+      .filter({ hasText: 'Replacement for' })
+      .getByTestId('secret')
+      .innerText();
+    expect(replacement).toMatch(/^mp_live_/);
+    expect(replacement).not.toBe(secret);
+    await page.getByTestId('key-row').nth(2).waitFor();
+    expect(await page.getByTestId('key-row').filter({ hasText: 'rotating' }).count()).toBe(1);
 
     // having called it, the subscriber reviews it; the review is shown as text, never as HTML
     await page.goto(`${site}/apis/${listing.slug}`);
@@ -339,6 +392,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     const reviewId = (reviews.body.items as { id: string; title: string }[]).find(
       (r) => r.title === 'Fast and simple',
     )?.id;
+    expect(reviewId).toBeDefined(); // posted by the first test
     await send(stack.api, reporter, 'post', `/v1/reviews/${reviewId}/reports`, {
       reason: 'spam',
       details: 'an ad',

@@ -7,10 +7,12 @@ import { AdminPage } from './pages/AdminPage';
 import { ApiDetailPage } from './pages/ApiDetailPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { MarketplacePage } from './pages/MarketplacePage';
+import { NotificationsPage } from './pages/NotificationsPage';
 import { NewApiPage, ProviderApiPage } from './pages/ProviderApiPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { SignInPage } from './pages/SignInPage';
 import { SubscriptionPage } from './pages/SubscriptionPage';
+import { NotificationsProvider } from './notifications';
 import { SessionProvider } from './session';
 import './styles.css';
 
@@ -18,77 +20,87 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <SessionProvider>
       <BrowserRouter>
-        <Routes>
-          <Route element={<Layout />}>
-            <Route index element={<MarketplacePage />} />
-            <Route path="apis/:slug" element={<ApiDetailPage />} />
-            <Route path="login" element={<SignInPage mode="login" />} />
-            <Route path="signup" element={<SignInPage mode="signup" />} />
-            <Route
-              path="dashboard"
-              element={
-                <RequireAccount>
-                  <DashboardPage />
-                </RequireAccount>
-              }
-            />
-            <Route
-              path="subscriptions/:id"
-              element={
-                <RequireAccount>
-                  <SubscriptionPage />
-                </RequireAccount>
-              }
-            />
-            <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
-            <Route
-              path="admin"
-              element={
-                <RequireAccount>
-                  <AdminPage />
-                </RequireAccount>
-              }
-            />
-            <Route
-              path="provider/apis/new"
-              element={
-                <RequireAccount>
-                  <NewApiPage />
-                </RequireAccount>
-              }
-            />
-            <Route
-              path="provider/apis/:id"
-              element={
-                <RequireAccount>
-                  <ProviderApiPage />
-                </RequireAccount>
-              }
-            />
-            {['provider', 'provider/payouts'].map((path) => (
+        <NotificationsProvider>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<MarketplacePage />} />
+              <Route path="apis/:slug" element={<ApiDetailPage />} />
+              <Route path="login" element={<SignInPage mode="login" />} />
+              <Route path="signup" element={<SignInPage mode="signup" />} />
               <Route
-                key={path}
-                path={path}
+                path="dashboard"
                 element={
                   <RequireAccount>
-                    <ProviderPage />
+                    <DashboardPage />
                   </RequireAccount>
                 }
               />
-            ))}
-            <Route
-              path="*"
-              element={
-                <div className="empty">
-                  <h1>Nothing here</h1>
-                  <p>
-                    This page does not exist. <Link to="/">Back to the marketplace</Link>
-                  </p>
-                </div>
-              }
-            />
-          </Route>
-        </Routes>
+              <Route
+                path="subscriptions/:id"
+                element={
+                  <RequireAccount>
+                    <SubscriptionPage />
+                  </RequireAccount>
+                }
+              />
+              <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
+              <Route
+                path="notifications"
+                element={
+                  <RequireAccount>
+                    <NotificationsPage />
+                  </RequireAccount>
+                }
+              />
+              <Route
+                path="admin"
+                element={
+                  <RequireAccount>
+                    <AdminPage />
+                  </RequireAccount>
+                }
+              />
+              <Route
+                path="provider/apis/new"
+                element={
+                  <RequireAccount>
+                    <NewApiPage />
+                  </RequireAccount>
+                }
+              />
+              <Route
+                path="provider/apis/:id"
+                element={
+                  <RequireAccount>
+                    <ProviderApiPage />
+                  </RequireAccount>
+                }
+              />
+              {['provider', 'provider/payouts'].map((path) => (
+                <Route
+                  key={path}
+                  path={path}
+                  element={
+                    <RequireAccount>
+                      <ProviderPage />
+                    </RequireAccount>
+                  }
+                />
+              ))}
+              <Route
+                path="*"
+                element={
+                  <div className="empty">
+                    <h1>Nothing here</h1>
+                    <p>
+                      This page does not exist. <Link to="/">Back to the marketplace</Link>
+                    </p>
+                  </div>
+                }
+              />
+            </Route>
+          </Routes>
+        </NotificationsProvider>
       </BrowserRouter>
     </SessionProvider>
   </StrictMode>,

@@ -36,3 +36,7 @@ export type ReportedReviewPage = Schemas['ReportedReviewPageDto'];
 export type Revenue = Schemas['RevenueDto'];
 export type PlatformAnalytics = Schemas['PlatformAnalyticsDto'];
 export type Drift = Schemas['DriftDto'];
+export type UsageAlerts = Schemas['UsageAlertsDto'];
+export type SpendCap = Schemas['SpendCapDto'];
+export type NotificationList = Schemas['NotificationListDto'];
+export type RotatedApiKey = Schemas['RotatedApiKeyDto'];

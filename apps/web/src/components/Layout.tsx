@@ -1,8 +1,10 @@
 import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { useNotifications } from '../notifications';
 import { useSession } from '../session';
 
 export function Layout() {
   const { account, logOut } = useSession();
+  const { unread } = useNotifications();
   const navigate = useNavigate();
   return (
     <>
@@ -22,6 +24,9 @@ export function Layout() {
         <div className="account">
           {account === undefined ? null : account ? (
             <>
+              <NavLink to="/notifications" data-testid="notifications-link">
+                Notifications{unread > 0 && <span className="badge badge-count">{unread}</span>}
+              </NavLink>
               <span className="muted" data-testid="signed-in-as">
                 {account.displayName || account.email}
               </span>

@@ -7,6 +7,7 @@ import type {
   CreatedApiKey,
   CurrentPeriod,
   Invoice,
+  RotatedApiKey,
   UsageSeriesResult,
 } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -29,7 +30,7 @@ export function DashboardPage() {
   return (
     <div className="dashboard">
       <h1>Dashboard</h1>
-      {firstKey && <SecretOnce title="Welcome! Here is your first key" created={firstKey} />}
+      {firstKey && <SecretOnce title="Welcome! Here is your first key" secret={firstKey.secret} />}
       <Subscriptions />
       <Traffic />
       <Keys />
@@ -183,7 +184,8 @@ function Keys() {
 
 function AppKeys({ app }: { app: Application }) {
   const keys = useApi(() => api.get<ApiKey[]>(`/v1/apps/${app.id}/keys`), [app.id]);
-  const [created, setCreated] = useState<CreatedApiKey>();
+  /** A secret to show once: a new key's, or a rotated key's replacement. */
+  const [created, setCreated] = useState<{ title: string; secret: string }>();
   const { error, run } = useAction();
   const [mode, setMode] = useState<'test' | 'live'>('live');
   const act = async (action: () => Promise<unknown>) => {
@@ -193,7 +195,9 @@ function AppKeys({ app }: { app: Application }) {
   return (
     <div className="app">
       <h3>{app.name}</h3>
-      {created && <SecretOnce title="New key" created={created} onDismiss={() => setCreated(undefined)} />}
+      {created && (
+        <SecretOnce title={created.title} secret={created.secret} onDismiss={() => setCreated(undefined)} />
+      )}
       <ErrorNotice error={keys.error ?? error} />
       <table>
         <thead>
@@ -215,6 +219,26 @@ function AppKeys({ app }: { app: Application }) {
               <td>{key.status}</td>
               <td>{formatDate(key.lastUsedAt)}</td>
               <td>
+                {key.status === 'active' && (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      if (
+                        window.confirm(
+                          `Rotate ${key.display}? You get a new key now; the old one keeps working for the rotation grace period, then stops.`,
+                        )
+                      ) {
+                        void act(async () => {
+                          const rotated = await api.post<RotatedApiKey>(`/v1/keys/${key.id}/rotate`);
+                          setCreated({ title: `Replacement for ${key.display}`, secret: rotated.secret });
+                        });
+                      }
+                    }}
+                  >
+                    Rotate
+                  </button>
+                )}{' '}
                 {key.status !== 'revoked' && key.status !== 'expired' && (
                   <button
                     type="button"
@@ -248,7 +272,10 @@ function AppKeys({ app }: { app: Application }) {
           type="button"
           onClick={() =>
             void act(async () =>
-              setCreated(await api.post<CreatedApiKey>(`/v1/apps/${app.id}/keys`, { mode })),
+              setCreated({
+                title: 'New key',
+                secret: (await api.post<CreatedApiKey>(`/v1/apps/${app.id}/keys`, { mode })).secret,
+              }),
             )
           }
         >
@@ -259,25 +286,17 @@ function AppKeys({ app }: { app: Application }) {
   );
 }
 
-function SecretOnce({
-  title,
-  created,
-  onDismiss,
-}: {
-  title: string;
-  created: CreatedApiKey;
-  onDismiss?: () => void;
-}) {
+function SecretOnce({ title, secret, onDismiss }: { title: string; secret: string; onDismiss?: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="notice notice-ok secret" role="status">
       <strong>{title}</strong>
       <p>Copy it now: Portico keeps only a hash and cannot show it again.</p>
-      <code data-testid="secret">{created.secret}</code>{' '}
+      <code data-testid="secret">{secret}</code>{' '}
       <button
         type="button"
         onClick={() => {
-          void navigator.clipboard?.writeText(created.secret).then(() => setCopied(true));
+          void navigator.clipboard?.writeText(secret).then(() => setCopied(true));
         }}
       >
         {copied ? 'Copied' : 'Copy'}

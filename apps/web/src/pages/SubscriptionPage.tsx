@@ -2,6 +2,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Subscription } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { UsageControls } from '../components/UsageControls';
 import { useAction } from '../components/useAction';
 import { useApi } from '../components/useApi';
 import { formatDate } from '../format';
@@ -106,6 +107,7 @@ export function SubscriptionPage() {
               </button>
             ) : null}
           </p>
+          {RUNNING.has(s.status) && <UsageControls subscriptionId={s.id} />}
           <p className="small">
             <Link to="/dashboard">Back to the dashboard</Link>
           </p>
