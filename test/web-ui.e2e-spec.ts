@@ -19,6 +19,11 @@ import {
 import { ROOT } from './support/spawn-app';
 import { until } from './support/until';
 
+interface AxeResults {
+  passes: unknown[];
+  violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+}
+
 /**
  * The marketplace UI (apps/web) in a real browser, Debian's Chromium driven by playwright-core, against
  * the api that serves it, a gateway and a worker on this run's stores: a visitor finds an API, signs
@@ -343,6 +348,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await page.getByRole('button', { name: 'Create draft' }).click();
     await page.waitForURL(new RegExp(`${site}/provider/apis/[0-9a-f-]{36}$`));
     await page.getByRole('heading', { name: apiName }).filter({ hasText: 'Draft' }).waitFor();
+    await page.getByTestId('plan-row').first().waitFor(); // the plans come from their own request
     expect(await page.getByTestId('plan-row').allInnerTexts()).toEqual([
       expect.stringMatching(/^Basic\tFree\t/),
     ]);
@@ -433,6 +439,43 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/^Invalid credentials\s+The email or password is not correct\./);
     await page.getByRole('link', { name: 'Sign up' }).last().waitFor();
+  }, 60_000);
+
+  // axe-core's WCAG 2 A/AA rules on the pages everyone sees, signed out and signed in; the page's CSP
+  // forbids injected scripts, so this page alone is opened with CSP bypassed
+  it('has no serious or critical accessibility violations on its main pages', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const audited = await context.newPage();
+    const violations: string[] = [];
+    const audit = async (path: string, ready: string) => {
+      await audited.goto(`${site}${path}`);
+      await audited.locator(ready).first().waitFor();
+      await audited.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      const found = await audited.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run: (options: object) => Promise<AxeResults> } }).axe;
+        const results = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+        return {
+          passed: results.passes.length,
+          violations: results.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        };
+      });
+      expect(found.passed).toBeGreaterThan(5); // the audit really ran over the page
+      violations.push(...found.violations.map((v) => `${path} ${v}`));
+    };
+    await audit('/', '[data-testid=api-card]');
+    await audit(`/apis/${listing.slug}`, '[data-testid=plan]');
+    await audit('/login', 'form');
+    await audit('/signup', 'form');
+    await audited.getByLabel('Email').fill(`a11y-${randomBytes(4).toString('hex')}@example.com`);
+    await audited.getByLabel('Password').fill('correct horse battery staple');
+    await audited.getByRole('button', { name: 'Sign up' }).click();
+    await audited.waitForURL(`${site}/dashboard`);
+    await audit('/dashboard', '[data-testid=key-row]');
+    await audit('/provider', 'form');
+    await context.close();
+    expect(violations).toEqual([]);
   }, 60_000);
 
   it('opens deep links from the address bar and says when a listing does not exist', async () => {
