@@ -208,11 +208,13 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     expect(secret).toMatch(/^mp_live_/);
     await page.getByTestId('key-row').nth(1).waitFor(); // the list reloads after the creation
     expect(await page.getByTestId('key-row').count()).toBe(2);
+    const requestIds: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await undiciRequest(`${stack.gatewayUrl}/${listing.slug}/search?i=${i}`, {
         headers: { 'x-portico-key': secret },
       });
       expect(res.statusCode).toBe(200);
+      requestIds.push(String(res.headers['x-portico-request-id']));
       await res.body.dump();
     }
 
@@ -230,6 +232,13 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     );
     expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
     expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
+    // the request log: the three calls, by the request ids the gateway answered with
+    await page.getByTestId('request-row').nth(2).waitFor();
+    const rows = await page.getByTestId('request-row').allInnerTexts();
+    expect(rows).toHaveLength(3);
+    for (const row of rows)
+      expect(row).toMatch(new RegExp(`^\\S.*\\t${name}\\tGET\\t200\\t\\d+ ms\\tmp_live_`));
+    expect(rows.map((row) => row.split('\t').pop()).sort()).toEqual([...requestIds].sort());
 
     // 3 of 4 units crossed the 50 % alert: the worker notified the consumer when it metered them
     // (the unread count is read on every page change: reload until the badge shows)

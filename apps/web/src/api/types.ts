@@ -40,3 +40,4 @@ export type UsageAlerts = Schemas['UsageAlertsDto'];
 export type SpendCap = Schemas['SpendCapDto'];
 export type NotificationList = Schemas['NotificationListDto'];
 export type RotatedApiKey = Schemas['RotatedApiKeyDto'];
+export type RequestLogPage = Schemas['RequestLogPageDto'];

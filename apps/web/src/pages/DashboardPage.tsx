@@ -7,13 +7,14 @@ import type {
   CreatedApiKey,
   CurrentPeriod,
   Invoice,
+  RequestLogPage,
   RotatedApiKey,
   UsageSeriesResult,
 } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { fillBuckets, UsageChart } from '../components/UsageChart';
 import { useAction } from '../components/useAction';
-import { useApi } from '../components/useApi';
+import { useApi, type Loaded } from '../components/useApi';
 import { formatCount, formatDate, formatMoney, formatPercent } from '../format';
 import { gatewayUrl } from '../gateway';
 
@@ -27,20 +28,21 @@ export function DashboardPage() {
   useEffect(() => {
     if (firstKey) void navigate('.', { replace: true, state: null });
   }, [firstKey, navigate]);
+  const periods = useApi(() => api.get<CurrentPeriod[]>('/v1/usage/subscriptions'), []);
   return (
     <div className="dashboard">
       <h1>Dashboard</h1>
       {firstKey && <SecretOnce title="Welcome! Here is your first key" secret={firstKey.secret} />}
-      <Subscriptions />
+      <Subscriptions periods={periods} />
       <Traffic />
+      <RecentRequests apiNames={new Map(periods.data?.map((p) => [p.apiId, p.apiName ?? 'a removed API']))} />
       <Keys />
       <Invoices />
     </div>
   );
 }
 
-function Subscriptions() {
-  const periods = useApi(() => api.get<CurrentPeriod[]>('/v1/usage/subscriptions'), []);
+function Subscriptions({ periods }: { periods: Loaded<CurrentPeriod[]> }) {
   return (
     <section>
       <h2>This period</h2>
@@ -160,6 +162,64 @@ function Traffic() {
             points={fillBuckets(series.points, result.from, result.to, 'hour')}
             granularity="hour"
           />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The last calls (7 days are kept): what a consumer looks at when one call went wrong. */
+function RecentRequests({ apiNames }: { apiNames: Map<string, string> }) {
+  const requests = useApi(() => api.get<RequestLogPage>('/v1/usage/requests', { limit: 10 }), []);
+  const items = requests.data?.items;
+  return (
+    <section>
+      <h2>Recent requests</h2>
+      <ErrorNotice error={requests.error} />
+      {items?.length === 0 && <p className="empty">No requests in the last 7 days.</p>}
+      {items && items.length > 0 && (
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>API</th>
+                <th>Call</th>
+                <th>Status</th>
+                <th className="num">Latency</th>
+                <th>Key</th>
+                <th>Request id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.requestId} data-testid="request-row">
+                  <td>{new Date(r.at).toLocaleTimeString('en')}</td>
+                  <td>{apiNames.get(r.apiId ?? '') ?? '—'}</td>
+                  <td>
+                    <code>{r.method}</code>
+                    {r.mode === 'test' && <span className="badge">test</span>}
+                  </td>
+                  <td className={r.status >= 400 ? 'danger' : undefined}>
+                    {r.status}
+                    {r.errorCode && <span className="muted small"> {r.errorCode}</span>}
+                  </td>
+                  <td className="num">{r.latencyMs} ms</td>
+                  <td>
+                    <code className="small">{r.keyPrefix}</code>
+                  </td>
+                  <td>
+                    <code className="small">{r.requestId}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="small">
+            The request id is the <code>X-Portico-Request-Id</code> header of the answer: quote it to the
+            provider.{' '}
+            <a href={withQuery('/v1/usage/requests', { format: 'csv' })}>Download the last 7 days (CSV)</a>
+          </p>
         </>
       )}
     </section>
