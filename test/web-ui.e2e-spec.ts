@@ -194,6 +194,8 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await controls.getByLabel('Pay at most this much overage').fill('1.50');
     await controls.getByRole('button', { name: 'Save cap' }).click();
     await controls.getByTestId('spend-cap').filter({ hasText: 'Cap $1.50; overage so far $0.00.' }).waitFor();
+    expect(await controls.getByLabel('Pay at most this much overage').inputValue()).toBe('1.50');
+    await page.getByRole('heading', { name: `${name}: Pro`, level: 1 }).waitFor();
 
     // a live key, shown once; it calls the API through the gateway
     await page.getByRole('link', { name: 'Back to the dashboard' }).click();

@@ -21,8 +21,11 @@ function minorAmounts(text: string, currency: string): number[] | null {
   return minors.every((m) => m !== null && !m.includes('.')) ? minors.map(Number) : null;
 }
 
-const major = (minor: number, currency: string) =>
-  shiftDecimal(String(minor), -currencyDigits(currency)) ?? '';
+/** Minor units as the amount a person types back: 150 → "1.50". */
+const major = (minor: number, currency: string) => {
+  const digits = currencyDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+};
 
 /**
  * A running subscription's usage alerts (notifications at quota percentages or overage amounts, each

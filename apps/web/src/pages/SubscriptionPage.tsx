@@ -1,6 +1,6 @@
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Subscription } from '../api/types';
+import type { CurrentPeriod, Subscription } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { UsageControls } from '../components/UsageControls';
 import { useAction } from '../components/useAction';
@@ -26,10 +26,14 @@ export function SubscriptionPage() {
     if (await run(action)) subscription.reload();
   };
 
+  // the API and plan names come with a running subscription's period (the subscription names ids only)
+  const periods = useApi(() => api.get<CurrentPeriod[]>('/v1/usage/subscriptions'), []);
+  const period = periods.data?.find((p) => p.subscriptionId === id);
+
   const s = subscription.data;
   return (
     <div className="narrow wide">
-      <h1>Subscription</h1>
+      <h1>{period ? `${period.apiName ?? 'A removed API'}: ${period.planName}` : 'Subscription'}</h1>
       {checkout === 'success' && s?.status === 'incomplete' && (
         <p className="notice notice-ok" role="status">
           Payment received by Stripe: the subscription turns active as soon as Stripe confirms it (usually
