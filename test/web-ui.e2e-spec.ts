@@ -332,7 +332,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await page.getByLabel('Password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${site}/dashboard`);
-    await page.getByRole('link', { name: 'Provider' }).click();
+    await page.getByRole('link', { name: 'Provider', exact: true }).click();
     await page.getByRole('heading', { name: 'Sell your API on Portico' }).waitFor();
     await page.getByLabel('Provider name').fill('Seller Labs');
     await page.getByLabel('Handle').fill('Not A Slug');
@@ -420,7 +420,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await page.getByLabel('Password').fill(admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${site}/admin`);
-    await page.getByRole('link', { name: 'Admin' }).waitFor();
+    await page.getByRole('link', { name: 'Admin', exact: true }).waitFor();
     expect(await text('platform-totals')).toMatch(/^[\d,.KMB]+ calls · at most \d+ active consumers/);
     await page.getByRole('heading', { name: 'Revenue' }).waitFor();
 
@@ -438,7 +438,36 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await page.getByLabel('Password').fill(reporter.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Admins only' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
+  }, 60_000);
+
+  it('an account renames itself and changes its password', async () => {
+    const who = await signUp(stack.api, 'web-account');
+    await page.goto(`${site}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').click();
+    await page.waitForURL(`${site}/account`);
+    await page.getByLabel('Name').fill('Grace Renamed');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('status').filter({ hasText: 'Name saved.' }).waitFor();
+    expect(await text('signed-in-as')).toBe('Grace Renamed');
+
+    await page.getByLabel('Current password').fill('not the password');
+    await page.getByLabel('New password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Current password').fill(who.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${site}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${site}/dashboard`);
   }, 60_000);
 
   it("shows the api's own problem when sign-in fails, and what to do next", async () => {
@@ -485,6 +514,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await audited.waitForURL(`${site}/dashboard`);
     await audit('/dashboard', '[data-testid=key-row]');
     await audit('/provider', 'form');
+    await audit('/account', 'form');
     await context.close();
     expect(violations).toEqual([]);
   }, 60_000);

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { RequireAccount } from './components/RequireAccount';
+import { AccountPage } from './pages/AccountPage';
 import { AdminPage } from './pages/AdminPage';
 import { ApiDetailPage } from './pages/ApiDetailPage';
 import { DashboardPage } from './pages/DashboardPage';
@@ -44,6 +45,14 @@ createRoot(document.getElementById('root')!).render(
                 }
               />
               <Route path="subscriptions" element={<Navigate to="/dashboard" replace />} />
+              <Route
+                path="account"
+                element={
+                  <RequireAccount>
+                    <AccountPage />
+                  </RequireAccount>
+                }
+              />
               <Route
                 path="notifications"
                 element={

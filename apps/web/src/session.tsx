@@ -8,6 +8,8 @@ interface SessionState {
   logIn: (email: string, password: string) => Promise<void>;
   signUp: (email: string, password: string, displayName?: string) => Promise<SignUpResponse>;
   logOut: () => Promise<void>;
+  /** The account as the api answered a change to it (PATCH /v1/me). */
+  accountChanged: (account: Account) => void;
 }
 
 const SessionContext = createContext<SessionState | undefined>(undefined);
@@ -50,6 +52,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await api.post('/v1/auth/logout');
         adopt(null);
       },
+      accountChanged: setAccount,
     }),
     [account, adopt],
   );

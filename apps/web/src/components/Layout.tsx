@@ -27,9 +27,9 @@ export function Layout() {
               <NavLink to="/notifications" data-testid="notifications-link">
                 Notifications{unread > 0 && <span className="badge badge-count">{unread}</span>}
               </NavLink>
-              <span className="muted" data-testid="signed-in-as">
+              <Link to="/account" className="muted" data-testid="signed-in-as" title="Your account">
                 {account.displayName || account.email}
-              </span>
+              </Link>
               <button
                 type="button"
                 className="link"
