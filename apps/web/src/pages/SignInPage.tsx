@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { safeNext } from '../navigation';
 import { useSession } from '../session';
 
 /** Sign in or sign up with email and password; GitHub sign-in goes through the api's OAuth routes. */
@@ -100,9 +101,4 @@ export function SignInPage({ mode }: { mode: 'login' | 'signup' }) {
       </p>
     </div>
   );
-}
-
-/** Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/dashboard';
 }
