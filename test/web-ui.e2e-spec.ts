@@ -236,7 +236,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
         };
       },
       ({ used, chart, requests }) => used === '3' && chart === 1 && requests === 3,
-      20_000,
+      30_000,
     );
     expect(await text('usage-totals')).toMatch(/^3 calls · 0 % errors/);
     expect(await page.locator('[data-testid=usage-bar][data-calls="3"]').count()).toBe(1);
@@ -259,6 +259,7 @@ describe('web UI in a browser (api + gateway + worker)', () => {
         );
       },
       (count) => count === '1',
+      30_000,
     );
     await page.getByTestId('notifications-link').click();
     const notification = page.getByTestId('notification').filter({ hasText: '50 % of your Pro quota used' });
