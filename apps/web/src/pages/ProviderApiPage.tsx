@@ -246,10 +246,16 @@ const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY'];
 
 function Plans({ apiId }: { apiId: string }) {
   const plans = useApi(() => api.get<ProviderPlan[]>(`/v1/provider/apis/${apiId}/plans`), [apiId]);
+  const { error, run } = useAction();
+  const archive = async (plan: ProviderPlan) => {
+    const question = `Close ${plan.name} to new subscribers? Its current subscribers keep it.`;
+    if (!window.confirm(question)) return;
+    if (await run(() => api.post(`/v1/provider/apis/${apiId}/plans/${plan.id}/archive`))) plans.reload();
+  };
   return (
     <section>
       <h2>Plans</h2>
-      <ErrorNotice error={plans.error} />
+      <ErrorNotice error={plans.error ?? error} />
       <table>
         <thead>
           <tr>
@@ -258,6 +264,7 @@ function Plans({ apiId }: { apiId: string }) {
             <th>Quota</th>
             <th>Rate limit</th>
             <th>Status</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -277,6 +284,13 @@ function Plans({ apiId }: { apiId: string }) {
               </td>
               <td>{p.rateLimit.perSecond ? `${p.rateLimit.perSecond}/s` : '—'}</td>
               <td>{p.status}</td>
+              <td>
+                {p.status === 'active' && (
+                  <button type="button" className="link danger" onClick={() => void archive(p)}>
+                    Archive
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
