@@ -945,6 +945,25 @@ describe('public catalog', () => {
     const location = res.body.find((c: { slug: string }) => c.slug === 'location');
     expect(location.apiCount).toBeGreaterThanOrEqual(1);
   });
+
+  it('lists the currencies plans may be priced in, with their ISO 4217 minor-unit digits', async () => {
+    const res = await anonymous().get('/v1/currencies').expect(200);
+    const digits = new Map(
+      (res.body as { code: string; minorUnits: number }[]).map((c) => [c.code, c.minorUnits]),
+    );
+    // browsers' Intl shows HUF, IDR and COP without decimals and IQD with none: the api's list is the truth
+    expect(
+      Object.fromEntries(['USD', 'JPY', 'KWD', 'HUF', 'IDR', 'IQD'].map((c) => [c, digits.get(c)])),
+    ).toEqual({
+      USD: 2,
+      JPY: 0,
+      KWD: 3,
+      HUF: 2,
+      IDR: 2,
+      IQD: 3,
+    });
+    expect([...digits.keys()]).toEqual([...digits.keys()].sort());
+  });
 });
 
 describe('ENCRYPTION_KEY configuration', () => {

@@ -377,6 +377,10 @@ describe('web UI in a browser (api + gateway + worker)', () => {
     await page.getByTestId('version-row').filter({ hasText: 'current' }).waitFor();
 
     const planForm = page.locator('form.plan-form');
+    // the currencies (and their minor-unit digits) come from GET /v1/currencies, read before the app renders
+    expect(await planForm.getByLabel('Currency').locator('option').allInnerTexts()).toEqual(
+      expect.arrayContaining(['USD', 'HUF', 'JPY', 'KWD']),
+    );
     await planForm.getByLabel('Name').fill('Pro');
     await planForm.getByLabel('Price a month').fill('19.999');
     await planForm.getByLabel('Calls a month').fill('1000');

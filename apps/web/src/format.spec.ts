@@ -1,4 +1,4 @@
-import { currencyDigits, formatMoney, shiftDecimal } from './format';
+import { currencyDigits, formatMoney, setCurrencyTable, shiftDecimal, supportedCurrencies } from './format';
 
 describe('shiftDecimal (money typed by a person → minor units, exactly)', () => {
   it.each([
@@ -34,5 +34,21 @@ describe('formatMoney', () => {
     expect(formatMoney('1200', 'JPY')).toBe('¥1,200');
     expect(formatMoney('0.5', 'USD', { perUnit: true })).toBe('$0.005');
     expect(currencyDigits('EUR')).toBe(2);
+  });
+});
+
+describe('the api’s currency table (GET /v1/currencies)', () => {
+  it('wins over the browser’s digits, which are wrong for HUF, IDR, IQD', () => {
+    expect(currencyDigits('HUF')).toBe(0); // Intl's guess before the table is loaded
+    setCurrencyTable([
+      { code: 'HUF', minorUnits: 2 },
+      { code: 'IQD', minorUnits: 3 },
+      { code: 'USD', minorUnits: 2 },
+    ]);
+    expect(currencyDigits('HUF')).toBe(2);
+    // (Intl puts a no-break space after the code)
+    expect(formatMoney('150000', 'HUF').replace(/\s/g, ' ')).toBe('HUF 1,500.00');
+    expect(formatMoney('1500', 'IQD').replace(/\s/g, ' ')).toBe('IQD 1.500');
+    expect(supportedCurrencies()).toEqual(['HUF', 'IQD', 'USD']);
   });
 });

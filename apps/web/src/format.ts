@@ -34,10 +34,28 @@ export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 && fraction > 0 ? 1 : 0)} %`;
 }
 
-/** Digits after the decimal point of a currency's amounts (USD 2, JPY 0), as Intl knows them. */
+/**
+ * Minor-unit digits per currency as the api counts them (GET /v1/currencies, ISO 4217), loaded once
+ * before the app renders. Browsers' Intl disagrees for some (HUF, IDR, COP: 0 instead of 2; IQD 0
+ * instead of 3), and an amount shown with the wrong exponent is off by a factor of 100.
+ */
+const minorUnits = new Map<string, number>();
+
+export function setCurrencyTable(currencies: readonly { code: string; minorUnits: number }[]): void {
+  for (const c of currencies) minorUnits.set(c.code, c.minorUnits);
+}
+
+/** The currencies plans may be priced in (empty until the table is loaded). */
+export function supportedCurrencies(): string[] {
+  return [...minorUnits.keys()];
+}
+
+/** Digits after the decimal point of a currency's amounts (USD 2, JPY 0, KWD 3): the api's, else Intl's. */
 export function currencyDigits(currency: string): number {
   return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+    minorUnits.get(currency) ??
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+    2
   );
 }
 

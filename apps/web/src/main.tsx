@@ -15,7 +15,18 @@ import { SignInPage } from './pages/SignInPage';
 import { SubscriptionPage } from './pages/SubscriptionPage';
 import { NotificationsProvider } from './notifications';
 import { SessionProvider } from './session';
+import { api } from './api/client';
+import type { Currency } from './api/types';
+import { setCurrencyTable } from './format';
 import './styles.css';
+
+// every amount is shown with the api's minor-unit digits, so they are read before the first render; if the
+// api cannot be reached the pages say so themselves, and amounts fall back to the browser's digits
+try {
+  setCurrencyTable(await api.get<Currency[]>('/v1/currencies'));
+} catch (error) {
+  console.warn('GET /v1/currencies failed; amounts use the browser’s currency digits', error);
+}
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,10 +1,16 @@
-import { CATALOG_PAGE_LIMITS, PublicCatalogService } from '@app/catalog';
+import {
+  CATALOG_PAGE_LIMITS,
+  CURRENCY_MINOR_UNITS,
+  PublicCatalogService,
+  SUPPORTED_CURRENCIES,
+} from '@app/catalog';
 import { Public } from '@app/common';
 import type { AuthenticatedSession } from '@app/identity';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OptionalSession } from '../http/optional-session.decorator';
 import { CatalogListingDetailDto, CatalogPageDto, CatalogQueryDto, CategoryDto } from './listings.dto';
+import { CurrencyDto } from './plans.dto';
 
 /** The public marketplace: anyone may read it; a signed-in account also sees private APIs it is invited to. */
 @ApiTags('catalog')
@@ -55,5 +61,16 @@ export class CatalogController {
   @ApiOkResponse({ type: [CategoryDto] })
   async categories(): Promise<CategoryDto[]> {
     return (await this.catalog.categoriesWithCounts()).map((category) => CategoryDto.from(category));
+  }
+
+  @Get('currencies')
+  @Public()
+  @ApiOperation({
+    summary:
+      'The currencies plans may be priced in, with their minor-unit digits: every amount Portico answers is in minor units, and this is how to show one (ISO 4217; some differ from what browsers assume, e.g. HUF and IDR have 2).',
+  })
+  @ApiOkResponse({ type: [CurrencyDto] })
+  currencies(): CurrencyDto[] {
+    return SUPPORTED_CURRENCIES.map((code) => ({ code, minorUnits: CURRENCY_MINOR_UNITS[code] }));
   }
 }

@@ -446,3 +446,13 @@ export class PlanInvitationDto {
     return { id: invitation.id, email: invitation.email, createdAt: invitation.createdAt.toISOString() };
   }
 }
+
+export class CurrencyDto {
+  @ApiProperty({ example: 'USD', description: 'ISO 4217 code.' }) code!: string;
+  @ApiProperty({
+    example: 2,
+    description:
+      'Digits of its minor unit (ISO 4217): amounts in minor units are divided by 10^minorUnits to show them (USD 2, JPY 0, KWD 3).',
+  })
+  minorUnits!: number;
+}

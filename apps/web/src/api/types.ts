@@ -41,3 +41,4 @@ export type SpendCap = Schemas['SpendCapDto'];
 export type NotificationList = Schemas['NotificationListDto'];
 export type RotatedApiKey = Schemas['RotatedApiKeyDto'];
 export type RequestLogPage = Schemas['RequestLogPageDto'];
+export type Currency = Schemas['CurrencyDto'];

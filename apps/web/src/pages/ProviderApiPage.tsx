@@ -5,7 +5,14 @@ import type { ApiVersion, Category, ImportedApiVersion, ProviderListing, Provide
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction, useFields } from '../components/useAction';
 import { useApi } from '../components/useApi';
-import { currencyDigits, formatCount, formatDate, formatMoney, shiftDecimal } from '../format';
+import {
+  currencyDigits,
+  formatCount,
+  formatDate,
+  formatMoney,
+  shiftDecimal,
+  supportedCurrencies,
+} from '../format';
 
 /** List a new API: a draft with a free plan and a proxy secret (POST /v1/provider/apis). */
 export function NewApiPage() {
@@ -242,8 +249,6 @@ function Versions({ apiId, onPublished }: { apiId: string; onPublished: () => vo
   );
 }
 
-const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY'];
-
 function Plans({ apiId }: { apiId: string }) {
   const plans = useApi(() => api.get<ProviderPlan[]>(`/v1/provider/apis/${apiId}/plans`), [apiId]);
   const { error, run } = useAction();
@@ -363,7 +368,7 @@ function NewPlanForm({ apiId, onCreated }: { apiId: string; onCreated: () => voi
         <label>
           Currency
           <select {...field('currency')}>
-            {CURRENCIES.map((c) => (
+            {supportedCurrencies().map((c) => (
               <option key={c}>{c}</option>
             ))}
           </select>
