@@ -1,9 +1,8 @@
 import { closeOnSignals, CoreEnv, loadEnv, pinoOptions, preflightEnv, runMain } from '@app/common';
 import { PinoLogger } from 'nestjs-pino';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApiHttpEnv } from '../../api/src/api.env';
 import { createApiApp } from '../../api/src/bootstrap';
+import { webBuildIn } from '../../api/src/http/web-app';
 import { createGatewayApp } from '../../gateway/src/bootstrap';
 import { createDemoUpstream, type DemoUpstream } from '../../demo-upstream/src/demo-upstream';
 import { DemoUpstreamEnv } from '../../demo-upstream/src/demo-upstream.env';
@@ -45,8 +44,7 @@ async function main(): Promise<void> {
     await demo?.close();
   });
 
-  // the api serves the UI when a build of it is there (apps/api/src/http/web-app.ts)
-  const webUi = existsSync(join(apiEnv.WEB_DIST_DIR, 'index.html'));
+  const webUi = webBuildIn(apiEnv.WEB_DIST_DIR);
   const lines = [
     '',
     'Portico is running:',

@@ -5,8 +5,10 @@ import type { Request } from 'express';
 export type SessionRequest = Request & { session?: AuthenticatedSession };
 
 /** The authenticated session of the request (set by SessionGuard). */
-export const CurrentSession = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthenticatedSession => {
-  const session = ctx.switchToHttp().getRequest<SessionRequest>().session;
-  if (!session) throw new Error('CurrentSession used on a @Public() route');
-  return session;
-});
+export const CurrentSession = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): AuthenticatedSession => {
+    const session = ctx.switchToHttp().getRequest<SessionRequest>().session;
+    if (!session) throw new Error('CurrentSession used on a @Public() route');
+    return session;
+  },
+);

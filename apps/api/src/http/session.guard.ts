@@ -21,12 +21,19 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<SessionRequest>();
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const token = (req.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
     const session = token ? await this.sessions.authenticate(token) : null;
     if (session) req.session = session;
     if (isPublic) return true;
-    if (!session) throw new AppError('unauthenticated', 'Log in first: this route needs a session (POST /v1/auth/login).');
+    if (!session)
+      throw new AppError(
+        'unauthenticated',
+        'Log in first: this route needs a session (POST /v1/auth/login).',
+      );
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.header(CSRF_HEADER);
       if (!sent || !safeEqual(sent, session.csrfToken)) {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { serveWebApp } from './web-app';
+import { serveWebApp, webBuildIn } from './web-app';
 
 @Module({})
 class EmptyModule {}
@@ -69,6 +69,8 @@ describe('serveWebApp', () => {
 
   it('serves nothing when the UI is not built (bootstrap logs it)', async () => {
     const bare = await NestFactory.create<NestExpressApplication>(EmptyModule, { logger: false });
+    expect(webBuildIn(dir)).toBe(true);
+    expect(webBuildIn(join(dir, 'missing'))).toBe(false);
     expect(serveWebApp(bare, { dir: join(dir, 'missing'), gatewayUrl: 'http://localhost:8080' })).toBe(false);
     await bare.init();
     await request(bare.getHttpServer()).get('/').set('Accept', 'text/html').expect(404);

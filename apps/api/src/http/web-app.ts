@@ -32,9 +32,9 @@ export interface WebAppOptions {
  * Answers false when the UI is not built; the api then runs without it.
  */
 export function serveWebApp(app: NestExpressApplication, options: WebAppOptions): boolean {
+  if (!webBuildIn(options.dir)) return false;
   const dir = path.resolve(options.dir);
   const indexFile = path.join(dir, 'index.html');
-  if (!existsSync(indexFile)) return false;
   const page = readFileSync(indexFile, 'utf8').replace(
     /(<meta name="portico-gateway-url" content=")[^"]*(")/,
     (_match, before: string, after: string) => `${before}${escapeAttribute(options.gatewayUrl)}${after}`,
@@ -52,6 +52,11 @@ export function serveWebApp(app: NestExpressApplication, options: WebAppOptions)
     res.set(PAGE_HEADERS).type('html').send(page);
   });
   return true;
+}
+
+/** Whether `dir` holds a build of the web UI (what serveWebApp serves; the one-process start says so). */
+export function webBuildIn(dir: string): boolean {
+  return existsSync(path.join(path.resolve(dir), 'index.html'));
 }
 
 function escapeAttribute(value: string): string {
