@@ -267,12 +267,11 @@ export class MeteringService {
   }
 }
 
-/** The latest `at` per key among the calls, sorted by key id (the order identity locks key rows in). */
+/** The latest call per key among the calls, sorted by key id (the order identity locks key rows in). */
 function latestKeyUses(calls: readonly MeteredCall[]): BatchKeyUse[] {
   const latest = new Map<string, number>();
   for (const call of calls) {
-    const time = call.at.getTime();
-    if (time > (latest.get(call.keyId) ?? -Infinity)) latest.set(call.keyId, time);
+    if (call.atMs > (latest.get(call.keyId) ?? -Infinity)) latest.set(call.keyId, call.atMs);
   }
   return [...latest]
     .sort(([a], [b]) => compareCodeUnits(a, b))

@@ -5,11 +5,16 @@ import {
   NO_ID,
   aggregateCalls,
   billedUnits,
+  isoInstantMs,
   meteredCall,
   meteredCalls,
-  rollupKey,
   type MeteredCall,
+  type RollupDelta,
 } from './usage-aggregation';
+
+/** A rollup row's primary key as one string that sorts (code units) as PostgreSQL orders the key. */
+const rollupKey = (d: RollupDelta): string =>
+  `${d.subscriptionId}|${String(d.minute).padStart(15, '0')}|${d.applicationId}|${d.keyId}|${d.apiId}|${d.endpointId}|${d.planId}|${d.statusClass}`;
 
 const call = (overrides: Partial<UsageEvent> = {}): MeteredCall => {
   const metered = meteredCall(usageEventFactory(overrides));
@@ -41,6 +46,40 @@ describe('fair metering', () => {
       billableUnits: 1,
       overageUnits: 1,
     });
+  });
+});
+
+describe('isoInstantMs', () => {
+  const asDate = (value: string) => new Date(value).getTime();
+
+  it('reads toISOString() output exactly as Date does', () => {
+    // random instants from year 100 to 9999, every millisecond digit exercised
+    for (let i = 0; i < 2_000; i++) {
+      const iso = new Date(Date.UTC(100, 0, 1) + Math.floor(Math.random() * 3e14)).toISOString();
+      expect(isoInstantMs(iso)).toBe(asDate(iso));
+    }
+  });
+
+  it.each([
+    '2031-02-31T00:00:00.000Z', // rolls over into March, as Date does
+    '2031-04-31T23:59:59.999Z',
+    '2031-01-01T24:00:00.000Z', // hour 24: the next day
+    '2031-13-01T00:00:00.000Z',
+    '2031-00-10T00:00:00.000Z',
+    '2031-01-00T00:00:00.000Z',
+    '2031-01-01T00:60:00.000Z',
+    '2031-01-01T00:00:60.000Z',
+    '0050-01-01T00:00:00.000Z', // a year below 100
+    '2031-01-01T00:00:00.00xZ',
+    '2031-01-01 00:00:00.000Z',
+    '2031-01-01T00:00:00.000+',
+    '2031-03-04T05:06:07Z',
+    '2031-03-04T05:06:07.123+02:00',
+    '2031-03-04',
+    'yesterday',
+    '',
+  ])('agrees with Date on %j', (value) => {
+    expect(isoInstantMs(value)).toEqual(asDate(value));
   });
 });
 
@@ -131,6 +170,29 @@ describe('aggregateCalls', () => {
     apiId: randomUUID(),
     endpointId: randomUUID(),
     planId: randomUUID(),
+  });
+
+  it('orders rows by primary key, column by column, as PostgreSQL orders it (so concurrent writers lock alike)', () => {
+    // few ids per column, so that rows tie on the first columns and later ones decide
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)];
+    const ids = () => Array.from({ length: 2 }, () => randomUUID());
+    const [subscriptions, applications, keys, apis, endpoints, plans] = Array.from({ length: 6 }, ids);
+    const calls = Array.from({ length: 400 }, () =>
+      call({
+        subscriptionId: pick([...subscriptions, null]),
+        applicationId: pick(applications),
+        keyId: pick(keys),
+        apiId: pick(apis),
+        endpointId: pick([...endpoints, null]),
+        planId: pick(plans),
+        at: pick(['2031-03-04T05:06:07.000Z', '2031-03-04T05:07:00.000Z', '2031-03-04T06:00:00.000Z']),
+        status: pick([200, 404, 502]),
+      }),
+    );
+    const keysInOrder = aggregateCalls(calls).map(rollupKey);
+    expect(new Set(keysInOrder).size).toBe(keysInOrder.length);
+    expect(keysInOrder.length).toBeGreaterThan(100);
+    expect([...keysInOrder].sort()).toEqual(keysInOrder);
   });
 
   it('keeps calls of one key, endpoint, minute and status class apart when their subscription, application, API or plan differ', () => {

@@ -151,7 +151,7 @@ function requestLogInsert(batch: RequestBatch, ids: number, first: number): stri
 function requestArrays(calls: readonly MeteredCall[], ids: BatchIds): Buffer[] {
   return [
     pgBinaryArray.uuid(calls.map((c) => c.requestId)),
-    pgBinaryArray.timestamptz(calls.map((c) => c.at.getTime())),
+    pgBinaryArray.timestamptz(calls.map((c) => c.atMs)),
     pgBinaryArray.int4(calls.map((c) => ids.caller(c))),
     pgBinaryArray.int4(calls.map((c) => ids.endpoint(c.endpointId))),
     pgBinaryArray.varchar(calls.map((c) => c.keyPrefix)),

@@ -24,6 +24,26 @@ describe('timeOrderedUuid', () => {
   });
 });
 
+describe('isUuid', () => {
+  it.each([
+    'c0ffee00-0000-4000-8000-000000000001',
+    '0192F3A4-5B6C-7D8E-9FA0-B1C2D3E4F5A6',
+    '00000000-0000-0000-0000-000000000000',
+  ])('accepts %s', (id) => expect(isUuid(id)).toBe(true));
+
+  it.each([
+    ['empty', ''],
+    ['one digit short', 'c0ffee00-0000-4000-8000-00000000000'],
+    ['one digit long', 'c0ffee00-0000-4000-8000-0000000000011'],
+    ['no dashes', 'c0ffee0000004000800000000000000001ab'],
+    ['a dash moved', 'c0ffee0-00000-4000-8000-000000000001'],
+    ['a letter past f', 'c0ffee00-0000-4000-8000-00000000000g'],
+    ['a space', 'c0ffee00-0000-4000-8000 000000000001'],
+    ['braces', '{c0ffee00-0000-4000-8000-0000000001}'],
+    ['a non-ASCII digit', 'c0ffee00-0000-4000-8000-00000000000\u0661'],
+  ])('rejects %s', (_case, id) => expect(isUuid(id)).toBe(false));
+});
+
 describe('compareCodeUnits', () => {
   it("orders strings by code unit, as PostgreSQL orders lower-case uuids and C-collated text", () => {
     const ids = [

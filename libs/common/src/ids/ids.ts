@@ -62,8 +62,23 @@ export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Char codes below 128 that are hex digits (either case). */
+const IS_HEX = new Uint8Array(128);
+for (const digit of '0123456789abcdefABCDEF') IS_HEX[digit.charCodeAt(0)] = 1;
+const DASH = 45;
 
+/**
+ * `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of either case. A loop over char codes:
+ * the worker checks every call's request id, and the equivalent regular expression took ~140 ns
+ * an id (docs/benchmarks.md "The seventeenth machine").
+ */
 export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
+  if (value.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const code = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (code !== DASH) return false;
+    } else if (code >= 128 || IS_HEX[code] === 0) return false;
+  }
+  return true;
 }
