@@ -4,6 +4,7 @@ import { ApiKeysService } from '@app/identity';
 import { createIdentityTestContext, createTestConsumer } from '@app/identity/testing';
 import { MeteringService } from '@app/metering';
 import { createMeteringTestContext, usageEventFactory } from '@app/metering/testing';
+import { UsageControlsService, type UsageControlsOutcome } from '@app/subscriptions';
 import type { INestApplicationContext } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import Redis from 'ioredis';
@@ -151,6 +152,41 @@ describe('usage: gateway buffer → one job per batch → worker → rollups', (
     expect(await lastUsed(a.id)).toBe(t(7));
     expect(await lastUsed(b.id)).toBe(t(4));
     expect(await lastUsed(c.id)).toBe(t(2));
+  });
+
+  it('checks the usage alerts and caps of batches finishing together in one evaluation, every billed subscription once', async () => {
+    const evaluations: string[][] = [];
+    const controls = {
+      evaluate: async (subscriptionIds: readonly string[]): Promise<UsageControlsOutcome> => {
+        evaluations.push([...subscriptionIds]);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // a slow check: later batches wait and group
+        return { evaluated: 0, fired: 0, capped: 0 };
+      },
+    } as Pick<UsageControlsService, 'evaluate'> as UsageControlsService;
+    const checked = new MeteringProcessor(
+      context.get(MeteringService),
+      identity.get(ApiKeysService),
+      controls,
+    );
+    const subscriptions = Array.from({ length: 6 }, () => randomUUID());
+
+    await Promise.all(
+      subscriptions.map((subscriptionId) =>
+        checked.applyUsageBatch({
+          batchId: randomUUID(),
+          events: [
+            usageEventFactory({ subscriptionId }),
+            usageEventFactory({ subscriptionId, billableUnits: 0 }),
+            // not billed: no alert or cap can move
+            usageEventFactory({ subscriptionId: randomUUID(), status: 503 }),
+          ],
+        }),
+      ),
+    );
+
+    expect(evaluations.flat().sort()).toEqual([...subscriptions].sort());
+    expect(evaluations.length).toBeGreaterThan(0);
+    expect(evaluations.length).toBeLessThan(subscriptions.length);
   });
 
   it("moves each key's last_used_at to its latest call in the batch, once the batch committed, forward only, by a minute or more", async () => {

@@ -7,7 +7,7 @@ import {
   type ApplyBatchResult,
   type BatchKeyUse,
 } from '@app/metering';
-import { UsageControlsService } from '@app/subscriptions';
+import { UsageControlsService, type UsageControlsOutcome } from '@app/subscriptions';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 
@@ -39,6 +39,21 @@ export class MeteringProcessor {
     { maxInFlight: 1, maxWeight: MAX_GROUP_CALLS, weight: (uses) => uses.length },
   );
 
+  /**
+   * Likewise the usage alerts and spend caps of the subscriptions billed by batches that finish
+   * together: one evaluation (one query when none has controls, the usual case) for the group
+   * instead of one per job, at most one at a time.
+   */
+  private readonly controls = new GroupCommit<readonly string[], UsageControlsOutcome>(
+    async (batches) => {
+      const outcome = await this.usageControls!.evaluate([...new Set(batches.flat())]);
+      if (outcome.fired + outcome.capped > 0)
+        this.logger.log({ batches: batches.length, ...outcome }, 'usage alerts fired / spend caps reached');
+      return batches.map(() => ({ status: 'fulfilled', value: outcome }));
+    },
+    { maxInFlight: 1, maxWeight: MAX_GROUP_CALLS, weight: (subscriptionIds) => subscriptionIds.length },
+  );
+
   constructor(
     private readonly metering: MeteringService,
     private readonly keys: ApiKeysService,
@@ -67,9 +82,8 @@ export class MeteringProcessor {
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
     // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");
     // also on a redelivery, so a crash after the batch committed loses no alert (each fires once per period)
-    const controls = await this.usageControls?.evaluate(result.billedSubscriptionIds);
-    if (controls && controls.fired + controls.capped > 0)
-      this.logger.log({ batchId: payload.batchId, ...controls }, 'usage alerts fired / spend caps reached');
+    if (this.usageControls && result.billedSubscriptionIds.length > 0)
+      await this.controls.submit(result.billedSubscriptionIds);
     const { billedSubscriptionIds: _billed, ...counts } = result;
     return counts;
   }
