@@ -57,6 +57,12 @@ function fixedWidthBuffer(oid: number, width: number, length: number, nulls: num
   return [buffer, header(buffer, oid, length, nulls > 0)];
 }
 
+/** An element's byte length (-1: null) at `offset`; answers where the element's bytes go. */
+function lengthWord(buffer: Buffer, offset: number, length: number): number {
+  int32(buffer, offset, length);
+  return offset + 4;
+}
+
 const countNulls = (values: readonly unknown[]): number => {
   let nulls = 0;
   for (const value of values) if (value === null) nulls += 1;
@@ -81,14 +87,9 @@ const integers =
     const [buffer, start] = fixedWidthBuffer(oid, width, values.length, countNulls(values));
     let offset = start;
     for (const value of values) {
-      if (value === null) {
-        int32(buffer, offset, -1);
-        offset += 4;
-        continue;
-      }
+      offset = lengthWord(buffer, offset, value === null ? -1 : width);
+      if (value === null) continue;
       const n = integer((value - shift) * scale, min, max, type);
-      int32(buffer, offset, width);
-      offset += 4;
       if (width === 8) {
         // a safe integer as a big-endian int64, without a BigInt
         const high = Math.floor(n / TWO_32);
@@ -139,14 +140,10 @@ function uuids(values: readonly (string | null)[]): Buffer {
   const [buffer, start] = fixedWidthBuffer(OID.uuid, 16, values.length, countNulls(values));
   let offset = start;
   for (const value of values) {
-    if (value === null) {
-      int32(buffer, offset, -1);
-      offset += 4;
-      continue;
-    }
-    int32(buffer, offset, 16);
-    writeUuid(buffer, offset + 4, value);
-    offset += 20;
+    offset = lengthWord(buffer, offset, value === null ? -1 : 16);
+    if (value === null) continue;
+    writeUuid(buffer, offset, value);
+    offset += 16;
   }
   return buffer;
 }
@@ -214,8 +211,7 @@ const textual =
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       const length = lengths[i];
-      int32(buffer, offset, length);
-      offset += 4;
+      offset = lengthWord(buffer, offset, length);
       if (value === null) continue;
       writeUtf8(buffer, offset, value, length);
       offset += length;
