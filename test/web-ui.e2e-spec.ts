@@ -406,9 +406,23 @@ describe('web UI in a browser (api + gateway + worker)', () => {
       .click();
     await page.getByTestId('plan-row').filter({ hasText: 'Basic' }).filter({ hasText: 'archived' }).waitFor();
 
+    // the listing's own fields, edited in place: only what changed is sent
+    await page.getByRole('button', { name: 'Edit listing' }).click();
+    const listingForm = page.locator('form.listing-form');
+    expect(await listingForm.getByLabel('Summary').inputValue()).toBe('Geocoding for the browser suite.');
+    expect(await listingForm.getByRole('button', { name: 'Save listing' }).isDisabled()).toBe(true);
+    await listingForm
+      .getByLabel('Description')
+      .fill('## Geocoding\n\nAddresses to coordinates, for the browser suite.');
+    await listingForm.getByLabel('Tags').fill('geo, maps');
+    await listingForm.getByRole('button', { name: 'Save listing' }).click();
+    await page.getByRole('status').filter({ hasText: 'Listing saved.' }).waitFor();
+    await page.getByText('and the tags geo, maps.').waitFor();
+
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('link', { name: 'Its page in the marketplace' }).click();
     await page.waitForURL(`${site}/apis/${apiSlug}`);
+    await page.getByRole('heading', { name: 'Geocoding', level: 2 }).waitFor();
     await page.getByTestId('plan').first().waitFor();
     expect(await page.getByTestId('plan').allInnerTexts()).toEqual([expect.stringMatching(/^Pro\n/)]);
     expect(await page.locator('table code').allInnerTexts()).toEqual([

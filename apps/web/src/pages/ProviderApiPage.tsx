@@ -5,6 +5,7 @@ import type { ApiVersion, Category, ImportedApiVersion, ProviderListing, Provide
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction, useFields } from '../components/useAction';
 import { useApi } from '../components/useApi';
+import { listingChanges, listingFormValues } from '../listing-form';
 import {
   currencyDigits,
   formatCount,
@@ -130,13 +131,127 @@ export function ProviderApiPage() {
         </p>
       )}
       <ErrorNotice error={error} />
+      <ListingDetails listing={l} onSaved={listing.reload} />
       <Versions apiId={l.id} onPublished={listing.reload} />
       <Plans apiId={l.id} />
       <p className="small muted">
-        Edit the listing, rotate its proxy secret, deprecate or retire it through the{' '}
+        Rotate its proxy secret, change its credential or timeout, deprecate or retire it through the{' '}
         <a href="/docs">API reference</a> (<code>/v1/provider/apis/{l.id}</code>).
       </p>
     </div>
+  );
+}
+
+/** The listing's own fields, edited in place (PATCH /v1/provider/apis/{id}: only what changed is sent). */
+function ListingDetails({ listing, onSaved }: { listing: ProviderListing; onSaved: () => void }) {
+  const categories = useApi(() => api.get<Category[]>('/v1/categories'), []);
+  const saved = listingFormValues(listing);
+  const { values, setValues, field } = useFields(saved);
+  const [open, setOpen] = useState(false);
+  const [done, setDone] = useState(false);
+  const { busy, error, run } = useAction();
+  const edit = () => {
+    setValues(listingFormValues(listing)); // as saved now, whatever was typed before a cancel
+    setDone(false);
+    setOpen(true);
+  };
+  const changes = listingChanges(saved, values);
+  const changed = Object.keys(changes).length > 0;
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      await api.patch<ProviderListing>(`/v1/provider/apis/${listing.id}`, changes);
+      setOpen(false);
+      setDone(true);
+      onSaved();
+    });
+  };
+  if (!open)
+    return (
+      <section>
+        <h2>Listing</h2>
+        {done && (
+          <p className="notice notice-ok" role="status">
+            Listing saved.
+          </p>
+        )}
+        {listing.description ? (
+          <p className="small muted">
+            Its marketplace page shows a description of {listing.description.length.toLocaleString('en-US')}{' '}
+            characters and {listing.tags.length === 0 ? 'no tags' : `the tags ${listing.tags.join(', ')}`}.
+          </p>
+        ) : (
+          <p className="empty">
+            No description yet: consumers read it on the API&apos;s page before they subscribe.
+          </p>
+        )}
+        <button type="button" onClick={edit}>
+          Edit listing
+        </button>
+      </section>
+    );
+  return (
+    <section>
+      <h2>Listing</h2>
+      <form className="stack listing-form" onSubmit={save}>
+        <label>
+          Name
+          <input required {...field('name')} />
+        </label>
+        {listing.publishedAt === null && (
+          <label>
+            Slug <span className="muted">(permanent once published)</span>
+            <input required {...field('slug')} />
+          </label>
+        )}
+        <label>
+          Summary <span className="muted">(one line in search results)</span>
+          <input required {...field('summary')} />
+        </label>
+        <label>
+          Description <span className="muted">(Markdown, shown on the API&apos;s page)</span>
+          <textarea rows={8} {...field('description')} />
+        </label>
+        <label>
+          Category
+          <select required {...field('category')}>
+            {categories.data?.map((c) => (
+              <option key={c.slug} value={c.slug}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tags <span className="muted">(comma-separated, for search)</span>
+          <input {...field('tags')} />
+        </label>
+        <label>
+          Website
+          <input type="url" placeholder="https://example.com" {...field('websiteUrl')} />
+        </label>
+        <label>
+          Upstream URL <span className="muted">(where the gateway forwards calls)</span>
+          <input type="url" required {...field('upstreamLiveUrl')} />
+        </label>
+        <label>
+          Visibility
+          <select {...field('visibility')}>
+            <option value="public">public: in the marketplace for everyone</option>
+            <option value="private">private: only consumers you invite</option>
+          </select>
+        </label>
+        <p>
+          <button type="submit" disabled={busy || !changed}>
+            {busy ? 'Saving…' : 'Save listing'}
+          </button>{' '}
+          <button type="button" className="link" onClick={() => setOpen(false)}>
+            Cancel
+          </button>
+        </p>
+      </form>
+      <ErrorNotice error={error} />
+    </section>
   );
 }
 
