@@ -43,42 +43,7 @@ export function NewApiPage() {
         publish it.
       </p>
       <form className="stack" onSubmit={submit}>
-        <label>
-          Name
-          <input required {...field('name')} />
-        </label>
-        <label>
-          Slug{' '}
-          <span className="muted">(consumers call the gateway at /slug/…; permanent once published)</span>
-          <input required {...field('slug')} />
-        </label>
-        <label>
-          Summary <span className="muted">(one line in search results)</span>
-          <input required {...field('summary')} />
-        </label>
-        <label>
-          Category
-          <select required {...field('category')}>
-            <option value="">Choose one</option>
-            {categories.data?.map((c) => (
-              <option key={c.slug} value={c.slug}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Upstream URL{' '}
-          <span className="muted">(where the gateway forwards calls; https, publicly reachable)</span>
-          <input type="url" required placeholder="https://api.example.com/v1" {...field('upstreamLiveUrl')} />
-        </label>
-        <label>
-          Visibility
-          <select {...field('visibility')}>
-            <option value="public">public: in the marketplace for everyone</option>
-            <option value="private">private: only consumers you invite</option>
-          </select>
-        </label>
+        <ListingFields field={field} categories={categories.data} slug />
         <button type="submit" disabled={busy}>
           {busy ? 'One moment…' : 'Create draft'}
         </button>
@@ -142,6 +107,63 @@ export function ProviderApiPage() {
   );
 }
 
+type ListingField = 'name' | 'slug' | 'summary' | 'category' | 'upstreamLiveUrl' | 'visibility';
+
+/** The fields a listing is created with, in the new-API form and the edit form (`slug`: while it can change). */
+function ListingFields({
+  field,
+  categories,
+  slug,
+}: {
+  field: (name: ListingField) => { value: string; onChange: (event: { target: { value: string } }) => void };
+  categories: Category[] | undefined;
+  slug: boolean;
+}) {
+  const category = field('category');
+  return (
+    <>
+      <label>
+        Name
+        <input required {...field('name')} />
+      </label>
+      {slug && (
+        <label>
+          Slug{' '}
+          <span className="muted">(consumers call the gateway at /slug/…; permanent once published)</span>
+          <input required {...field('slug')} />
+        </label>
+      )}
+      <label>
+        Summary <span className="muted">(one line in search results)</span>
+        <input required {...field('summary')} />
+      </label>
+      <label>
+        Category
+        <select required {...category}>
+          {category.value === '' && <option value="">Choose one</option>}
+          {categories?.map((c) => (
+            <option key={c.slug} value={c.slug}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Upstream URL{' '}
+        <span className="muted">(where the gateway forwards calls; https, publicly reachable)</span>
+        <input type="url" required placeholder="https://api.example.com/v1" {...field('upstreamLiveUrl')} />
+      </label>
+      <label>
+        Visibility
+        <select {...field('visibility')}>
+          <option value="public">public: in the marketplace for everyone</option>
+          <option value="private">private: only consumers you invite</option>
+        </select>
+      </label>
+    </>
+  );
+}
+
 /** The listing's own fields, edited in place (PATCH /v1/provider/apis/{id}: only what changed is sent). */
 function ListingDetails({ listing, onSaved }: { listing: ProviderListing; onSaved: () => void }) {
   const categories = useApi(() => api.get<Category[]>('/v1/categories'), []);
@@ -194,33 +216,10 @@ function ListingDetails({ listing, onSaved }: { listing: ProviderListing; onSave
     <section>
       <h2>Listing</h2>
       <form className="stack listing-form" onSubmit={save}>
-        <label>
-          Name
-          <input required {...field('name')} />
-        </label>
-        {listing.publishedAt === null && (
-          <label>
-            Slug <span className="muted">(permanent once published)</span>
-            <input required {...field('slug')} />
-          </label>
-        )}
-        <label>
-          Summary <span className="muted">(one line in search results)</span>
-          <input required {...field('summary')} />
-        </label>
+        <ListingFields field={field} categories={categories.data} slug={listing.publishedAt === null} />
         <label>
           Description <span className="muted">(Markdown, shown on the API&apos;s page)</span>
           <textarea rows={8} {...field('description')} />
-        </label>
-        <label>
-          Category
-          <select required {...field('category')}>
-            {categories.data?.map((c) => (
-              <option key={c.slug} value={c.slug}>
-                {c.name}
-              </option>
-            ))}
-          </select>
         </label>
         <label>
           Tags <span className="muted">(comma-separated, for search)</span>
@@ -229,17 +228,6 @@ function ListingDetails({ listing, onSaved }: { listing: ProviderListing; onSave
         <label>
           Website
           <input type="url" placeholder="https://example.com" {...field('websiteUrl')} />
-        </label>
-        <label>
-          Upstream URL <span className="muted">(where the gateway forwards calls)</span>
-          <input type="url" required {...field('upstreamLiveUrl')} />
-        </label>
-        <label>
-          Visibility
-          <select {...field('visibility')}>
-            <option value="public">public: in the marketplace for everyone</option>
-            <option value="private">private: only consumers you invite</option>
-          </select>
         </label>
         <p>
           <button type="submit" disabled={busy || !changed}>
