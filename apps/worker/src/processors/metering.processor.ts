@@ -42,24 +42,30 @@ export class MeteringProcessor {
   /**
    * Likewise the usage alerts and spend caps of the subscriptions billed by batches that finish
    * together: one evaluation (one query when none has controls, the usual case) for the group
-   * instead of one per job, at most one at a time.
+   * instead of one per job, at most one at a time. None without `UsageControlsService`.
    */
-  private readonly controls = new GroupCommit<readonly string[], UsageControlsOutcome>(
-    async (batches) => {
-      const outcome = await this.usageControls!.evaluate([...new Set(batches.flat())]);
-      if (outcome.fired + outcome.capped > 0)
-        this.logger.log({ batches: batches.length, ...outcome }, 'usage alerts fired / spend caps reached');
-      return batches.map(() => ({ status: 'fulfilled', value: outcome }));
-    },
-    { maxInFlight: 1, maxWeight: MAX_GROUP_CALLS, weight: (subscriptionIds) => subscriptionIds.length },
-  );
+  private readonly controls?: GroupCommit<readonly string[], UsageControlsOutcome>;
 
   constructor(
     private readonly metering: MeteringService,
     private readonly keys: ApiKeysService,
     // always injected by the worker; optional only so metering's own int-spec can build the processor without subscriptions
-    private readonly usageControls?: UsageControlsService,
-  ) {}
+    usageControls?: UsageControlsService,
+  ) {
+    if (usageControls)
+      this.controls = new GroupCommit(
+        async (batches: readonly (readonly string[])[]) => {
+          const outcome = await usageControls.evaluate([...new Set(batches.flat())]);
+          if (outcome.fired + outcome.capped > 0)
+            this.logger.log(
+              { batches: batches.length, ...outcome },
+              'usage alerts fired / spend caps reached',
+            );
+          return batches.map(() => ({ status: 'fulfilled' as const, value: outcome }));
+        },
+        { maxInFlight: 1, maxWeight: MAX_GROUP_CALLS, weight: (subscriptionIds) => subscriptionIds.length },
+      );
+  }
 
   /**
    * A usage batch from a gateway's UsageBuffer (job id `usage-<batchId>`). Safe to redeliver and
@@ -82,7 +88,7 @@ export class MeteringProcessor {
       this.logger.debug({ batchId: payload.batchId }, 'usage batch applied before; nothing counted');
     // usage alerts and spend caps of the subscriptions this batch bills (libs/subscriptions "Alerts and caps");
     // also on a redelivery, so a crash after the batch committed loses no alert (each fires once per period)
-    if (this.usageControls && result.billedSubscriptionIds.length > 0)
+    if (this.controls && result.billedSubscriptionIds.length > 0)
       await this.controls.submit(result.billedSubscriptionIds);
     const { billedSubscriptionIds: _billed, ...counts } = result;
     return counts;
